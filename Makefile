@@ -1,0 +1,46 @@
+# Aviso: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/sh
+VENV := .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint browser-deps clean
+
+$(PY):
+	"$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(VENV)/bin/aviso up --demo
+
+# Debian's Chromium for the browser tests; installed when missing and we are root.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+
+test: $(VENV)/.dev-installed browser-deps
+	$(PY) -m ruff check .
+	AVISO_DATA_DIR=$$(mktemp -d) $(PY) -m aviso manage makemigrations --check --dry-run >/dev/null
+	AVISO_DATABASE_URL= $(PY) -m pytest
+	@if $(PY) scripts/pg_reachable.py "$(PG_URL)"; then \
+		echo "PostgreSQL reachable: running the database tests again on it"; \
+		AVISO_DATABASE_URL="$(PG_URL)" $(PY) -m pytest -m "django_db or postgres"; \
+	else \
+		echo "PostgreSQL not reachable at $(PG_URL): database tests ran on SQLite only"; \
+	fi
+
+clean:
+	rm -rf $(VENV) data

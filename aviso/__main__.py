@@ -1,0 +1,3 @@
+from aviso.cli import main
+
+main()

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class StatusConfig(AppConfig):
+    name = "aviso.status"
+    label = "status"
+    verbose_name = "Status pages"
+
+    def ready(self) -> None:
+        from aviso.status import worker
+        from aviso.status.scheduler import run_due_maintenances
+
+        worker.register_job("maintenances", run_due_maintenances)

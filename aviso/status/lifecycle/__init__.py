@@ -1,0 +1,71 @@
+"""The only way anything in the status domain changes.
+
+Each public function runs in one transaction and records, beside the change
+itself, the component status history, one audit entry and one outbox event.
+Views, the API, the checker and the CLI all call these.
+"""
+
+from aviso.status.lifecycle.actors import Actor
+from aviso.status.lifecycle.components import set_component_status
+from aviso.status.lifecycle.config import (
+    create_component,
+    create_group,
+    create_page,
+    delete_component,
+    delete_group,
+    update_component,
+    update_group,
+    update_page,
+)
+from aviso.status.lifecycle.errors import ConflictError, LifecycleError
+from aviso.status.lifecycle.incidents import (
+    create_incident,
+    delete_incident,
+    delete_update,
+    edit_update,
+    post_update,
+    resolve_incident,
+)
+from aviso.status.lifecycle.maintenances import (
+    cancel_maintenance,
+    complete_maintenance,
+    post_maintenance_update,
+    schedule_maintenance,
+    start_maintenance,
+    update_maintenance,
+)
+from aviso.status.lifecycle.postmortems import (
+    publish_postmortem,
+    save_postmortem,
+    unpublish_postmortem,
+)
+
+__all__ = [
+    "Actor",
+    "ConflictError",
+    "LifecycleError",
+    "cancel_maintenance",
+    "complete_maintenance",
+    "create_component",
+    "create_group",
+    "create_incident",
+    "create_page",
+    "delete_component",
+    "delete_group",
+    "delete_incident",
+    "delete_update",
+    "edit_update",
+    "post_maintenance_update",
+    "post_update",
+    "publish_postmortem",
+    "resolve_incident",
+    "save_postmortem",
+    "schedule_maintenance",
+    "set_component_status",
+    "start_maintenance",
+    "unpublish_postmortem",
+    "update_component",
+    "update_group",
+    "update_maintenance",
+    "update_page",
+]

@@ -1,0 +1,256 @@
+"""Pages, component groups and components: the page's configuration."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from aviso.status.choices import ComponentStatus, EventKind
+from aviso.status.lifecycle.actors import Actor
+from aviso.status.lifecycle.errors import LifecycleError
+from aviso.status.lifecycle.records import record, snapshot
+from aviso.status.lifecycle.validation import clean_choice, clean_name, clean_text
+from aviso.status.models import Component, ComponentGroup, Page
+from aviso.status.models.page import validate_time_zone
+
+PAGE_FIELDS = {
+    "name",
+    "slug",
+    "time_zone",
+    "languages",
+    "url",
+    "description",
+    "support_url",
+    "position",
+}
+GROUP_FIELDS = {"name", "description", "position", "collapsed"}
+COMPONENT_FIELDS = {
+    "name",
+    "description",
+    "position",
+    "group",
+    "showcase",
+    "only_show_if_degraded",
+    "start_date",
+    "auto_open",
+    "auto_resolve",
+}
+
+
+def _check_fields(fields: dict, allowed: set[str]) -> None:
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise LifecycleError({name: _("Unknown field.") for name in unknown})
+
+
+def _clean_page_fields(fields: dict) -> dict:
+    _check_fields(fields, PAGE_FIELDS)
+    if "name" in fields:
+        fields["name"] = clean_name(fields["name"])
+    if "time_zone" in fields:
+        try:
+            validate_time_zone(fields["time_zone"])
+        except Exception:
+            raise LifecycleError(
+                {
+                    "time_zone": _("%(tz)s is not a known IANA time zone.")
+                    % {"tz": fields["time_zone"]}
+                }
+            ) from None
+    if "languages" in fields:
+        bad = [code for code in fields["languages"] if code not in {"en", "es"}]
+        if bad:
+            raise LifecycleError({"languages": _("Unsupported language: %(l)s") % {"l": bad[0]}})
+    if "description" in fields:
+        fields["description"] = clean_text(
+            fields["description"], "description", max_chars=5000, required=False
+        )
+    return fields
+
+
+def _save(obj, field: str = "name"):
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise LifecycleError({field: _("This name is already taken.")}) from None
+
+
+@transaction.atomic
+def create_page(*, actor: Actor, **fields) -> Page:
+    fields = _clean_page_fields(dict(fields))
+    if "name" not in fields:
+        raise LifecycleError({"name": _("This field is required.")})
+    fields.setdefault("slug", slugify(fields["name"]) or "status")
+    page = Page(**fields)
+    _save(page, "slug")
+    record(
+        actor,
+        "page.create",
+        page,
+        page=page,
+        before=None,
+        after=snapshot(page),
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+    return page
+
+
+@transaction.atomic
+def update_page(page: Page, *, actor: Actor, **fields) -> Page:
+    fields = _clean_page_fields(dict(fields))
+    before = snapshot(page)
+    for name, value in fields.items():
+        setattr(page, name, value)
+    _save(page, "slug")
+    record(
+        actor,
+        "page.update",
+        page,
+        page=page,
+        before=before,
+        after=snapshot(page),
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+    return page
+
+
+@transaction.atomic
+def create_group(page: Page, *, actor: Actor, **fields) -> ComponentGroup:
+    _check_fields(fields, GROUP_FIELDS)
+    fields["name"] = clean_name(fields.get("name"))
+    group = ComponentGroup(page=page, **fields)
+    _save(group)
+    record(
+        actor,
+        "group.create",
+        group,
+        page=page,
+        before=None,
+        after=snapshot(group),
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+    return group
+
+
+@transaction.atomic
+def update_group(group: ComponentGroup, *, actor: Actor, **fields) -> ComponentGroup:
+    _check_fields(fields, GROUP_FIELDS)
+    if "name" in fields:
+        fields["name"] = clean_name(fields["name"])
+    before = snapshot(group)
+    for name, value in fields.items():
+        setattr(group, name, value)
+    _save(group)
+    record(
+        actor,
+        "group.update",
+        group,
+        page=group.page,
+        before=before,
+        after=snapshot(group),
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+    return group
+
+
+@transaction.atomic
+def delete_group(group: ComponentGroup, *, actor: Actor) -> None:
+    """Delete a group; its components stay, ungrouped."""
+    before = snapshot(group)
+    page = group.page
+    record(
+        actor,
+        "group.delete",
+        page,
+        page=page,
+        before=before,
+        after=None,
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+    group.delete()
+
+
+def _clean_component_fields(page: Page, fields: dict) -> dict:
+    _check_fields(fields, COMPONENT_FIELDS)
+    if "name" in fields:
+        fields["name"] = clean_name(fields["name"])
+    if "description" in fields:
+        fields["description"] = clean_text(
+            fields["description"], "description", max_chars=5000, required=False
+        )
+    group = fields.get("group")
+    if isinstance(group, str):
+        group = page.groups.filter(code=group).first() or page.groups.filter(name=group).first()
+        if group is None:
+            raise LifecycleError({"group": _("Unknown group: %(g)s") % {"g": fields["group"]}})
+        fields["group"] = group
+    elif group is not None and group.page_id != page.pk:
+        raise LifecycleError({"group": _("That group belongs to another page.")})
+    return fields
+
+
+@transaction.atomic
+def create_component(
+    page: Page, *, actor: Actor, status: str = ComponentStatus.OPERATIONAL, **fields
+) -> Component:
+    fields = _clean_component_fields(page, dict(fields))
+    if "name" not in fields:
+        raise LifecycleError({"name": _("This field is required.")})
+    component = Component(
+        page=page, status=clean_choice(status, ComponentStatus, "status"), **fields
+    )
+    _save(component)
+    record(
+        actor,
+        "component.create",
+        component,
+        page=page,
+        before=None,
+        after=snapshot(component),
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+    return component
+
+
+@transaction.atomic
+def update_component(component: Component, *, actor: Actor, **fields) -> Component:
+    fields = _clean_component_fields(component.page, dict(fields))
+    before = snapshot(component)
+    for name, value in fields.items():
+        setattr(component, name, value)
+    _save(component)
+    record(
+        actor,
+        "component.update",
+        component,
+        page=component.page,
+        before=before,
+        after=snapshot(component),
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+    return component
+
+
+@transaction.atomic
+def delete_component(component: Component, *, actor: Actor) -> None:
+    page = component.page
+    record(
+        actor,
+        "component.delete",
+        page,
+        page=page,
+        before=snapshot(component),
+        after=None,
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+    component.delete()

@@ -1,0 +1,20 @@
+from aviso.status.models.audit import AuditEntry, Event
+from aviso.status.models.component import Component, ComponentGroup, ComponentStatusChange
+from aviso.status.models.incident import Incident, IncidentComponent, IncidentUpdate, Postmortem
+from aviso.status.models.maintenance import Maintenance, MaintenanceUpdate
+from aviso.status.models.page import Page
+
+__all__ = [
+    "AuditEntry",
+    "Component",
+    "ComponentGroup",
+    "ComponentStatusChange",
+    "Event",
+    "Incident",
+    "IncidentComponent",
+    "IncidentUpdate",
+    "Maintenance",
+    "MaintenanceUpdate",
+    "Page",
+    "Postmortem",
+]

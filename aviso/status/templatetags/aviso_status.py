@@ -1,0 +1,46 @@
+"""Template filters for public pages: page-zone times and safe Markdown."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import formats
+from django.utils.safestring import mark_safe
+
+from aviso.lib.markdown import render_markdown
+from aviso.lib.timezones import utc_offset_label
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str) -> str:
+    return mark_safe(render_markdown(text))  # noqa: S308 - nh3 has cleaned it
+
+
+@register.simple_tag
+def page_time(moment: dt.datetime | None, page, fmt: str = "M j, Y · H:i") -> str:
+    """A time in the page's zone with its offset, as the seed writes "16:30 (GMT-5)"."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(page.zone)
+    return f"{formats.date_format(local, fmt)} ({utc_offset_label(local)})"
+
+
+@register.simple_tag
+def page_iso(moment: dt.datetime | None, page) -> str:
+    return "" if moment is None else moment.astimezone(page.zone).isoformat()
+
+
+@register.filter
+def duration(delta: dt.timedelta | None) -> str:
+    if delta is None:
+        return ""
+    minutes = int(delta.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{days}d"] if days else []
+    parts += [f"{hours}h"] if hours else []
+    parts += [f"{minutes}m"] if minutes or not parts else []
+    return " ".join(parts)

@@ -1,0 +1,33 @@
+"""Test data built in code (no fixtures files): pages, components, incidents, people."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+
+from aviso.status import lifecycle
+from aviso.status.models import Component, Page
+
+SYSTEM = lifecycle.Actor.system("tests")
+
+
+def make_page(name: str = "Acme", time_zone: str = "America/Guayaquil", **fields) -> Page:
+    return lifecycle.create_page(actor=SYSTEM, name=name, time_zone=time_zone, **fields)
+
+
+def make_component(page: Page, name: str = "API", group: str | None = None, **fields) -> Component:
+    if group is not None:
+        found = page.groups.filter(name=group).first()
+        fields["group"] = found or lifecycle.create_group(page, actor=SYSTEM, name=group)
+    fields.setdefault("start_date", dt.date(2020, 1, 1))
+    return lifecycle.create_component(page, actor=SYSTEM, name=name, **fields)
+
+
+def make_user(username: str = "alice", *, superuser: bool = False, password: str = "pw-Secret-123"):
+    User = get_user_model()  # noqa: N806
+    user = User.objects.create_user(username, f"{username}@example.com", password)
+    if superuser:
+        user.is_staff = user.is_superuser = True
+        user.save()
+    return user

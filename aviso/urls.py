@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("console/", include("aviso.console.urls")),
+    path("", include("aviso.api.urls")),
+    path("", include("aviso.monitors.urls")),
+    path("", include("aviso.notify.urls")),
+    path("", include("aviso.publish.urls")),
+    path("", include("aviso.status.urls")),
+]
