@@ -163,3 +163,6 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 
     _checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
     DATABASES["default"]["TEST"] = {"NAME": envstr("AVISO_TEST_DB_NAME", f"test_aviso_{_checkout}")}
+
+# A database that is down: the console and API answer 503 with a message (aviso.publish).
+MIDDLEWARE += ["aviso.publish.middleware.DatabaseDownMiddleware"]
