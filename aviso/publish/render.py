@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -187,9 +188,21 @@ def _all_history(windows: int, page: Page, present: tuple[int, int], count: int)
 def render_site(*, windows: int | None, export: bool = False) -> list[Snapshot]:
     """Render every public URL (see ``public_paths``); skips those that are not a 200."""
     page = Page.default()
-    snapshots = []
+    # The present window is linked both as /history and as /history?through=<this month>;
+    # the two are the same page, so it is rendered once.
+    present = None
+    if page is not None:
+        year, month = current_month(page)
+        present = f"/history?through={year:04d}-{month:02d}"
+    snapshots: list[Snapshot] = []
+    history: Snapshot | None = None
     for path in public_paths(page, windows=windows):
+        if path == present and history is not None:
+            snapshots.append(replace(history, path=path))
+            continue
         snap = render_path(path, export=export)
         if snap is not None:
             snapshots.append(snap)
+            if path == "/history":
+                history = snap
     return snapshots

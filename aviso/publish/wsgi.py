@@ -63,7 +63,7 @@ def _etag_matches(header: str, digest: str) -> bool:
 class _Prepared:
     """A snapshot with its three header lists built once, so a hit only picks one."""
 
-    __slots__ = ("snapshot", "variants")
+    __slots__ = ("not_modified", "snapshot", "variants")
 
     def __init__(self, snap: Snapshot) -> None:
         self.snapshot = snap
