@@ -23,8 +23,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--snapshots", action="store_true", help="also re-render the live snapshots now"
         )
+        parser.add_argument(
+            "--no-collect",
+            action="store_true",
+            help="skip collectstatic (already run by `aviso web` or `aviso up`)",
+        )
 
-    def handle(self, *args, out: str, snapshots: bool, **options):
+    def handle(self, *args, out: str, snapshots: bool, no_collect: bool, **options):
         if not out and not snapshots:
             raise CommandError("say where to write the site: --out DIR (or --snapshots)")
         target = Path(out).resolve() if out else None
@@ -35,8 +40,9 @@ class Command(BaseCommand):
                 render_snapshots()
                 self.stdout.write("snapshots rendered")
             if target is not None:
-                # Hashed stylesheet names come from the collected static files.
-                call_command("collectstatic", interactive=False, verbosity=0)
+                if not no_collect:
+                    # Hashed stylesheet names come from the collected static files.
+                    call_command("collectstatic", interactive=False, verbosity=0)
                 files = export_site(target)
                 self.stdout.write(f"{len(files)} files written to {target}")
         except DatabaseError as exc:
