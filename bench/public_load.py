@@ -182,6 +182,7 @@ def main() -> int:
         return 2
     counts = [int(c) for c in args.connections.split(",")]
     work = Path(tempfile.mkdtemp(prefix="aviso-bench-"))
+    work.chmod(0o755)  # nginx's workers run as another user
     children: list[subprocess.Popen] = []
     db_url = postgres_url()
     env = {
@@ -221,8 +222,9 @@ def main() -> int:
         wait_until_up(nginx + "/")
         rows = []
         for path, _ in URLS:
-            if status_of(web + path) != 200 or status_of(nginx + path) != 200:
-                print(f"skipping {path}: not a 200 on both servers (not built on this branch?)")
+            codes = status_of(web + path), status_of(nginx + path)
+            if codes != (200, 200):
+                print(f"skipping {path}: aviso web {codes[0]}, nginx {codes[1]} (not built here?)")
                 rows.append((path, None))
                 continue
             for count in counts:

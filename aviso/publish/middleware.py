@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
@@ -45,12 +45,32 @@ def database_down_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def database_failed() -> bool:
+    """Whether a database connection of this request failed and is unusable now."""
+    for connection in connections.all(initialized_only=True):
+        if not connection.errors_occurred:
+            continue
+        if connection.connection is None:
+            return True  # it never connected
+        try:
+            if not connection.is_usable():
+                return True
+        except DatabaseError:
+            return True
+    return False
+
+
 class DatabaseDownMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        # Some views catch every exception themselves (an API's catch-all handler turns it
+        # into a 500): a 500 on a request whose database connection failed is still a 503.
+        if response.status_code == 500 and database_failed():
+            return database_down_response(request)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, OperationalError | InterfaceError):

@@ -164,3 +164,17 @@ class TestIsDue:
         assert not tasks.is_due(self.state(wanted=4, rendered=4), self.NOW)
         stale = self.state(wanted=4, rendered=4, rendered_at=self.NOW - tasks.REFRESH)
         assert tasks.is_due(stale, self.NOW)
+
+
+class TestPublishDir:
+    def test_it_keeps_the_static_copy_current(self, incident, tmp_path, monkeypatch):
+        out = tmp_path / "public"
+        monkeypatch.setenv("AVISO_PUBLISH_DIR", str(out))  # what `aviso up --publish-dir` sets
+        drain()
+        page = out / "incidents" / f"{incident.code}.html"
+        assert "Slow API" in page.read_text()
+        lifecycle.post_update(incident, actor=SYSTEM, status="identified", body="Found the disk.")
+        settle()
+        assert "Found the disk." in page.read_text()
+        assert "Found the disk." in (out / "index.html").read_text()
+        assert RenderState.objects.get(target=tasks.PUBLISH_DIR).renders == 2
