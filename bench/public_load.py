@@ -32,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 URLS = [("/", "index.html"), ("/history", "history.html"), ("/api/v2/summary.json", None)]
+MISS_URL = "/history?through=2020-01"  # not snapshotted: rendered by Django from the database
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/aviso_bench_publish"
 
 
@@ -241,6 +242,19 @@ def main() -> int:
                     f"-> ratio {ours['rps'] / theirs['rps']:.2f}",
                     flush=True,
                 )
+        # For contrast: a page with no snapshot (an old history window) is Django's work,
+        # and shows the database connections stay bounded by workers x threads.
+        for count in counts:
+            sampler = ConnectionSampler(db_url)
+            sampler.start()
+            ours = run_wrk(web + MISS_URL, count, args.duration)
+            connections = sampler.stop()
+            rows.append((MISS_URL, (count, ours, None, connections)))
+            print(
+                f"{MISS_URL} c={count}: aviso {ours['rps']:.0f} req/s p99 {ours['p99']:.2f} ms "
+                f"errors {ours['errors']} db conns {connections}",
+                flush=True,
+            )
         report = render_report(rows, args, db_url)
         print(report)
         if args.out:
@@ -269,6 +283,13 @@ def render_report(rows: list, args: argparse.Namespace, db_url: str | None) -> s
             lines.append(f"| `{path}` | – | not served on this branch | | | | | | | |")
             continue
         count, ours, theirs, connections = result
+        if theirs is None:
+            lines.append(
+                f"| `{path}` (Django, no snapshot) | {count} | {ours['rps']:.0f} | "
+                f"{ours['p50']:.2f} | {ours['p99']:.2f} | {ours['errors']} | {connections} "
+                "| – | – | – |"
+            )
+            continue
         lines.append(
             f"| `{path}` | {count} | {ours['rps']:.0f} | {ours['p50']:.2f} | {ours['p99']:.2f} | "
             f"{ours['errors']} | {connections} | {theirs['rps']:.0f} | {theirs['p99']:.2f} | "
