@@ -89,13 +89,13 @@ def mark_dirty(event: Event | None = None) -> None:
 
 
 def is_due(state: RenderState, now: dt.datetime) -> bool:
-    if state.rendered_at is None:
-        return True  # never rendered (first start, or the data dir was wiped)
+    if state.rendered_at is None and state.changed_at is None:
+        return True  # first start with no change seen yet: render what there is
     if state.is_dirty:
         quiet = now - (state.changed_at or now) >= QUIET
         overdue = now - (state.dirty_since or now) >= MAX_DELAY
         return quiet or overdue
-    return now - state.rendered_at >= REFRESH
+    return state.rendered_at is None or now - state.rendered_at >= REFRESH
 
 
 def render_if_due(target: str, worker: str) -> bool:
