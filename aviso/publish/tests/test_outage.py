@@ -209,8 +209,11 @@ class TestDatabaseOutage:
         assert b"All Systems Operational" in before or b"banner" in before
         assert get_console(base + "/admin/")[0] == 302  # no such session: to the login page
         assert get(base + "/history?through=2019-01")[0] == 200  # no snapshot: Django
+        summary = get(base + "/api/v2/summary.json")  # a 404 on a branch without the API
 
         pg.stop()
+
+        assert get(base + "/api/v2/summary.json")[::2] == summary[::2]
 
         status, headers, during = get(base + "/")
         assert status == 200
@@ -222,6 +225,9 @@ class TestDatabaseOutage:
         assert b"database is unreachable" in body
         status, headers, body = get(base + "/history?through=2019-01")
         assert status == 503 and headers.get("retry-after")
+        # The management API (when present) catches every exception itself; still a 503.
+        status, headers, body = get(base + "/api/v1/pages", Authorization="Bearer x")
+        assert status in (404, 503), (status, body[:200])
         assert web.poll() is None  # still up
 
         pg.start()
