@@ -28,6 +28,7 @@ from pathlib import Path
 import brotli
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +113,18 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 
 def _cache():
-    return caches["default"]
+    """The shared cache, or None when it is process-local memory.
+
+    A local-memory cache in the worker would hold bytes no web process can see
+    (each web process keeps what it serves in memory itself, read from disk),
+    so snapshots go to the cache only when it is shared, i.e. Redis.
+    """
+    cache = caches["default"]
+    return None if isinstance(cache, LocMemCache) else cache
 
 
 class SnapshotStore:
-    """Reads and writes snapshot sets in one directory and the default cache."""
+    """Reads and writes snapshot sets in one directory and the shared cache (if any)."""
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or snapshot_dir()
@@ -139,15 +147,15 @@ class SnapshotStore:
         manifest = Manifest(generation, rendered_at, {s.path: s.entry() for s in snapshots})
         data = json.dumps(manifest.to_json(), sort_keys=True).encode()
         _atomic_write(self.manifest_path, data)
-        try:
-            cache = _cache()
-            for snap in snapshots:
-                cache.set(
-                    self._blob_key(snap.digest), (snap.body, snap.gzip, snap.br), BLOB_TIMEOUT
-                )
-            cache.set(MANIFEST_KEY, manifest.to_json(), None)
-        except Exception:  # a cache that is down must not stop the disk copy from counting
-            log.exception("snapshot cache write failed; the disk copy is current")
+        cache = _cache()
+        if cache is not None:
+            try:
+                for snap in snapshots:
+                    blob = (snap.body, snap.gzip, snap.br)
+                    cache.set(self._blob_key(snap.digest), blob, BLOB_TIMEOUT)
+                cache.set(MANIFEST_KEY, manifest.to_json(), None)
+            except Exception:  # a cache that is down must not stop the disk copy from counting
+                log.exception("snapshot cache write failed; the disk copy is current")
         keep = {e["digest"] for e in manifest.entries.values()}
         if previous:
             keep |= {e["digest"] for e in previous.entries.values()}
@@ -176,10 +184,11 @@ class SnapshotStore:
 
     def read_manifest(self) -> Manifest | None:
         """The newest manifest: the cache's when it has one, else the disk's."""
+        cache = _cache()
         try:
-            cached = _cache().get(MANIFEST_KEY)
+            cached = cache.get(MANIFEST_KEY) if cache is not None else None
         except Exception:
-            cached = None
+            cached = None  # Redis down: the disk copy answers
         disk = self._read_disk_manifest()
         if cached is not None:
             manifest = Manifest.from_json(cached)
@@ -206,9 +215,9 @@ class SnapshotStore:
     def load(self, path: str, entry: dict) -> Snapshot | None:
         """The snapshot of ``path`` described by a manifest ``entry``."""
         digest = entry["digest"]
-        blob = None
+        cache = _cache()
         try:
-            blob = _cache().get(self._blob_key(digest))
+            blob = cache.get(self._blob_key(digest)) if cache is not None else None
         except Exception:
             blob = None
         if blob is None:

@@ -1,11 +1,10 @@
-"""Each publish test gets its own snapshot directory and an empty cache."""
+"""Each publish test gets its own snapshot directory."""
 
 from __future__ import annotations
 
 import io
 
 import pytest
-from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -14,9 +13,7 @@ from django.db import close_old_connections
 @pytest.fixture(autouse=True)
 def snapshot_dir(settings, tmp_path):
     settings.AVISO_SNAPSHOT_DIR = str(tmp_path / "snapshots")
-    caches["default"].clear()
-    yield tmp_path / "snapshots"
-    caches["default"].clear()
+    return tmp_path / "snapshots"
 
 
 @pytest.fixture
