@@ -137,8 +137,8 @@ def public_paths(
     now = now or timezone.now()
     count = settings.HISTORY_MONTHS_PER_PAGE
     present = current_month(page, now)
-    if windows is None:
-        windows = _windows_back_to_oldest(page, present, count)
+    every_window = _windows_back_to_oldest(page, present, count)
+    windows = every_window if windows is None else windows
     throughs = [add_months(*present, -count * i) for i in range(windows)]
     oldest_start, _ = month_bounds(*add_months(*throughs[-1], -(count - 1)), page.zone)
 
@@ -146,7 +146,7 @@ def public_paths(
     paths += [f"/history?through={year:04d}-{month:02d}" for year, month in throughs]
     incidents = Incident.objects.filter(page=page)
     maintenances = Maintenance.objects.filter(page=page)
-    if not _all_history(windows, page, present, count):
+    if windows < every_window:
         incidents = incidents.filter(
             Q(started_at__gte=oldest_start) | Q(status__in=IncidentStatus.open_values())
         )
@@ -179,10 +179,6 @@ def _windows_back_to_oldest(page: Page, present: tuple[int, int], count: int) ->
     local = oldest.astimezone(page.zone)
     months = (present[0] - local.year) * 12 + present[1] - local.month
     return max(1, months // count + 1)
-
-
-def _all_history(windows: int, page: Page, present: tuple[int, int], count: int) -> bool:
-    return windows >= _windows_back_to_oldest(page, present, count)
 
 
 def render_site(*, windows: int | None, export: bool = False) -> list[Snapshot]:
