@@ -119,6 +119,9 @@ def render_path(site_path: str, *, export: bool = False) -> Snapshot | None:
     # caller's database connection (and a test's transaction) is left alone.
     response = _django().get_response(WSGIRequest(_environ(site_path, export=export)))
     if response.status_code != 200:
+        if response.status_code != 404:
+            # A 400 here usually means AVISO_BASE_URL's host is not in AVISO_ALLOWED_HOSTS.
+            log.warning("not snapshotting %s: Django answered %s", site_path, response.status_code)
         return None
     body = b"".join(response) if response.streaming else response.content
     headers = tuple(
