@@ -104,7 +104,9 @@ def render_if_due(target: str, worker: str) -> bool:
     now = timezone.now()
     if not is_due(state, now):
         return False
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    # Our own claim is free too: a render cut short by a database outage must not
+    # leave this worker waiting out its own lease.
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_by=worker)
     if not RenderState.objects.filter(Q(pk=state.pk) & free).update(
         claimed_by=worker, claimed_until=now + LEASE
     ):

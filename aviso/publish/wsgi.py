@@ -136,7 +136,11 @@ class SnapshotApp:
         manifest = self._manifest
         if manifest is None or key not in manifest.entries:
             return None
-        snap = self.store.load(key, manifest.entries[key])
+        try:
+            snap = self.store.load(key, manifest.entries[key])
+        except OSError:
+            log.exception("snapshot of %s unreadable; Django answers it", key)
+            return None
         if snap is None:
             return None
         prepared = _Prepared(snap)

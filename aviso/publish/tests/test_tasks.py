@@ -104,6 +104,20 @@ class TestCoalescedRenders:
         RenderState.objects.update(claimed_until=timezone.now() - dt.timedelta(seconds=1))
         assert tasks.render_if_due(tasks.SNAPSHOTS, "w1") is True
 
+    def test_it_takes_back_its_own_claim_after_a_cut_render(self, incident):
+        settle()
+        lifecycle.post_update(incident, actor=SYSTEM, status="identified", body="Found it.")
+        settle()  # handled and rendered
+        lifecycle.post_update(incident, actor=SYSTEM, status="monitoring", body="Watching.")
+        drain()
+        # w1 claimed, then lost the database mid-render: its lease is still running.
+        RenderState.objects.update(
+            claimed_by="w1", claimed_until=timezone.now() + dt.timedelta(minutes=1)
+        )
+        time.sleep(tasks.QUIET.total_seconds())
+        assert tasks.render_if_due(tasks.SNAPSHOTS, "w1") is True
+        assert b"Watching." in snapshot_body(f"/incidents/{incident.code}")
+
     def test_it_keeps_the_last_snapshots_when_a_render_fails(self, incident, snapshot_dir):
         settle()
         good = snapshot_body(f"/incidents/{incident.code}")
