@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from aviso.lib.env import envint, envstr
-from aviso.publish.export import export_site
+from aviso.publish.export import LEDGER, export_site
 from aviso.publish.models import RenderState
 from aviso.publish.render import live_history_windows, render_site
 from aviso.publish.store import SnapshotStore
@@ -61,6 +61,22 @@ def render_publish_dir() -> None:
 RENDERERS: dict[str, Callable[[], None]] = {
     SNAPSHOTS: render_snapshots,
     PUBLISH_DIR: render_publish_dir,
+}
+
+
+def _snapshots_missing() -> bool:
+    return not SnapshotStore().manifest_path.exists()
+
+
+def _publish_dir_missing() -> bool:
+    directory = publish_dir()
+    return directory is not None and not (directory / LEDGER).exists()
+
+
+# A target whose output is gone (a new data dir, a wiped folder) is rendered at once.
+MISSING: dict[str, Callable[[], bool]] = {
+    SNAPSHOTS: _snapshots_missing,
+    PUBLISH_DIR: _publish_dir_missing,
 }
 
 
@@ -102,7 +118,7 @@ def render_if_due(target: str, worker: str) -> bool:
     """Render ``target`` when it is due and no other worker holds it. True when rendered."""
     state = _state(target)
     now = timezone.now()
-    if not is_due(state, now):
+    if not is_due(state, now) and not MISSING[target]():
         return False
     # Our own claim is free too: a render cut short by a database outage must not
     # leave this worker waiting out its own lease.
