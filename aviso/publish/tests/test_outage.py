@@ -223,6 +223,8 @@ class TestDatabaseOutage:
         code, body = get_console(base + "/admin/")
         assert code == 503
         assert b"database is unreachable" in body
+        # The operators' console (another app; no views on a branch without it).
+        assert get_console(base + "/console/")[0] in (404, 503)
         status, headers, body = get(base + "/history?through=2019-01")
         assert status == 503 and headers.get("retry-after")
         # The management API (when present) catches every exception itself; still a 503.
