@@ -81,4 +81,3 @@ class TestPublicPagesInChromium:
         page.goto(f"{live_server.url}/")
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent") == "Skip to content"
-
