@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("aviso.monitors.urls")),
     path("", include("aviso.notify.urls")),
     path("", include("aviso.publish.urls")),
+    path("", include("aviso.config.urls")),
     path("", include("aviso.status.urls")),
 ]
