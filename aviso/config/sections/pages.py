@@ -296,7 +296,7 @@ def export() -> list[PageSpec]:
     for page in Page.objects.order_by("position", "id"):
         components = list(page.components.order_by("position", "id"))
 
-        def specs_of(group_id):
+        def specs_of(group_id, components=components):
             return [
                 ComponentSpec(**{name: getattr(c, name) for name in COMPONENT_FIELDS})
                 for c in components
