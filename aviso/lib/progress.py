@@ -49,7 +49,7 @@ class Progress:
     def finish(self) -> None:
         if self.tty:
             self.stream.write("\n")
-        elif self._last_tenth != 10:
+        elif self._last_tenth != 10 and self.total:
             self.done = self.total
             self._line()
         self.stream.flush()
