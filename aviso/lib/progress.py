@@ -43,7 +43,8 @@ class Progress:
         tenth = int(self._fraction() * 10)
         if tenth != self._last_tenth:
             self._last_tenth = tenth
-            self.stream.write(f"{self.label}: {self.done}/{self.total} ({tenth * 10}%)\n")
+            percent = int(self._fraction() * 100)
+            self.stream.write(f"{self.label}: {self.done}/{self.total} ({percent}%)\n")
             self.stream.flush()
 
     def finish(self) -> None:
