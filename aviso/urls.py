@@ -4,10 +4,10 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("console/", include("aviso.console.urls")),
+    path("", include("aviso.config.urls")),
     path("", include("aviso.api.urls")),
     path("", include("aviso.monitors.urls")),
     path("", include("aviso.notify.urls")),
     path("", include("aviso.publish.urls")),
-    path("", include("aviso.config.urls")),
     path("", include("aviso.status.urls")),
 ]

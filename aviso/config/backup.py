@@ -64,31 +64,41 @@ def count_rows(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
 
 def backup(path: Path | str, *, using: str = DEFAULT_DB_ALIAS, progress=None) -> int:
     """Write everything to ``path``; returns the number of objects written."""
+    connection = connections[using]
+    outermost = not connection.in_atomic_block
     models = backed_up_models()
-    counts = {m: m._default_manager.using(using).count() for m in models}
-    if progress is not None:
-        progress.total = sum(counts.values())
-    header = {
-        "format": FORMAT,
-        "version": VERSION,
-        "created_at": timezone.now().isoformat(),
-        "engine": connections[using].vendor,
-        "migrations": _migrations(using),
-        "counts": {m._meta.label: n for m, n in counts.items()},
-    }
     written = 0
     # One read transaction, so the file is a consistent picture of one moment.
-    with transaction.atomic(using=using), gzip.open(path, "wt", encoding="utf-8") as out:
-        out.write(json.dumps(header) + "\n")
-        for model in models:
-            for obj in _rows(model, using):
-                (data,) = serializers.serialize(
-                    "python", [obj], use_natural_foreign_keys=True, use_natural_primary_keys=False
-                )
-                out.write(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False) + "\n")
-                written += 1
-                if progress is not None:
-                    progress.advance(1, model._meta.label)
+    with transaction.atomic(using=using):
+        if outermost and connection.vendor == "postgresql":
+            # Read committed would let rows committed mid-backup into later tables.
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        counts = {m: m._default_manager.using(using).count() for m in models}
+        if progress is not None:
+            progress.total = sum(counts.values())
+        header = {
+            "format": FORMAT,
+            "version": VERSION,
+            "created_at": timezone.now().isoformat(),
+            "engine": connection.vendor,
+            "migrations": _migrations(using),
+            "counts": {m._meta.label: n for m, n in counts.items()},
+        }
+        with gzip.open(path, "wt", encoding="utf-8") as out:
+            out.write(json.dumps(header) + "\n")
+            for model in models:
+                for obj in _rows(model, using):
+                    (data,) = serializers.serialize(
+                        "python",
+                        [obj],
+                        use_natural_foreign_keys=True,
+                        use_natural_primary_keys=False,
+                    )
+                    out.write(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False) + "\n")
+                    written += 1
+                    if progress is not None:
+                        progress.advance(1, model._meta.label)
     return written
 
 
