@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.db import transaction
 from django.utils.text import slugify
@@ -340,27 +341,30 @@ class Importer:
             self._maintenance_update(maintenance, update)
 
     def _maintenance_update(self, maintenance: Maintenance, update) -> None:
-        steps = {
-            MaintenanceStatus.IN_PROGRESS: lifecycle.start_maintenance,
-            MaintenanceStatus.COMPLETED: lifecycle.complete_maintenance,
-            MaintenanceStatus.CANCELLED: lifecycle.cancel_maintenance,
-        }
         maintenance.refresh_from_db()
+        status = update.status
         kwargs = {"actor": self.actor, "body": _text(update.body), "at": update.at, "notify": False}
+        if (
+            status == MaintenanceStatus.IN_PROGRESS
+            and maintenance.status == MaintenanceStatus.SCHEDULED
+        ):
+            step = lifecycle.start_maintenance
+        elif status in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING):
+            step = partial(lifecycle.post_maintenance_update, status=status)
+        elif status == MaintenanceStatus.COMPLETED:
+            step = lifecycle.complete_maintenance
+        elif status == MaintenanceStatus.CANCELLED:
+            step = lifecycle.cancel_maintenance
+        else:
+            step = None
         try:
-            if update.status in steps and not (
-                update.status == MaintenanceStatus.IN_PROGRESS
-                and maintenance.status != MaintenanceStatus.SCHEDULED
-            ):
-                steps[update.status](maintenance, **kwargs)
-            elif update.status in (MaintenanceStatus.IN_PROGRESS, MaintenanceStatus.VERIFYING):
-                lifecycle.post_maintenance_update(maintenance, status=update.status, **kwargs)
-            else:
-                raise LifecycleError({"status": f"{update.status!r} cannot follow here"})
+            if step is None:
+                raise LifecycleError({"status": f"{status!r} cannot follow here"})
+            step(maintenance, **kwargs)
         except LifecycleError as exc:
             self.report.warnings.append(
                 f"maintenance {maintenance.external_ref}: update of {update.at:%Y-%m-%d %H:%M} "
-                f"({update.status}) skipped: {exc}"
+                f"({status}) skipped: {exc}"
             )
             return
         self.report.add(self.report.created, "maintenance updates")

@@ -183,6 +183,23 @@ class TestImportSamples:
             "2015-09-22T02:25:20.034-07:00"
         )
 
+    def test_it_skips_a_maintenance_step_that_cannot_follow_with_a_warning(self, tmp_path):
+        source = sample_dir(
+            tmp_path,
+            summary="discord_summary_2022.json",
+            scheduled_maintenances="discord_scheduled_maintenances_2022.json",
+        )
+        raw = json.loads((source / "scheduled-maintenances.json").read_text())
+        item = raw["scheduled_maintenances"][0]
+        late = dict(item["incident_updates"][0], id="late", status="in_progress")
+        late["display_at"] = late["created_at"] = "2015-09-23T00:00:00Z"
+        item["incident_updates"].insert(0, late)
+        (source / "scheduled-maintenances.json").write_text(json.dumps(raw))
+        report = import_statuspage(str(source))
+        assert any("(in_progress) skipped" in w for w in report.warnings)
+        maintenance = Maintenance.objects.get(external_ref="statuspage:chkt3cr0jf7b")
+        assert maintenance.status == "completed" and maintenance.updates.count() == 4
+
 
 def _group_name(raw: dict, component: dict):
     if not component.get("group_id"):
