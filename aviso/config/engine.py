@@ -103,12 +103,10 @@ def apply_text(
                 changes = section.plan(value, context)
                 plan.changes += changes
                 if progress is not None:
-                    progress.total += len(changes)
+                    progress.total += sum(1 for c in changes if c.run is not None)
                 for change in changes:
-                    change.run = _tracked(change, running)
+                    change.run = _tracked(change, running, progress)
                 section.apply(changes, context)
-                if progress is not None and changes:
-                    progress.advance(len(changes), section.key)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -126,7 +124,8 @@ def apply_text(
     return plan
 
 
-def _tracked(change: Change, running: list[Change]):
+def _tracked(change: Change, running: list[Change], progress):
+    """Remember which change is running (to name it if refused) and count it done."""
     inner = change.run
     if inner is None:
         return None
@@ -134,6 +133,8 @@ def _tracked(change: Change, running: list[Change]):
     def run() -> None:
         running[:] = [change]
         inner()
+        if progress is not None:
+            progress.advance(1, change.label)
 
     return run
 

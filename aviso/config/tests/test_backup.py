@@ -149,6 +149,13 @@ class TestBackupAcrossEngines:
 
             _run(sqlite_c, "aviso", "restore", str(tmp_path / "from-pg.jsonl.gz"))
             pages_back = json.loads(_run(sqlite_c, "aviso.config.tests.pages"))
+
+            # New rows after a restore get fresh ids (the sequences were reset).
+            more = (ROOT / "examples" / "demo.yaml").read_text() + (
+                "    components:\n      - name: Status of the status page\n"
+            )
+            (tmp_path / "more.yaml").write_text(more)
+            assert "Plan: 1 to create" in _run(pg, "aviso", "apply", str(tmp_path / "more.yaml"))
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.close()
