@@ -110,6 +110,8 @@ class _PagePlan:
         self.page = Page.objects.filter(slug=spec.slug).first()
         self.groups: dict[str, ComponentGroup] = {}
         self.changes: list[Change] = []
+        # Groups go last, after their components moved out or were deleted.
+        self.group_deletes: list[ComponentGroup] = []
 
     # -- planning ---------------------------------------------------------
 
@@ -151,9 +153,8 @@ class _PagePlan:
                 if diff:
                     run = self._update(lifecycle.update_group, current, diff)
                     self._add("update", "group", label, path, diff, run)
-        self._deferred_group_deletes = [
-            g for name, g in existing.items() if name not in named and self.context.prune
-        ]
+        if self.context.prune:
+            self.group_deletes = [g for name, g in existing.items() if name not in named]
 
     def _wanted_components(self):
         """(path, group name or None, position, spec) for every component in the file."""
@@ -207,7 +208,7 @@ class _PagePlan:
 
         if self.context.prune:
             for component in existing:
-                if component.pk in taken or any(m.pk == component.pk for m in matched.values()):
+                if component.pk in taken:
                     continue
                 group = component.group.name if component.group_id else None
                 label = " / ".join(p for p in (self.spec.slug, group, component.name) if p)
@@ -224,7 +225,7 @@ class _PagePlan:
                 else:
                     run = self._delete(lifecycle.delete_component, component)
                     self._add("delete", "component", label, self.path, {}, run)
-        for group in self._deferred_group_deletes:
+        for group in self.group_deletes:
             run = self._delete(lifecycle.delete_group, group)
             self._add("delete", "group", f"{self.spec.slug} / {group.name}", self.path, {}, run)
 
