@@ -151,6 +151,8 @@ def validate(data: Any, model: type[BaseModel], source: Source) -> BaseModel:
             message = error["msg"]
             if error["type"] == "extra_forbidden":
                 message = "unknown key"
+            elif error["type"] == "value_error":
+                message = message.removeprefix("Value error, ")
             problems.append(source.problem(tuple(error["loc"]), message))
         raise ConfigError(problems) from None
 
