@@ -100,6 +100,7 @@ def apply_text(
                 value = getattr(config, section.key)
                 if value is None:
                     continue  # a file that does not name a section leaves it alone
+                running.clear()
                 changes = section.plan(value, context)
                 plan.changes += changes
                 if progress is not None:
