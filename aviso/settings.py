@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "aviso.api",
     "aviso.publish",
     "aviso.demo",
+    "aviso.config",
 ]
 
 MIDDLEWARE = [
