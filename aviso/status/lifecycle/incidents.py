@@ -68,7 +68,9 @@ def _derive_impact(incident: Incident) -> None:
 
 
 def _lock(incident: Incident, expected_version: int | None) -> Incident:
-    locked = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
+    locked = (
+        Incident.objects.select_for_update(of=("self",)).select_related("page").get(pk=incident.pk)
+    )
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
             _(
@@ -319,7 +321,7 @@ def edit_update(
     body = clean_body(body, required=True)
     _check_times(None, display_at)
     update = (
-        IncidentUpdate.objects.select_for_update()
+        IncidentUpdate.objects.select_for_update(of=("self",))
         .select_related("incident__page")
         .get(pk=update.pk)
     )
@@ -351,7 +353,7 @@ def edit_update(
 @transaction.atomic
 def delete_update(update: IncidentUpdate, *, actor: Actor) -> None:
     update = (
-        IncidentUpdate.objects.select_for_update()
+        IncidentUpdate.objects.select_for_update(of=("self",))
         .select_related("incident__page")
         .get(pk=update.pk)
     )
