@@ -17,11 +17,13 @@ from django.conf import settings
 from django.db.models import Max, Prefetch
 
 from aviso.status.choices import (
+    ComponentStatus,
+    IncidentImpact,
     IncidentStatus,
     MaintenanceStatus,
     worst_component_status,
 )
-from aviso.status.derivation import page_state
+from aviso.status.derivation import impact_from_components, page_state
 from aviso.status.models import (
     AuditEntry,
     Component,
@@ -38,6 +40,12 @@ from aviso.status.models import (
 LIST_LIMIT = 50
 # Zones Statuspage (Rails) writes with "Z" instead of "+00:00".
 _UTC_NAMES = {"UTC", "Etc/UTC", "UCT", "Etc/UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu"}
+_IMPACT_ORDER = [
+    IncidentImpact.NONE,
+    IncidentImpact.MINOR,
+    IncidentImpact.MAJOR,
+    IncidentImpact.CRITICAL,
+]
 _ACTIVE_OR_PLANNED = [MaintenanceStatus.SCHEDULED, *MaintenanceStatus.active_values()]
 
 
@@ -200,6 +208,24 @@ def incident_status(incident: Incident) -> str:
     return incident.status
 
 
+def incident_impact(incident: Incident, updates: list[IncidentUpdate]) -> str:
+    """The operator's impact, else the worst any update gave a component.
+
+    The stored impact follows the components' current statuses, so it falls to
+    "none" once a resolve sets them back; Statuspage keeps the incident's peak.
+    """
+    if incident.impact_override:
+        return incident.impact
+    statuses = [
+        change["new_status"]
+        for update in updates
+        for change in update.affected_components or []
+        if isinstance(change, dict) and change.get("new_status") in ComponentStatus.values
+    ]
+    peak = impact_from_components(statuses)
+    return max([peak, IncidentImpact(incident.impact)], key=_IMPACT_ORDER.index)
+
+
 def _incidents(page: Page, queryset, components: _Components) -> list[dict]:
     """Incidents with their updates and components: three queries."""
     zone, base = page.zone, page_url(page)
@@ -209,6 +235,7 @@ def _incidents(page: Page, queryset, components: _Components) -> list[dict]:
     )
     result = []
     for incident in incidents:
+        updates = list(incident.updates.all())
         result.append(
             {
                 "id": incident.code,
@@ -218,13 +245,11 @@ def _incidents(page: Page, queryset, components: _Components) -> list[dict]:
                 "updated_at": timestamp(incident.updated_at, zone),
                 "monitoring_at": timestamp(incident.monitoring_at, zone),
                 "resolved_at": timestamp(incident.resolved_at, zone),
-                "impact": incident.impact,
+                "impact": incident_impact(incident, updates),
                 "shortlink": f"{base}/incidents/{incident.code}",
                 "started_at": timestamp(incident.started_at, zone),
                 "page_id": page.code,
-                "incident_updates": [
-                    _update_json(u, incident.code, zone) for u in incident.updates.all()
-                ],
+                "incident_updates": [_update_json(u, incident.code, zone) for u in updates],
                 "components": components.pick(a.component_id for a in incident.affected.all()),
             }
         )
