@@ -1,6 +1,7 @@
 """Scheduled maintenances: planned, started, verified, completed or cancelled."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: django-ninja reads these signatures at
+# import time and must see real types inside list[...] and unions.
 
 from django.db.models import Prefetch
 from django.http import HttpRequest

@@ -1,6 +1,7 @@
 """Pages, component groups and components."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: django-ninja reads these signatures at
+# import time and must see real types inside list[...] and unions.
 
 from django.db import transaction
 from django.db.models import Prefetch
