@@ -18,7 +18,21 @@ from ninja import NinjaAPI
 from aviso.api import auth, errors
 from aviso.api.routers import incidents, maintenances, pages
 
-api = NinjaAPI(
+
+class AvisoAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """Errors are documented as what they are: ``application/problem+json``."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for code, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(code) >= 400 and "application/json" in content:
+                        content[errors.PROBLEM] = content.pop("application/json")
+        return schema
+
+
+api = AvisoAPI(
     title="Aviso management API",
     version="1",
     description=(
