@@ -184,6 +184,16 @@ def _status_json(statuses: Iterable[str]) -> dict:
     return {"indicator": str(state.indicator), "description": state.description}
 
 
+def _affected(changes: list | None) -> list[dict] | None:
+    # Rebuilt in Statuspage's key order: PostgreSQL's jsonb does not keep it.
+    if not changes:
+        return None
+    keys = ("code", "name", "old_status", "new_status")
+    return [
+        {key: change.get(key) for key in keys} for change in changes if isinstance(change, dict)
+    ]
+
+
 def _update_json(update: IncidentUpdate, incident_code: str, zone) -> dict:
     return {
         "id": update.code,
@@ -193,7 +203,7 @@ def _update_json(update: IncidentUpdate, incident_code: str, zone) -> dict:
         "created_at": timestamp(update.created_at, zone),
         "updated_at": timestamp(update.updated_at, zone),
         "display_at": timestamp(update.display_at, zone),
-        "affected_components": update.affected_components or None,
+        "affected_components": _affected(update.affected_components),
         "deliver_notifications": update.deliver_notifications,
         "custom_tweet": None,
         "tweet_id": None,
