@@ -14,7 +14,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 
 from aviso.status.choices import (
     ComponentStatus,
@@ -67,7 +67,10 @@ def page_url(page: Page) -> str:
 
 def last_change(page: Page) -> dt.datetime:
     """When anything on the page last changed: the newest audit entry (one query)."""
-    latest = AuditEntry.objects.filter(page=page).aggregate(at=Max("at"))["at"]
+    # Newest first through the index on ``at``, rather than an aggregate over the page.
+    latest = (
+        AuditEntry.objects.filter(page=page).order_by("-at").values_list("at", flat=True).first()
+    )
     return max(filter(None, [latest, page.updated_at]))
 
 
