@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import zlib
 from collections import Counter
@@ -10,6 +11,7 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -19,7 +21,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from aviso.api.models import ApiToken
-from aviso.testing import make_component, make_page, make_user
+from aviso.status import lifecycle
+from aviso.testing import SYSTEM, make_component, make_page, make_user
 from aviso.wsgi import application
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -36,7 +39,26 @@ CHECKS = (
 class TestOpenApiContract:
     def test_it_holds_for_generated_requests(self):
         page = make_page(name="Fuzz", slug="fuzz")
-        make_component(page, "API", group="Core")
+        component = make_component(page, "API", group="Core")
+        incident = lifecycle.create_incident(
+            page, actor=SYSTEM, name="Seeded", components={component: "major_outage"}
+        )
+        lifecycle.save_postmortem(incident, actor=SYSTEM, body="## Incident Summary")
+        maintenance = lifecycle.schedule_maintenance(
+            page,
+            actor=SYSTEM,
+            name="Seeded",
+            scheduled_for=timezone.now() + dt.timedelta(days=1),
+            scheduled_until=timezone.now() + dt.timedelta(days=1, hours=1),
+        )
+        # Real objects for the path parameters, by the collection they sit in.
+        self.targets = {
+            "groups": component.group.code,
+            "components": component.code,
+            "incidents": incident.code,
+            "maintenances": maintenance.code,
+            "update": incident.updates.first().code,
+        }
         _, raw = ApiToken.issue(make_user("fuzzer"), name="fuzz", scope="admin")
         headers = {"Authorization": f"Bearer {raw}"}
         # Like Django's test client: a request must not close the test's connection
@@ -55,6 +77,15 @@ class TestOpenApiContract:
         assert statuses[200] > 0 and statuses[201] > 0 and statuses[422] > 0, statuses
         # Bounded: ten examples per operation, no shrinking; about 20 s on two cores.
         assert time.monotonic() - started < 90
+
+    def _aim(self, case, page) -> None:
+        params = case.path_parameters
+        params["page"] = page.code
+        if "code" in params:
+            collection = case.operation.path.split("/")[5]  # /api/v1/pages/{page}/<here>
+            params["code"] = self.targets.get(collection, params["code"])
+        if "update" in params:
+            params["update"] = self.targets["update"]
 
     def _fuzz(self, page, headers, statuses: Counter) -> list[str]:
         # django-ninja writes OpenAPI 3.1, which schemathesis 3.x reads behind a flag.
@@ -81,9 +112,8 @@ class TestOpenApiContract:
             def run(case):
                 # Point path parameters at real objects half the time, so the
                 # generated bodies reach the lifecycle instead of a 404.
-                if case.path_parameters and "page" in case.path_parameters:
-                    if zlib.crc32(repr(case.body).encode()) % 2 == 0:
-                        case.path_parameters["page"] = page.code
+                if case.path_parameters and zlib.crc32(repr(case.body).encode()) % 2 == 0:
+                    self._aim(case, page)
                 response = case.call_wsgi(headers=headers)
                 statuses[response.status_code] += 1
                 case.validate_response(response, checks=CHECKS)
