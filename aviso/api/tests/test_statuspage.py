@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import re
 from pathlib import Path
@@ -410,3 +411,33 @@ class TestQueryCounts:
                 components=[web],
             )
         assert self._count(name) == before
+
+
+class TestOverRealHttp:
+    """Through a real HTTP server on an ephemeral port, as consumers call it."""
+
+    def _request(self, live_server, method: str, path: str, headers=None):
+        host, port = live_server.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            connection.request(method, path, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            connection.close()
+
+    @pytest.mark.django_db(transaction=True)
+    def test_it_serves_head_doubled_slashes_and_304(self, live_server):
+        page = make_page()
+        make_component(page)
+        status, headers, body = self._request(live_server, "GET", "//api/v2/summary.json")
+        assert status == 200
+        assert json.loads(body)["page"]["id"] == page.code
+        assert headers["Access-Control-Allow-Origin"] == "*"
+        status, head_headers, head_body = self._request(live_server, "HEAD", "/api/v2/summary.json")
+        assert status == 200 and head_body == b""
+        assert head_headers["ETag"] == headers["ETag"]
+        status, _, body = self._request(
+            live_server, "GET", "/api/v2/summary.json", {"If-None-Match": headers["ETag"]}
+        )
+        assert status == 304 and body == b""
