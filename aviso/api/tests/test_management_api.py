@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 
 import pytest
@@ -457,3 +458,27 @@ class TestOpenApi:
         ):
             assert path in paths
         assert Client().get("/api/v1/docs").status_code == 200
+
+
+class TestOverRealHttp:
+    @pytest.mark.django_db(transaction=True)
+    def test_it_accepts_a_bearer_post_without_csrf_cookies(self, live_server, tokens):
+        page = make_page(name="Live", slug="live")
+        host, port = live_server.url.removeprefix("http://").split(":")
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            connection.request(
+                "POST",
+                f"/api/v1/pages/{page.code}/incidents",
+                body=json.dumps({"name": "Over the wire"}),
+                headers={
+                    "Authorization": f"Bearer {tokens['write']}",
+                    "Content-Type": "application/json",
+                },
+            )
+            response = connection.getresponse()
+            assert response.status == 201
+            assert json.loads(response.read())["name"] == "Over the wire"
+        finally:
+            connection.close()
+        assert Incident.objects.filter(name="Over the wire").exists()
