@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import time
 import zlib
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -20,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from aviso.api.api import api
 from aviso.api.models import ApiToken
 from aviso.status import lifecycle
 from aviso.testing import SYSTEM, make_component, make_page, make_user
@@ -123,3 +127,19 @@ class TestOpenApiContract:
             except Exception as exc:  # collect every operation's failure, then report
                 failures.append(f"{operation.verbose_name}: {exc}")
         return failures
+
+
+SNAPSHOT = Path(__file__).parent / "openapi.snapshot.json"
+
+
+class TestOpenApiSnapshot:
+    def test_it_matches_the_reviewed_document(self):
+        """A change to the API's contract shows up in review as a change to the snapshot.
+
+        After a deliberate change: AVISO_UPDATE_SNAPSHOTS=1 pytest aviso/api -k Snapshot
+        """
+        document = api.get_openapi_schema()
+        text = json.dumps(document, indent=1, sort_keys=True) + "\n"
+        if os.environ.get("AVISO_UPDATE_SNAPSHOTS"):
+            SNAPSHOT.write_text(text)
+        assert json.loads(SNAPSHOT.read_text()) == json.loads(text)
