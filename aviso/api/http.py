@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
@@ -42,14 +42,14 @@ def public_response(
     """``body`` with validators; 304 when the client's copy is current; no body for HEAD."""
     etag = etag_for(body)
     modified = int(last_modified.timestamp()) if last_modified else None
-    if status == 200:
-        not_modified = get_conditional_response(request, etag=etag, last_modified=modified)
-    else:
-        not_modified = None
-    if isinstance(not_modified, HttpResponseNotModified):
-        response = not_modified
-    elif not_modified is not None:  # a failed If-Match precondition (412)
-        response = not_modified
+    # A 304 (or a 412 for a failed If-Match) when the client's copy decides it.
+    conditional = (
+        get_conditional_response(request, etag=etag, last_modified=modified)
+        if status == 200
+        else None
+    )
+    if conditional is not None:
+        response = conditional
     else:
         content = b"" if request.method == "HEAD" else body
         response = HttpResponse(content, content_type=content_type, status=status)
