@@ -16,7 +16,7 @@ from aviso.status.choices import (
     IncidentImpact,
     IncidentStatus,
 )
-from aviso.status.derivation import impact_from_components
+from aviso.status.derivation import IMPACT_ORDER, impact_from_components
 from aviso.status.lifecycle.actors import Actor
 from aviso.status.lifecycle.components import apply_status, resting_status
 from aviso.status.lifecycle.errors import ConflictError, LifecycleError
@@ -61,10 +61,16 @@ def _check_times(started_at: dt.datetime | None, display_at: dt.datetime | None)
 
 
 def _derive_impact(incident: Incident) -> None:
+    """Impact follows the components, and keeps its peak.
+
+    Resolving sets the components back to operational; the incident's impact
+    stays what it was at its worst (as Statuspage shows a resolved incident),
+    unless a person chose one.
+    """
     if incident.impact_override:
         return
     statuses = incident.affected.values_list("status", flat=True)
-    incident.impact = impact_from_components(statuses)
+    incident.impact = max(incident.impact, impact_from_components(statuses), key=IMPACT_ORDER.index)
 
 
 def _lock(incident: Incident, expected_version: int | None) -> Incident:
