@@ -247,8 +247,8 @@ class PageSettingsForm(forms.Form):
     name = forms.CharField(label=_("Page name"), max_length=200)
     slug = forms.SlugField(label=_("Slug"), max_length=100)
     time_zone = forms.CharField(label=_("Time zone (IANA, e.g. America/Guayaquil)"), max_length=64)
-    url = forms.URLField(label=_("Public address"), required=False)
-    support_url = forms.URLField(label=_("Support address"), required=False)
+    url = forms.URLField(label=_("Public address"), required=False, assume_scheme="https")
+    support_url = forms.URLField(label=_("Support address"), required=False, assume_scheme="https")
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
