@@ -23,6 +23,13 @@ def add_lifecycle_errors(form: forms.Form, error: LifecycleError) -> None:
         form.add_error(target, message)
 
 
+def show_current_version(form: forms.Form, version: int) -> None:
+    """After a conflict the form is drawn again with what was typed and the current
+    version: the person reads the newer state above it and may then resubmit on purpose."""
+    form.data = form.data.copy()
+    form.data["version"] = str(version)
+
+
 class SignInForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)

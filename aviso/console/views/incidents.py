@@ -9,7 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from aviso.console.forms import DeclareForm, EditUpdateForm, UpdateForm, add_lifecycle_errors
+from aviso.console.forms import (
+    DeclareForm,
+    EditUpdateForm,
+    UpdateForm,
+    add_lifecycle_errors,
+    show_current_version,
+)
 from aviso.console.models import IncidentTemplate
 from aviso.console.roles import Role, console_view, has_role
 from aviso.console.views.common import actor, with_page
@@ -161,6 +167,7 @@ def post_update(request: HttpRequest, page: Page, incident: str) -> HttpResponse
         except lifecycle.ConflictError as error:
             add_lifecycle_errors(form, error)
             obj.refresh_from_db()
+            show_current_version(form, obj.version)
             return _detail(request, page, obj, form, status=409)
         except lifecycle.LifecycleError as error:
             add_lifecycle_errors(form, error)
@@ -206,6 +213,8 @@ def edit_update(request: HttpRequest, page: Page, incident: str, update: str) ->
             except lifecycle.LifecycleError as error:
                 add_lifecycle_errors(form, error)
                 status = 409 if isinstance(error, lifecycle.ConflictError) else 400
+                obj.incident.refresh_from_db()
+                show_current_version(form, obj.incident.version)
             else:
                 messages.success(request, _("Update edited; the change is in the audit log."))
                 return redirect("console:incident", incident=obj.incident.code)
@@ -236,6 +245,8 @@ def delete_update(request: HttpRequest, page: Page, incident: str, update: str) 
             except lifecycle.LifecycleError as error:
                 add_lifecycle_errors(form, error)
                 status = 409 if isinstance(error, lifecycle.ConflictError) else 400
+                obj.incident.refresh_from_db()
+                show_current_version(form, obj.incident.version)
             else:
                 messages.success(request, _("Update deleted; it is kept in the audit log."))
                 return redirect("console:incident", incident=obj.incident.code)

@@ -12,7 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from aviso.console.forms import MaintenanceActionForm, MaintenanceForm, add_lifecycle_errors
+from aviso.console.forms import (
+    MaintenanceActionForm,
+    MaintenanceForm,
+    add_lifecycle_errors,
+    show_current_version,
+)
 from aviso.console.roles import Role, console_view, has_role
 from aviso.console.views.common import actor, with_page
 from aviso.status import lifecycle
@@ -140,6 +145,8 @@ def edit(request: HttpRequest, page: Page, maintenance: str) -> HttpResponse:
                 add_lifecycle_errors(form, error)
                 if isinstance(error, lifecycle.ConflictError):
                     status = 409
+                    obj.refresh_from_db()
+                    show_current_version(form, obj.version)
             else:
                 messages.success(request, _("Maintenance changed."))
                 return redirect("console:maintenance", maintenance=obj.code)

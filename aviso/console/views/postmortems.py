@@ -8,7 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aviso.console.forms import PostmortemForm, VersionForm, add_lifecycle_errors
+from aviso.console.forms import (
+    PostmortemForm,
+    VersionForm,
+    add_lifecycle_errors,
+    show_current_version,
+)
 from aviso.console.roles import Role, console_view
 from aviso.console.views.common import actor, with_page
 from aviso.lib.markdown import render_markdown
@@ -56,6 +61,8 @@ def postmortem(request: HttpRequest, page: Page, incident: str) -> HttpResponse:
             except lifecycle.LifecycleError as error:
                 add_lifecycle_errors(form, error)
                 status = 409 if isinstance(error, lifecycle.ConflictError) else 400
+                obj.refresh_from_db()
+                show_current_version(form, obj.version)
             else:
                 messages.success(
                     request, _("Postmortem published.") if publish else _("Draft saved.")
