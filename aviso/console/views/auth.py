@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
 
 from aviso.console import throttle
 from aviso.console.forms import SignInForm, TokenForm
@@ -26,6 +26,11 @@ def _next_url(request: HttpRequest, candidate: str | None) -> str:
     ):
         return candidate
     return "/console/"
+
+
+def throttled(user) -> bool:
+    """django-otp slows guessing down: after a wrong code, even the right one waits."""
+    return any(not device.verify_is_allowed()[0] for device in devices_for_user(user))
 
 
 def _locked_message() -> str:
@@ -82,8 +87,14 @@ def verify(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _locked_message())
             status = 429
         else:
-            device = match_token(user, form.cleaned_data["token"].strip())
-            if device is None:
+            slowed = throttled(user)
+            device = None if slowed else match_token(user, form.cleaned_data["token"].strip())
+            if slowed:
+                form.add_error(
+                    "token", _("Too many wrong codes; wait a few seconds and try again.")
+                )
+                status = 400
+            elif device is None:
                 throttle.record_failure(request, user.get_username())
                 form.add_error("token", _("That code is wrong or has expired."))
                 status = 400
