@@ -30,12 +30,20 @@ def show_current_version(form: forms.Form, version: int) -> None:
     form.data["version"] = str(version)
 
 
-class SignInForm(forms.Form):
+class ConsoleForm(forms.Form):
+    """Labels without Django's trailing colon: they read as headings above the fields."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class SignInForm(ConsoleForm):
     username = forms.CharField(label=_("User name"), max_length=150)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
 
 
-class TokenForm(forms.Form):
+class TokenForm(ConsoleForm):
     token = forms.CharField(
         label=_("Code from your authenticator app"),
         max_length=8,
@@ -87,7 +95,7 @@ class ComponentStatusesMixin:
         }
 
 
-class DeclareForm(ComponentStatusesMixin, forms.Form):
+class DeclareForm(ComponentStatusesMixin, ConsoleForm):
     title = forms.CharField(label=_("Title"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
@@ -117,7 +125,7 @@ class DeclareForm(ComponentStatusesMixin, forms.Form):
         return cleaned
 
 
-class UpdateForm(ComponentStatusesMixin, forms.Form):
+class UpdateForm(ComponentStatusesMixin, ConsoleForm):
     empty_label = _("No change")
 
     status = forms.ChoiceField(label=_("New status"), choices=IncidentStatus.choices)
@@ -140,16 +148,16 @@ class UpdateForm(ComponentStatusesMixin, forms.Form):
         return cleaned
 
 
-class EditUpdateForm(forms.Form):
+class EditUpdateForm(ConsoleForm):
     body = forms.CharField(label=_("Update (Markdown)"), widget=forms.Textarea(attrs={"rows": 6}))
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class VersionForm(forms.Form):
+class VersionForm(ConsoleForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class PostmortemForm(forms.Form):
+class PostmortemForm(ConsoleForm):
     body = forms.CharField(
         label=_("Postmortem (Markdown)"),
         widget=forms.Textarea(attrs={"rows": 24}),
@@ -162,7 +170,7 @@ class PostmortemForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class MaintenanceForm(forms.Form):
+class MaintenanceForm(ConsoleForm):
     name = forms.CharField(label=_("Title"), required=False)
     scheduled_for = forms.DateTimeField(
         label=_("Starts"),
@@ -199,7 +207,7 @@ class MaintenanceForm(forms.Form):
             self.fields["version"].required = True
 
 
-class MaintenanceActionForm(forms.Form):
+class MaintenanceActionForm(ConsoleForm):
     body = forms.CharField(
         label=_("Message (Markdown)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -207,11 +215,11 @@ class MaintenanceActionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ComponentStatusForm(forms.Form):
+class ComponentStatusForm(ConsoleForm):
     status = forms.ChoiceField(label=_("Status"), choices=ComponentStatus.choices)
 
 
-class TemplateForm(ComponentStatusesMixin, forms.Form):
+class TemplateForm(ComponentStatusesMixin, ConsoleForm):
     name = forms.CharField(label=_("Template name"), max_length=200)
     title = forms.CharField(label=_("Incident title"), max_length=255)
     status = DeclareForm.base_fields["status"]
@@ -236,7 +244,7 @@ class TemplateForm(ComponentStatusesMixin, forms.Form):
 ROLE_CHOICES = [("", _("No console access")), *Role.choices]
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(ConsoleForm):
     username = forms.CharField(label=_("User name"), max_length=150)
     email = forms.EmailField(label=_("Email"), required=False)
     password = forms.CharField(
@@ -245,12 +253,12 @@ class UserCreateForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
 
 
-class UserRoleForm(forms.Form):
+class UserRoleForm(ConsoleForm):
     role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, required=False)
     is_active = forms.BooleanField(label=_("Can sign in"), required=False)
 
 
-class PageSettingsForm(forms.Form):
+class PageSettingsForm(ConsoleForm):
     name = forms.CharField(label=_("Page name"), max_length=200)
     slug = forms.SlugField(label=_("Slug"), max_length=100)
     time_zone = forms.CharField(label=_("Time zone (IANA, e.g. America/Guayaquil)"), max_length=64)

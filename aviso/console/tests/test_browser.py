@@ -194,8 +194,17 @@ def _workflow(steps: Steps, scene: Scene) -> None:
 
 def test_a_responder_runs_an_incident_from_declaration_to_postmortem(live_server, browser):
     scene = Scene.build()
+    from playwright.sync_api import expect
+
+    # Generous waits: the machine is shared, and a slow turn is not a failure.
+    expect.set_options(timeout=20_000)
     context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(30_000)
+    steps = Steps(context.new_page(), live_server.url)
     try:
-        _workflow(Steps(context.new_page(), live_server.url), scene)
+        _workflow(steps, scene)
+    except Exception:
+        steps.shot("failure")  # what the browser showed when it went wrong
+        raise
     finally:
         context.close()

@@ -79,6 +79,9 @@ def confirm_2fa(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if device is None:
         return redirect("console:account")
+    if form.is_valid() and not device.verify_is_allowed()[0]:
+        form.add_error("token", _("Too many wrong codes; wait a few seconds and try again."))
+        return _render(request, form, status=400)
     if not form.is_valid() or not device.verify_token(form.cleaned_data["token"].strip()):
         if form.is_valid():
             form.add_error("token", _("That code is wrong or has expired. Try the next one."))

@@ -70,6 +70,9 @@ def postmortem(request: HttpRequest, page: Page, incident: str) -> HttpResponse:
                 return redirect("console:postmortem", incident=obj.code)
         else:
             status = 400
+    if preview is None:
+        # The draft as it will read, before any typing (the live preview takes over then).
+        preview = render_markdown(form["body"].value() or "")
     return render(
         request,
         "console/postmortem.html",
