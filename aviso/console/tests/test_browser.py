@@ -174,7 +174,7 @@ def _workflow(steps: Steps, scene: Scene) -> None:
     page.fill("#id_name", "Database upgrade")
     page.fill("#id_scheduled_for", "2030-01-15T22:00")
     page.fill("#id_scheduled_until", "2030-01-16T01:00")
-    page.check(f"input[value={scene.db.code}]")
+    page.check(f'input[value="{scene.db.code}"]')
     page.click("button[name=save]")
     expect(page.locator(".messages")).to_contain_text("Maintenance scheduled.")
     assert re.search(r"Jan 15, 2030 · 22:00 \(GMT-5\)", page.inner_text("main"))
