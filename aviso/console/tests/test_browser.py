@@ -27,15 +27,12 @@ def browser():
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}")
     sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright runs an event loop in this thread; the test's own ORM calls are still sync.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM)
-            yield browser
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # No ORM calls inside this block: Playwright runs an event loop in this thread,
+    # where Django refuses them (and would open a second, unclosed connection).
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
 
 
 class Steps:
@@ -192,8 +189,9 @@ def _workflow(steps: Steps, scene: Scene) -> None:
         steps.shot(name)
 
 
-def test_a_responder_runs_an_incident_from_declaration_to_postmortem(live_server, browser):
-    scene = Scene.build()
+def test_a_responder_runs_an_incident_from_declaration_to_postmortem(scene, live_server, browser):
+    # ``scene`` comes before ``browser`` on purpose: inside Playwright's event loop the
+    # ORM would open a second, context-local connection that nothing closes.
     from playwright.sync_api import expect
 
     # Generous waits: the machine is shared, and a slow turn is not a failure.
