@@ -40,7 +40,8 @@ def role_of(user) -> Role | None:
     cached = getattr(user, "_console_role", False)
     if cached is not False:
         return cached
-    names = set(user.groups.values_list("name", flat=True))
+    # groups.all() uses a prefetch when the caller made one (the people list).
+    names = {group.name for group in user.groups.all()}
     held = [role for role in Role if GROUP_NAMES[role] in names]
     user._console_role = max(held, key=lambda r: r.rank) if held else None
     return user._console_role

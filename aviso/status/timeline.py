@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from aviso.lib.timezones import utc_offset_label
-from aviso.status.choices import ComponentStatus, IncidentStatus
+from aviso.status.choices import ActorKind, ComponentStatus, IncidentStatus
 from aviso.status.models import ComponentStatusChange, Incident
 
 
@@ -81,6 +81,15 @@ def incident_timeline(incident: Incident) -> list[TimelineEntry]:
     first_update_at = updates[0].display_at if updates else None
     if first_update_at is None or incident.started_at < first_update_at:
         entries.append(TimelineEntry(incident.started_at, EntryKind.STARTED, _("Incident began")))
+    if incident.opened_by_kind == ActorKind.AUTOMATION:
+        # Opened by a monitor: that opening is the first detection (monitors may add
+        # their own evidence, earlier, through a timeline source).
+        opener = updates[0].actor_label if updates else ""
+        entries.append(
+            TimelineEntry(
+                incident.created_at, EntryKind.DETECTED, _("Detected automatically"), opener
+            )
+        )
     for source in _sources.values():
         entries.extend(source(incident))
     for update in updates:

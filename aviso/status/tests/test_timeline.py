@@ -86,6 +86,24 @@ class TestIncidentTimeline:
         assert entries[0].kind == EntryKind.DETECTED
         assert entries[1].since_previous == dt.timedelta(minutes=2)
 
+    def test_an_incident_opened_by_automation_starts_with_its_detection(self):
+        page = make_page()
+        api = make_component(page, "API")
+        incident = lifecycle.create_incident(
+            page,
+            actor=lifecycle.Actor.automation("API latency monitor"),
+            name="Slow",
+            components={api: "degraded_performance"},
+            display_at=T0,
+        )
+        entries = incident_timeline(incident)
+        assert (entries[0].kind, entries[0].text, entries[0].actor) == (
+            EntryKind.DETECTED,
+            "Detected automatically",
+            "automation: API latency monitor",
+        )
+        assert entries[1].kind == EntryKind.UPDATE
+
     def test_it_writes_markdown_in_the_page_zone(self, incident):
         text = timeline_markdown(
             incident_timeline(incident), zoneinfo.ZoneInfo("America/Guayaquil")
