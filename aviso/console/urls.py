@@ -28,6 +28,7 @@ urlpatterns = [
     path("incidents/new/", incidents.declare, name="declare"),
     path("incidents/<slug:incident>/", incidents.incident_detail, name="incident"),
     path("incidents/<slug:incident>/update/", incidents.post_update, name="post_update"),
+    path("incidents/<slug:incident>/delete/", incidents.delete_incident, name="delete_incident"),
     path(
         "incidents/<slug:incident>/updates/<slug:update>/edit/",
         incidents.edit_update,
@@ -50,6 +51,7 @@ urlpatterns = [
     path("maintenances/<slug:maintenance>/", maintenances.maintenance_detail, name="maintenance"),
     path("maintenances/<slug:maintenance>/edit/", maintenances.edit, name="edit_maintenance"),
     path("maintenances/<slug:maintenance>/start/", maintenances.start, name="start_maintenance"),
+    path("maintenances/<slug:maintenance>/verify/", maintenances.verify, name="verify_maintenance"),
     path(
         "maintenances/<slug:maintenance>/complete/",
         maintenances.complete,

@@ -306,3 +306,18 @@ class TestScreens:
         assert "API down" in html
         assert "incident.create" in html
         assert html.count("<tr>") <= 1 + 3 + 1 + 20  # header rows, components, audit cap
+
+
+class TestDeleteIncident:
+    def test_an_admin_deletes_a_mistaken_incident_and_components_recover(self, scene):
+        incident = _incident(scene)
+        url = reverse("console:delete_incident", args=[incident.code])
+        assert scene.client("responder").post(url).status_code == 403
+        assert "Delete this incident?" in scene.client("admin").get(url).content.decode()
+        assert scene.client("admin").post(url).status_code == 302
+        assert not Incident.objects.exists()
+        scene.api.refresh_from_db()
+        assert scene.api.status == ComponentStatus.OPERATIONAL
+        entry = AuditEntry.objects.get(action="incident.delete")
+        assert entry.actor == scene.user("admin")
+        assert entry.before["name"] == "API down"

@@ -116,6 +116,16 @@ class TestMaintenanceActions:
         )
         assert set(actions) == {"maintenance.in_progress", "maintenance.completed"}
 
+    def test_verifying_between_start_and_completion(self, scene, maintenance):
+        self._act(scene, maintenance, "start")
+        maintenance.refresh_from_db()
+        self._act(scene, maintenance, "verify", body="Checking replicas")
+        maintenance.refresh_from_db()
+        assert maintenance.status == MaintenanceStatus.VERIFYING
+        assert maintenance.updates.first().body == "Checking replicas"
+        scene.db.refresh_from_db()
+        assert scene.db.status == ComponentStatus.UNDER_MAINTENANCE
+
     def test_cancel(self, scene, maintenance):
         self._act(scene, maintenance, "cancel", body="Postponed")
         maintenance.refresh_from_db()

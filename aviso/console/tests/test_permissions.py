@@ -113,6 +113,8 @@ def world(scene):
             "version": maintenance.version,
         },
         "start_maintenance": {"version": maintenance.version},
+        "verify_maintenance": {"version": maintenance.version},
+        "delete_incident": {},
         "complete_maintenance": {"version": maintenance.version},
         "cancel_maintenance": {"version": maintenance.version},
         "component_status": {"status": "degraded_performance"},
@@ -184,6 +186,18 @@ class TestViewer:
                 status = client.get(_url(pattern, kwargs)).status_code
                 # The two-factor buttons are POST-only; every other viewer route is a screen.
                 assert status == (405 if pattern.name.endswith("_2fa") else 200), pattern.name
+
+
+class TestResponder:
+    @pytest.mark.parametrize("name", sorted(p.name for p in ROUTES if _role(p) == Role.ADMIN))
+    def test_it_cannot_use_the_admin_routes(self, scene, world, name):
+        kwargs, payloads = world
+        before = _fingerprint()
+        client = scene.client("responder")
+        url = _url(BY_NAME[name], kwargs)
+        assert client.get(url).status_code == 403
+        assert client.post(url, payloads.get(name, {})).status_code == 403
+        assert _fingerprint() == before
 
 
 class TestWritersForReal:

@@ -264,3 +264,16 @@ def preview(request: HttpRequest) -> HttpResponse:
     """The live Markdown preview (htmx): the rendered HTML of one field, nothing stored."""
     field = request.POST.get("preview_field", "body")
     return HttpResponse(render_markdown(request.POST.get(field, "")))
+
+
+@console_view(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+@with_page
+def delete_incident(request: HttpRequest, page: Page, incident: str) -> HttpResponse:
+    """For a test or a mistake (admins): gone from the public page, kept in the audit log."""
+    obj = _incident(page, incident)
+    if request.method == "POST":
+        lifecycle.delete_incident(obj, actor=actor(request))
+        messages.success(request, _("Incident deleted; it is kept in the audit log."))
+        return redirect("console:incidents")
+    return render(request, "console/delete_incident.html", {"page": page, "incident": obj})

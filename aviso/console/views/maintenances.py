@@ -192,6 +192,18 @@ def start(request: HttpRequest, page: Page, maintenance: str) -> HttpResponse:
 @console_view(Role.RESPONDER)
 @require_POST
 @with_page
+def verify(request: HttpRequest, page: Page, maintenance: str) -> HttpResponse:
+    """Statuspage's "Verifying": the work is done, checks are under way."""
+
+    def to_verifying(obj, **kwargs):
+        return lifecycle.post_maintenance_update(obj, status=MaintenanceStatus.VERIFYING, **kwargs)
+
+    return _transition(request, page, maintenance, to_verifying, _("Maintenance is verifying."))
+
+
+@console_view(Role.RESPONDER)
+@require_POST
+@with_page
 def complete(request: HttpRequest, page: Page, maintenance: str) -> HttpResponse:
     return _transition(
         request, page, maintenance, lifecycle.complete_maintenance, _("Maintenance completed.")
