@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib.auth import logout
 from django.contrib.auth.models import Group
+from django.contrib.auth.views import redirect_to_login as django_redirect
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django_otp import user_has_device
 
 
 class Role(models.TextChoices):
@@ -84,8 +87,6 @@ def console_view(role: Role | None):
                 if not user.is_authenticated:
                     return redirect_to_login(request)
                 if needs_otp(request):
-                    from django.contrib.auth import logout
-
                     logout(request)
                     return redirect_to_login(request)
                 if not has_role(user, role):
@@ -102,16 +103,12 @@ def console_view(role: Role | None):
 
 def needs_otp(request: HttpRequest) -> bool:
     """A user with a confirmed device whose session did not pass the second factor."""
-    from django_otp import user_has_device
-
     user = request.user
     verified = getattr(user, "is_verified", None)
     return user_has_device(user) and not (verified and verified())
 
 
 def redirect_to_login(request: HttpRequest) -> HttpResponse:
-    from django.contrib.auth.views import redirect_to_login as django_redirect
-
     if request.method != "GET":
         return redirect("console:login")
     return django_redirect(request.get_full_path())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import segno
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -28,8 +30,6 @@ def _pending(user) -> TOTPDevice | None:
 
 
 def _secret(device: TOTPDevice) -> str:
-    import base64
-
     return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 

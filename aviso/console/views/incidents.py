@@ -13,6 +13,7 @@ from aviso.console.forms import (
     DeclareForm,
     EditUpdateForm,
     UpdateForm,
+    VersionForm,
     add_lifecycle_errors,
     show_current_version,
 )
@@ -230,8 +231,6 @@ def edit_update(request: HttpRequest, page: Page, incident: str, update: str) ->
 @require_http_methods(["GET", "POST"])
 @with_page
 def delete_update(request: HttpRequest, page: Page, incident: str, update: str) -> HttpResponse:
-    from aviso.console.forms import VersionForm
-
     obj = _update(page, incident, update)
     form = VersionForm(request.POST or None, initial={"version": obj.incident.version})
     status = 200
