@@ -121,6 +121,16 @@ class TestTwoFactor:
         assert response["Location"] == "/console/audit/"
         assert client.get("/console/").status_code == 200
 
+    def test_the_password_step_expires(self, scene, device):
+        client = Client()
+        _sign_in(client, "responder")
+        session = client.session
+        session["console_otp_since"] -= 301
+        session.save()
+        response = client.post(reverse("console:verify"), {"token": _code(device)})
+        assert response["Location"] == LOGIN
+        assert client.get("/console/").status_code == 302
+
     def test_a_wrong_code_says_so(self, scene, device):
         client = Client()
         _sign_in(client, "responder")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +20,9 @@ from aviso.console.roles import console_view, role_of
 PENDING_USER = "console_otp_user"
 PENDING_BACKEND = "console_otp_backend"
 PENDING_NEXT = "console_otp_next"
+PENDING_SINCE = "console_otp_since"
+# The password step counts for this long; after it, start over.
+PENDING_SECONDS = 300
 
 
 def _next_url(request: HttpRequest, candidate: str | None) -> str:
@@ -62,6 +67,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 request.session[PENDING_USER] = user.pk
                 request.session[PENDING_BACKEND] = user.backend
                 request.session[PENDING_NEXT] = next_url
+                request.session[PENDING_SINCE] = time.time()
                 return redirect("console:verify")
             else:
                 throttle.clear(request, username)
@@ -77,8 +83,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 def verify(request: HttpRequest) -> HttpResponse:
     """The second step: the code from the authenticator app."""
     user_pk = request.session.get(PENDING_USER)
-    user = get_user_model().objects.filter(pk=user_pk, is_active=True).first()
+    fresh = time.time() - request.session.get(PENDING_SINCE, 0) < PENDING_SECONDS
+    user = get_user_model().objects.filter(pk=user_pk, is_active=True).first() if fresh else None
     if user is None:
+        for key in (PENDING_USER, PENDING_BACKEND, PENDING_NEXT, PENDING_SINCE):
+            request.session.pop(key, None)
         return redirect("console:login")
     form = TokenForm(request.POST or None)
     status = 200
@@ -103,6 +112,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 backend = request.session.pop(PENDING_BACKEND)
                 next_url = request.session.pop(PENDING_NEXT, "/console/")
                 request.session.pop(PENDING_USER)
+                request.session.pop(PENDING_SINCE)
                 login(request, user, backend=backend)
                 otp_login(request, device)
                 return redirect(next_url)
