@@ -180,6 +180,28 @@ class TestPeople:
         assert (entry.before["two_factor"], entry.after["two_factor"]) == (True, False)
 
 
+class TestDjangoAdmin:
+    def test_it_opens_to_admins_only(self, scene):
+        assert scene.client("admin").get("/admin/").status_code == 200
+        for persona in ("responder", "viewer", "anonymous"):
+            response = scene.client(persona).get("/admin/")
+            assert response.status_code == 302, persona
+            assert response["Location"].startswith("/admin/login/")
+
+    def test_the_audit_log_is_read_only_there_too(self, scene):
+        scene.client("responder").post(
+            reverse("console:component_status", args=[scene.api.code]), {"status": "major_outage"}
+        )
+        entry = AuditEntry.objects.get(action="component.status")
+        client = scene.client("admin")
+        url = f"/admin/status/auditentry/{entry.pk}/change/"
+        assert client.get(url).status_code == 200  # viewable
+        client.post(url, {"action": "changed"})
+        client.post(f"/admin/status/auditentry/{entry.pk}/delete/", {"post": "yes"})
+        entry.refresh_from_db()
+        assert entry.action == "component.status"
+
+
 class TestPageSettings:
     def test_an_admin_changes_the_page_and_bad_zones_are_refused(self, scene):
         client = scene.client("admin")
