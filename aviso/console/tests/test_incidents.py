@@ -305,6 +305,7 @@ class TestScreens:
         assert "Partial system outage" in html
         assert "API down" in html
         assert "incident.create" in html
+        assert reverse("console:declare") not in html  # a viewer is not offered it
         assert html.count("<tr>") <= 1 + 3 + 1 + 20  # header rows, components, audit cap
 
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from aviso.console.roles import Role, console_view
+from aviso.console.roles import Role, console_view, has_role
 from aviso.console.views.common import with_page
 from aviso.status.choices import IncidentStatus, MaintenanceStatus
 from aviso.status.derivation import page_state
@@ -35,5 +35,6 @@ def dashboard(request: HttpRequest, page: Page) -> HttpResponse:
                 status__in=[MaintenanceStatus.SCHEDULED, *MaintenanceStatus.active_values()],
             ).order_by("scheduled_for"),
             "audit": AuditEntry.objects.select_related("actor")[:RECENT_AUDIT],
+            "can_edit": has_role(request.user, Role.RESPONDER),
         },
     )

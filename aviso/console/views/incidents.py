@@ -49,8 +49,8 @@ def incident_list(request: HttpRequest, page: Page) -> HttpResponse:
         "console/incident_list.html",
         {
             "page": page,
-            "open": incidents.filter(status__in=IncidentStatus.open_values()),
             "page_obj": paginator.get_page(request.GET.get("p")),
+            "can_edit": has_role(request.user, Role.RESPONDER),
         },
     )
 

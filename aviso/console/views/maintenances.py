@@ -47,6 +47,7 @@ def maintenance_list(request: HttpRequest, page: Page) -> HttpResponse:
                 status__in=[MaintenanceStatus.SCHEDULED, *MaintenanceStatus.active_values()]
             ).order_by("scheduled_for"),
             "past": maintenances.filter(status__in=MaintenanceStatus.finished_values())[:50],
+            "can_edit": has_role(request.user, Role.RESPONDER),
         },
     )
 
