@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "aviso.api",
     "aviso.publish",
     "aviso.demo",
+    "aviso.config",
 ]
 
 MIDDLEWARE = [
@@ -166,3 +167,15 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 
 # A database that is down: the console and API answer 503 with a message (aviso.publish).
 MIDDLEWARE += ["aviso.publish.middleware.DatabaseDownMiddleware"]
+
+# The console's optional TOTP two-factor sign-in (django-otp). Appended by the console.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+OTP_TOTP_ISSUER = "Aviso"
+# Console sign-in throttling: failures per user name and per address in a window.
+CONSOLE_LOGIN_MAX_FAILURES = envint("AVISO_LOGIN_MAX_FAILURES", 5)
+CONSOLE_LOGIN_MAX_FAILURES_PER_ADDRESS = envint("AVISO_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+CONSOLE_LOGIN_WINDOW_SECONDS = envint("AVISO_LOGIN_WINDOW_SECONDS", 900)
