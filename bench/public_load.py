@@ -269,7 +269,17 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
         shutil.rmtree(work, ignore_errors=True)
+        if db_url:
+            drop_database(db_url)
     return 0
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    admin, name = url.rsplit("/", 1)[0] + "/postgres", url.rsplit("/", 1)[1]
+    with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def render_report(rows: list, args: argparse.Namespace, db_url: str | None) -> str:
