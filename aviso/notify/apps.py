@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class NotifyConfig(AppConfig):
     name = "aviso.notify"
     label = "notify"
+    verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from aviso.notify import fanout, sending
+        from aviso.status import worker
+
+        worker.register_event_handler("notify.fanout", fanout.handle_event)
+        worker.register_job("notify.deliveries", sending.send_due)
