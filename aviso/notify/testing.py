@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from aiosmtpd.smtp import SMTP
 
-
 # aiosmtpd logs every command at INFO; a sink taking 100,000 mails should not.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
 

@@ -95,8 +95,10 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             except ValidationError as error:
                 _apply_errors(form, error)
     else:
-        chosen = [] if subscriber.all_components else subscriber.components.values_list(
-            "code", flat=True
+        chosen = (
+            []
+            if subscriber.all_components
+            else subscriber.components.values_list("code", flat=True)
         )
         form = PreferencesForm(
             page=page, initial={"language": subscriber.language, "components": list(chosen)}

@@ -22,6 +22,5 @@ def drain(now: dt.datetime | None = None, turns: int = 20) -> int:
 
 def subscribers(page, count: int, kind: str = "email", language: str = "en") -> list[Subscriber]:
     return [
-        add_confirmed(page, kind, f"person{i}@example.org", language=language)
-        for i in range(count)
+        add_confirmed(page, kind, f"person{i}@example.org", language=language) for i in range(count)
     ]

@@ -198,7 +198,9 @@ class TestWebhookDelivery:
         assert not signing.verify("wrong", request.body, request.headers["X-Aviso-Signature"])
         payload = request.json()
         assert set(payload) == {"meta", "page", "incident"}
-        assert payload["meta"]["unsubscribe"].endswith(f"/subscriptions/{subscriber.token}/unsubscribe")
+        assert payload["meta"]["unsubscribe"].endswith(
+            f"/subscriptions/{subscriber.token}/unsubscribe"
+        )
         assert payload["page"] == {
             "id": page.code,
             "status_indicator": "critical",
