@@ -99,10 +99,12 @@ def subscribe_email(
         subscriber.all_components = not chosen
         subscriber.save()
         subscriber.components.set(chosen)
+    # Marks the address as recently written to, whichever message goes out.
+    throttled = _throttled(subscriber)
     if subscriber.confirmed_at is None:
-        if created or not _throttled(subscriber):
+        if created or not throttled:
             queue_personal(subscriber, NoticeKind.CONFIRM)
-    elif not _throttled(subscriber):
+    elif not throttled:
         queue_personal(subscriber, NoticeKind.ALREADY_SUBSCRIBED)
 
 
