@@ -64,17 +64,20 @@ def audience(page_id: int, kinds, component_ids: list[int]):
 
 
 def fan_out_to_subscribers(event: Event, notice: Notice, plan: Plan) -> int:
-    recipients = (
-        audience(event.page_id, plan.subscriber_kinds, plan.component_ids)
-        .order_by("id")
-        .values_list("id", "kind")
+    return insert_deliveries(
+        f"e{event.pk}", notice, event.page_id, plan.subscriber_kinds, plan.component_ids
     )
+
+
+def insert_deliveries(prefix: str, notice: Notice, page_id: int, kinds, component_ids) -> int:
+    """One row per recipient keyed ``<prefix>:s<subscriber>``, in chunks, duplicates ignored."""
+    recipients = audience(page_id, kinds, component_ids).order_by("id").values_list("id", "kind")
     count = 0
     batch: list[Delivery] = []
     for subscriber_id, kind in recipients.iterator(chunk_size=INSERT_CHUNK):
         batch.append(
             Delivery(
-                key=f"e{event.pk}:s{subscriber_id}",
+                key=f"{prefix}:s{subscriber_id}",
                 notice_id=notice.pk,
                 subscriber_id=subscriber_id,
                 transport=TRANSPORT_FOR[kind],

@@ -112,6 +112,8 @@ class Notice(models.Model):
     event = models.OneToOneField(
         "status.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="notice"
     )
+    # Notices not caused by an event carry their own once-only key (a reminder).
+    ref = models.CharField(max_length=100, null=True, blank=True, unique=True)
     data = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
 

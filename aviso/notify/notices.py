@@ -124,7 +124,8 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
         data |= {
             "title": incident.name,
             "code": incident.code,
-            "status": incident.status,
+            # The status this event announced, not whatever the incident says by now.
+            "status": update.status if update else incident.status,
             "impact": incident.impact,
             "body": update.body if update else "",
             "url": public_url(page, "status:incident", incident.code),
@@ -135,11 +136,15 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             data["body"] = incident.postmortem.body
     elif notice_kind == NoticeKind.MAINTENANCE:
         maintenance = event.maintenance
-        update = maintenance.updates.order_by("-display_at", "-id").first()
+        update = (
+            maintenance.updates.filter(display_at__lte=event.at)
+            .order_by("-display_at", "-id")
+            .first()
+        )
         data |= {
             "title": maintenance.name,
             "code": maintenance.code,
-            "status": maintenance.status,
+            "status": update.status if update else maintenance.status,
             "body": update.body if update else "",
             "url": public_url(page, "status:maintenance", maintenance.code),
             "scheduled_for": local_time(maintenance.scheduled_for, page),

@@ -17,7 +17,7 @@ from aviso.testing import SYSTEM, make_component, make_page
 
 pytestmark = pytest.mark.django_db
 
-BLOCKED = ["127.0.0.1", "10.0.0.1", "169.254.169.254", "[::1]", "0.0.0.0"]
+BLOCKED = ["127.0.0.1", "10.0.0.1", "169.254.169.254", "[::1]", "0.0.0.0"]  # noqa: S104 - addresses to refuse
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ import sys
 import time
 from collections import Counter
 
-import pytest
-
 from aviso.notify.testing import SmtpSink
 from aviso.notify.tests.scenario import email_address
 
