@@ -8,15 +8,24 @@ crash before the commit leaves nothing, a re-run after it adds nothing.
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db import connection
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    DateTimeField,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 
-from aviso.notify.choices import SubscriberKind, Transport
+from aviso.notify.choices import DeliveryState, SubscriberKind, Transport
 from aviso.notify.models import Channel, Delivery, Notice, Subscriber
 from aviso.notify.notices import Plan, notice_data, plan_for
 from aviso.status.models import Event
-
-INSERT_CHUNK = 5000
-TRANSPORT_FOR = {SubscriberKind.EMAIL: Transport.EMAIL, SubscriberKind.WEBHOOK: Transport.WEBHOOK}
 
 
 def handle_event(event: Event) -> None:
@@ -70,27 +79,46 @@ def fan_out_to_subscribers(event: Event, notice: Notice, plan: Plan) -> int:
 
 
 def insert_deliveries(prefix: str, notice: Notice, page_id: int, kinds, component_ids) -> int:
-    """One row per recipient keyed ``<prefix>:s<subscriber>``, in chunks, duplicates ignored."""
-    recipients = audience(page_id, kinds, component_ids).order_by("id").values_list("id", "kind")
-    count = 0
-    batch: list[Delivery] = []
-    for subscriber_id, kind in recipients.iterator(chunk_size=INSERT_CHUNK):
-        batch.append(
-            Delivery(
-                key=f"{prefix}:s{subscriber_id}",
-                notice_id=notice.pk,
-                subscriber_id=subscriber_id,
-                transport=TRANSPORT_FOR[kind],
-            )
-        )
-        if len(batch) >= INSERT_CHUNK:
-            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-            count += len(batch)
-            batch = []
-    if batch:
-        Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-        count += len(batch)
-    return count
+    """One row per recipient keyed ``<prefix>:s<subscriber>``; duplicates ignored.
+
+    A single ``INSERT ... SELECT ... ON CONFLICT (key) DO NOTHING`` (SQLite and
+    PostgreSQL alike): 100,000 rows without building 100,000 model objects.
+    """
+    now = timezone.now()
+    rows = audience(page_id, kinds, component_ids).order_by().annotate(
+        d_key=Concat(Value(f"{prefix}:s"), Cast("id", CharField()), output_field=CharField()),
+        d_notice=Value(notice.pk, output_field=BigIntegerField()),
+        d_transport=Case(
+            When(kind=SubscriberKind.EMAIL, then=Value(Transport.EMAIL)),
+            default=Value(Transport.WEBHOOK),
+            output_field=CharField(),
+        ),
+        d_state=Value(DeliveryState.PENDING, output_field=CharField()),
+        d_attempts=Value(0, output_field=IntegerField()),
+        d_now=Value(now, output_field=DateTimeField()),
+        d_blank=Value("", output_field=CharField()),
+    )
+    select, params = rows.values_list(
+        "d_key",
+        "d_notice",
+        "id",
+        "d_transport",
+        "d_state",
+        "d_attempts",
+        "d_now",
+        "d_blank",
+        "d_now",
+        "d_blank",
+    ).query.sql_with_params()
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    columns = (
+        "key, notice_id, subscriber_id, transport, state, attempts, next_attempt_at, "
+        "last_error, created_at, claimed_by"
+    )
+    sql = f"INSERT INTO {table} ({columns}) {select} ON CONFLICT (key) DO NOTHING"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def matching_channels(event: Event, plan: Plan) -> list[Channel]:

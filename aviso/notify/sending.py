@@ -32,7 +32,7 @@ from aviso.status.claims import claim
 log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 0.25  # seconds between writes of outcomes
-HTTP_TURN = 10.0  # seconds one job turn keeps claiming new HTTP deliveries
+HTTP_TURN = 2.0  # seconds one job turn keeps claiming HTTP deliveries (then email gets a turn)
 
 
 def due(transports: list[str], now: dt.datetime):
