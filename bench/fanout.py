@@ -132,17 +132,17 @@ def django_env(args, data_dir: str, smtp_port: int) -> dict:
 
 
 def query(env: dict, sql: str):
-    """One aggregate row from the benchmark database, through Django's connection."""
-    code = (
-        "import django, json; django.setup(); from django.db import connection; "
-        f"c = connection.cursor(); c.execute({sql!r}); print(json.dumps(c.fetchone(), default=str))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    ).stdout
-    import json
+    """One row from the benchmark database, read directly (no Django start-up per poll)."""
+    url = env["AVISO_DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        import sqlite3
 
-    return json.loads(out)
+        with sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30) as conn:
+            return conn.execute(sql).fetchone()
+    import psycopg
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+        return conn.execute(sql).fetchone()
 
 
 def main() -> None:
@@ -238,7 +238,7 @@ def main() -> None:
         workers = []
         stats = query(
             env,
-            "SELECT (SELECT min(at) FROM status_event WHERE kind='incident.created'), "
+            "SELECT (SELECT max(handled_at) FROM status_event WHERE kind='incident.created'), "
             "(SELECT min(created_at) FROM notify_delivery), "
             "(SELECT max(created_at) FROM notify_delivery), "
             "(SELECT max(sent_at) FROM notify_delivery WHERE transport='email'), "
@@ -258,8 +258,8 @@ def main() -> None:
     def t(value):
         return datetime.fromisoformat(str(value).replace(" ", "T")) if value else None
 
-    event_at, first_row, last_row, last_email, last_hook, first_sent, sent, dead = stats
-    event_at, first_row, last_row = t(event_at), t(first_row), t(last_row)
+    handled_at, first_row, last_row, last_email, last_hook, first_sent, sent, dead = stats
+    handled_at, first_row, last_row = t(handled_at), t(first_row), t(last_row)
     last_email, last_hook, first_sent = t(last_email), t(last_hook), t(first_sent)
     print()
     print(f"finished: {finished} (wall {wall:.1f} s from worker start, limit {args.limit:.0f} s)")
