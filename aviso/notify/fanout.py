@@ -85,18 +85,22 @@ def insert_deliveries(prefix: str, notice: Notice, page_id: int, kinds, componen
     PostgreSQL alike): 100,000 rows without building 100,000 model objects.
     """
     now = timezone.now()
-    rows = audience(page_id, kinds, component_ids).order_by().annotate(
-        d_key=Concat(Value(f"{prefix}:s"), Cast("id", CharField()), output_field=CharField()),
-        d_notice=Value(notice.pk, output_field=BigIntegerField()),
-        d_transport=Case(
-            When(kind=SubscriberKind.EMAIL, then=Value(Transport.EMAIL)),
-            default=Value(Transport.WEBHOOK),
-            output_field=CharField(),
-        ),
-        d_state=Value(DeliveryState.PENDING, output_field=CharField()),
-        d_attempts=Value(0, output_field=IntegerField()),
-        d_now=Value(now, output_field=DateTimeField()),
-        d_blank=Value("", output_field=CharField()),
+    rows = (
+        audience(page_id, kinds, component_ids)
+        .order_by()
+        .annotate(
+            d_key=Concat(Value(f"{prefix}:s"), Cast("id", CharField()), output_field=CharField()),
+            d_notice=Value(notice.pk, output_field=BigIntegerField()),
+            d_transport=Case(
+                When(kind=SubscriberKind.EMAIL, then=Value(Transport.EMAIL)),
+                default=Value(Transport.WEBHOOK),
+                output_field=CharField(),
+            ),
+            d_state=Value(DeliveryState.PENDING, output_field=CharField()),
+            d_attempts=Value(0, output_field=IntegerField()),
+            d_now=Value(now, output_field=DateTimeField()),
+            d_blank=Value("", output_field=CharField()),
+        )
     )
     select, params = rows.values_list(
         "d_key",

@@ -46,6 +46,7 @@ class SmtpSink:
         self.port = self.sock.getsockname()[1]
         self.delay = delay
         self.messages: list[tuple[list[str], bytes]] = []
+        self.connections = 0
         self.lock = threading.Lock()
         self._loop: _Loop | None = None
         self._server = None
@@ -57,13 +58,15 @@ class SmtpSink:
             self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
         return "250 Message accepted for delivery"
 
+    def _protocol(self) -> SMTP:
+        self.connections += 1
+        return SMTP(self, hostname="sink.local", data_size_limit=0)
+
     def up(self) -> SmtpSink:
         self._loop = _Loop()
 
         async def start():
-            return await self._loop.loop.create_server(
-                lambda: SMTP(self, hostname="sink.local", data_size_limit=0), sock=self.sock
-            )
+            return await self._loop.loop.create_server(self._protocol, sock=self.sock)
 
         self._server = self._loop.call(start())
         return self

@@ -254,3 +254,34 @@ class TestIdempotency:
         )
         assert send_due("me") is False
         assert len(smtp) == 0
+
+
+class TestConnections:
+    def test_it_reuses_one_smtp_connection_per_lane_for_a_batch(self, smtp, settings):
+        settings.NOTIFY_SMTP_CONNECTIONS = 2
+        smtp.up()
+        page = make_page()
+        api = make_component(page, "API")
+        subscribers(page, 120)
+        declare(page, api)
+        drain()
+        assert len(smtp) == 120
+        assert smtp.connections == 2
+
+    def test_it_lets_two_workers_claim_disjoint_batches(self, settings):
+        settings.NOTIFY_EMAIL_BATCH = 5
+        page = make_page()
+        api = make_component(page, "API")
+        subscribers(page, 12)
+        declare(page, api)
+        from aviso.notify import conf
+        from aviso.notify.sending import due
+        from aviso.status.claims import claim
+        from aviso.status.worker import process_events
+
+        process_events("w")
+        now = timezone.now()
+        first = claim(due(["email"], now), worker="a", lease=conf.lease(), batch=5)
+        second = claim(due(["email"], now), worker="b", lease=conf.lease(), batch=5)
+        assert len(first) == len(second) == 5
+        assert not {d.pk for d in first} & {d.pk for d in second}
