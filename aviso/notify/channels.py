@@ -9,7 +9,7 @@ from pydantic import ValidationError as PydanticError
 
 from aviso.notify.choices import ActorKindChoices, AlertKind, ChannelKind, NoticeKind
 from aviso.notify.models import Channel, Delivery, Notice
-from aviso.notify.notices import _page_data, local_time
+from aviso.notify.notices import local_time, page_data
 from aviso.notify.transports import apprise_urls
 from aviso.status.models import Page
 
@@ -99,7 +99,7 @@ def send_test(channel: Channel, page: Page | None = None) -> Delivery:
         raise ValidationError({"page": "Create a status page first."})
     now = timezone.now()
     data = {
-        "page": _page_data(page),
+        "page": page_data(page),
         "event_kind": "test",
         "actor_kind": "person",
         "title": "Test alert",

@@ -45,11 +45,11 @@ def local_time(moment: dt.datetime | None, page: Page) -> str:
     return f"{local:%Y-%m-%d %H:%M} ({utc_offset_label(local)})"
 
 
-def _page_data(page: Page) -> dict:
+def page_data(page: Page) -> dict:
     return {"name": page.name, "code": page.code, "url": base_url(page) + "/"}
 
 
-def _components(components) -> list[dict]:
+def component_list(components) -> list[dict]:
     return [{"code": c.code, "name": c.display_name, "status": c.status} for c in components]
 
 
@@ -109,7 +109,7 @@ def plan_for(event: Event) -> Plan | None:
 def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
     page = event.page
     data: dict = {
-        "page": _page_data(page),
+        "page": page_data(page),
         "event_kind": event.kind,
         "actor_kind": event.actor_kind,
         "at": event.at.isoformat(),
@@ -129,7 +129,7 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             "impact": incident.impact,
             "body": update.body if update else "",
             "url": public_url(page, "status:incident", incident.code),
-            "components": _components(components.select_related("group")),
+            "components": component_list(components.select_related("group")),
             "webhook": {"page": data["page_status"], "incident": incident_json(incident)},
         }
         if notice_kind == NoticeKind.POSTMORTEM:
@@ -149,7 +149,7 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             "url": public_url(page, "status:maintenance", maintenance.code),
             "scheduled_for": local_time(maintenance.scheduled_for, page),
             "scheduled_until": local_time(maintenance.scheduled_until, page),
-            "components": _components(maintenance.components.select_related("group")),
+            "components": component_list(maintenance.components.select_related("group")),
             "webhook": {"page": data["page_status"], "incident": maintenance_json(maintenance)},
         }
     elif notice_kind == NoticeKind.COMPONENT:
@@ -162,7 +162,7 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             "old_status": change["old_status"],
             "body": "",
             "url": base_url(page) + "/",
-            "components": _components([component]),
+            "components": component_list([component]),
             "webhook": {
                 "page": data["page_status"],
                 "component_update": component_update_json(

@@ -17,7 +17,7 @@ from aviso.lib.env import envint
 from aviso.notify.choices import NoticeKind, SubscriberKind
 from aviso.notify.fanout import insert_deliveries
 from aviso.notify.models import Notice
-from aviso.notify.notices import _components, _page_data, local_time
+from aviso.notify.notices import component_list, local_time, page_data
 from aviso.notify.statuspage import maintenance_json, page_json, public_url
 from aviso.status.choices import MaintenanceStatus
 from aviso.status.models import Maintenance
@@ -68,7 +68,7 @@ def _reminder_data(maintenance: Maintenance, now: dt.datetime) -> dict:
     page = maintenance.page
     update = maintenance.updates.order_by("-display_at", "-id").first()
     return {
-        "page": _page_data(page),
+        "page": page_data(page),
         "event_kind": "maintenance.reminder",
         "actor_kind": "system",
         "at": now.isoformat(),
@@ -80,7 +80,7 @@ def _reminder_data(maintenance: Maintenance, now: dt.datetime) -> dict:
         "url": public_url(page, "status:maintenance", maintenance.code),
         "scheduled_for": local_time(maintenance.scheduled_for, page),
         "scheduled_until": local_time(maintenance.scheduled_until, page),
-        "components": _components(maintenance.components.select_related("group")),
+        "components": component_list(maintenance.components.select_related("group")),
         "changes": [],
         "webhook": {"page": page_json(page), "incident": maintenance_json(maintenance)},
     }

@@ -32,7 +32,7 @@ from aviso.status.claims import claim
 log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 0.25  # seconds between writes of outcomes
-HTTP_TURN = 2.0  # seconds one job turn keeps claiming HTTP deliveries (then email gets a turn)
+TURN = 5.0  # seconds one job turn keeps claiming (then events get a look-in)
 
 
 def due(transports: list[str], now: dt.datetime):
@@ -136,15 +136,9 @@ def _recipient(delivery: Delivery, notice: Notice, subscribers: dict) -> Subscri
     return subscriber
 
 
-def send_emails(worker: str, now: dt.datetime | None = None) -> bool:
-    now = now or timezone.now()
-    claimed = claim(
-        due([Transport.EMAIL], now), worker=worker, lease=conf.lease(), batch=conf.email_batch()
-    )
-    if not claimed:
-        return False
+def _email_items(claimed: list[Delivery], recorder: Recorder) -> list:
+    """Render once per (notice, language); one (Outgoing, factory) pair per recipient."""
     notices, subscribers = _load(claimed)
-    recorder = Recorder({d.pk: d for d in claimed}, now)
     rendered: dict[tuple[int, str], email_transport.MessageFactory] = {}
     items = []
     for delivery in claimed:
@@ -162,29 +156,7 @@ def send_emails(worker: str, now: dt.datetime | None = None) -> bool:
             )
         outgoing = email_transport.Outgoing(delivery.pk, subscriber.address, subscriber.token)
         items.append((outgoing, rendered[key]))
-    outcomes: queue.Queue = queue.Queue()
-
-    def report(delivery_id: int, error: str | None) -> None:
-        outcomes.put((delivery_id, error))
-
-    lanes = max(1, min(conf.smtp_connections(), len(items) // 50 + 1))
-    with concurrent.futures.ThreadPoolExecutor(lanes, thread_name_prefix="smtp") as pool:
-        futures = [
-            pool.submit(email_transport.send_batch, items[lane::lanes], report)
-            for lane in range(lanes)
-        ]
-        pending = set(futures)
-        while pending:
-            _done, pending = concurrent.futures.wait(pending, timeout=FLUSH_EVERY)
-            _drain(outcomes, recorder)
-            recorder.flush_if_due()
-        for future in futures:
-            if future.exception() is not None:
-                log.error("email lane failed", exc_info=future.exception())
-    _drain(outcomes, recorder)
-    recorder.flush()
-    # A lane that died unexpectedly leaves its rows claimed; the lease brings them back.
-    return True
+    return items
 
 
 def _drain(outcomes: queue.Queue, recorder: Recorder) -> None:
@@ -225,51 +197,108 @@ def http_request(delivery: Delivery, notice: Notice, subscriber: Subscriber | No
     return HttpRequest(delivery.pk, channel.config["url"], body, headers, allow_private=True)
 
 
-def send_http(worker: str, now: dt.datetime | None = None, turn: float = HTTP_TURN) -> bool:
-    """Keep up to ``concurrency`` requests in flight, refilling as each one finishes."""
-    now = now or timezone.now()
-    concurrency = conf.http_concurrency()
-    first = claim(
-        due(Transport.http_values(), now), worker=worker, lease=conf.lease(), batch=concurrency
-    )
-    if not first:
-        return False
-    deadline = time.monotonic() + turn
-    recorder = Recorder({}, now)
-    inflight: dict[concurrent.futures.Future, int] = {}
-    with HttpPump(
-        concurrency=concurrency,
-        timeout=conf.webhook_timeout(),
-        allow_private=conf.allow_private_targets(),
-    ) as pump:
-        batch = first
-        while True:
-            if batch:
-                _submit(pump, batch, recorder, inflight)
-                batch = []
-            if not inflight:
-                break
-            done, _ = concurrent.futures.wait(
-                inflight, timeout=FLUSH_EVERY, return_when=concurrent.futures.FIRST_COMPLETED
+class Turn:
+    """One turn of the delivery job: email and HTTP side by side until nothing is due.
+
+    Email batches go out over a few SMTP connections in threads; HTTP requests
+    run on the pump's event loop. This thread (the only one touching the
+    database) claims work for whichever is idle, and records outcomes as they
+    arrive, so neither transport waits for the other.
+    """
+
+    def __init__(self, worker: str, now: dt.datetime, length: float) -> None:
+        self.worker = worker
+        self.now = now
+        self.deadline = time.monotonic() + length
+        self.recorder = Recorder({}, now)
+        self.outcomes: queue.Queue = queue.Queue()
+        self.lanes: set[concurrent.futures.Future] = set()
+        self.requests: dict[concurrent.futures.Future, int] = {}
+        self.pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self.pump: HttpPump | None = None
+        self.concurrency = conf.http_concurrency()
+        self.did = False
+
+    def _claim(self, transports: list[str], batch: int) -> list[Delivery]:
+        claimed = claim(
+            due(transports, self.now), worker=self.worker, lease=conf.lease(), batch=batch
+        )
+        self.recorder.deliveries.update({d.pk: d for d in claimed})
+        self.did = self.did or bool(claimed)
+        return claimed
+
+    def _start_emails(self) -> None:
+        claimed = self._claim([Transport.EMAIL], conf.email_batch())
+        items = _email_items(claimed, self.recorder) if claimed else []
+        if not items:
+            return
+        lanes = max(1, min(conf.smtp_connections(), len(items) // 50 + 1))
+        if self.pool is None:
+            self.pool = concurrent.futures.ThreadPoolExecutor(
+                conf.smtp_connections(), thread_name_prefix="smtp"
             )
-            for future in done:
-                del inflight[future]
-                outcome: HttpOutcome = future.result()
-                if outcome.error is None:
-                    recorder.ok(outcome.delivery_id)
-                else:
-                    recorder.fail(outcome.delivery_id, outcome.error, outcome.permanent)
-            recorder.flush_if_due()
-            room = concurrency - len(inflight)
-            if room >= concurrency // 4 and time.monotonic() < deadline:
-                batch = claim(
-                    due(Transport.http_values(), now),
-                    worker=worker,
-                    lease=conf.lease(),
-                    batch=room,
-                )
-    recorder.flush()
-    return True
+        for lane in range(lanes):
+            self.lanes.add(
+                self.pool.submit(email_transport.send_batch, items[lane::lanes], self._report)
+            )
+
+    def _report(self, delivery_id: int, error: str | None) -> None:
+        self.outcomes.put((delivery_id, error))
+
+    def _start_http(self) -> None:
+        room = self.concurrency - len(self.requests)
+        if room < max(1, self.concurrency // 4):
+            return
+        claimed = self._claim(Transport.http_values(), room)
+        if not claimed:
+            return
+        if self.pump is None:
+            self.pump = HttpPump(
+                concurrency=self.concurrency,
+                timeout=conf.webhook_timeout(),
+                allow_private=conf.allow_private_targets(),
+            )
+        _submit(self.pump, claimed, self.recorder, self.requests)
+
+    def _collect(self) -> None:
+        waiting = self.lanes | set(self.requests)
+        done, _ = concurrent.futures.wait(
+            waiting, timeout=FLUSH_EVERY, return_when=concurrent.futures.FIRST_COMPLETED
+        )
+        for future in done:
+            if future in self.lanes:
+                self.lanes.discard(future)
+                if future.exception() is not None:
+                    # Its rows stay claimed; the lease brings them back to another turn.
+                    log.error("email lane failed", exc_info=future.exception())
+                continue
+            del self.requests[future]
+            outcome: HttpOutcome = future.result()
+            if outcome.error is None:
+                self.recorder.ok(outcome.delivery_id)
+            else:
+                self.recorder.fail(outcome.delivery_id, outcome.error, outcome.permanent)
+        _drain(self.outcomes, self.recorder)
+        self.recorder.flush_if_due()
+
+    def run(self) -> bool:
+        try:
+            while True:
+                if time.monotonic() < self.deadline:
+                    if not self.lanes:
+                        self._start_emails()
+                    self._start_http()
+                if not self.lanes and not self.requests:
+                    break
+                self._collect()
+            _drain(self.outcomes, self.recorder)
+            self.recorder.flush()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+            if self.pump is not None:
+                self.pump.close()
+        return self.did
 
 
 def _submit(pump: HttpPump, batch: list[Delivery], recorder: Recorder, inflight: dict) -> None:
@@ -321,8 +350,8 @@ def send_apprise(worker: str, now: dt.datetime | None = None) -> bool:
     return True
 
 
-def send_due(worker: str, now: dt.datetime | None = None) -> bool:
-    """The registered job: one turn for each transport."""
-    did = send_emails(worker, now)
-    did = send_http(worker, now) or did
+def send_due(worker: str, now: dt.datetime | None = None, length: float = TURN) -> bool:
+    """The registered job: email and HTTP deliveries for up to ``length`` seconds, then Apprise."""
+    now = now or timezone.now()
+    did = Turn(worker, now, length).run()
     return send_apprise(worker, now) or did

@@ -18,7 +18,7 @@ from aviso.lib.netguard import BlockedAddress, check_public, check_url
 from aviso.notify import conf
 from aviso.notify.choices import Language, NoticeKind, SubscriberKind, Transport
 from aviso.notify.models import Delivery, Notice, Subscriber
-from aviso.notify.notices import _page_data
+from aviso.notify.notices import page_data
 from aviso.status.models import Component, Page
 
 # One confirmation mail per address per this many seconds, whatever the form gets.
@@ -63,7 +63,7 @@ def _components(page: Page, codes) -> list[Component]:
 def queue_personal(subscriber: Subscriber, kind: NoticeKind) -> Delivery:
     """A message for one subscriber (confirmation, welcome), through the same outbox."""
     notice = Notice.objects.create(
-        kind=kind, page=subscriber.page, data={"page": _page_data(subscriber.page)}
+        kind=kind, page=subscriber.page, data={"page": page_data(subscriber.page)}
     )
     transport = Transport.EMAIL if subscriber.kind == SubscriberKind.EMAIL else Transport.WEBHOOK
     return Delivery.objects.create(

@@ -24,7 +24,7 @@ def smtp(settings):
 def receiver(settings):
     settings.NOTIFY_ALLOW_PRIVATE = True
     settings.NOTIFY_WEBHOOK_TIMEOUT = 1
-    http = HttpReceiver(hang_seconds=5, slow_seconds=0.3).start()
+    http = HttpReceiver(hang_seconds=2, slow_seconds=0.3).start()
     yield http
     http.stop()
 
