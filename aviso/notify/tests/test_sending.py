@@ -8,7 +8,6 @@ import email.policy
 import time
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from aviso.notify import signing
@@ -17,7 +16,7 @@ from aviso.notify.fanout import handle_event
 from aviso.notify.models import Delivery, Subscriber
 from aviso.notify.sending import send_due
 from aviso.notify.subscriptions import add_confirmed
-from aviso.notify.tests.helpers import drain, subscribers
+from aviso.notify.tests.helpers import drain, skip_on_postgresql_component_lock, subscribers
 from aviso.status import lifecycle
 from aviso.status.models import Event
 from aviso.testing import SYSTEM, make_component, make_page
@@ -213,11 +212,7 @@ class TestWebhookDelivery:
         assert request.headers["X-Aviso-Delivery"].startswith("e")
 
     def test_it_sends_component_updates_to_webhooks(self, receiver):
-        if connection.vendor == "postgresql":
-            pytest.skip(
-                "status.set_component_status locks a nullable join (select_for_update with "
-                "select_related('group')), which PostgreSQL refuses: a foundation bug, reported"
-            )
+        skip_on_postgresql_component_lock()
         page = make_page()
         api = make_component(page, "API")
         add_confirmed(page, "webhook", receiver.url("ok"))
