@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import time
 
 import pytest
 from django.utils import timezone
@@ -161,9 +160,7 @@ class TestWebhookDelivery:
             add_confirmed(page, "webhook", receiver.url(path))
         declare(page, api)
         start = timezone.now() + dt.timedelta(seconds=5)
-        began = time.monotonic()
         drain(now=start)
-        elapsed = time.monotonic() - began
 
         states = {
             d.subscriber.address.rsplit(":", 1)[1].split("/", 1)[1]: d
@@ -178,10 +175,9 @@ class TestWebhookDelivery:
         assert states["fail"].last_error.startswith("HTTP 500")
         assert states["hang"].last_error == "no answer within 1 s"
         assert states["fail"].state == states["hang"].state == DeliveryState.PENDING
-        # Everyone was reached at once; the hanging receiver cost only its own timeout.
-        ok_times = [r.at for r in receiver.requests if r.path.startswith("/ok")]
-        assert max(ok_times) - began < 0.9
-        assert elapsed < 3
+        # Everyone was reached at once: no receiver waited for the hanging one's timeout.
+        first = min(r.at for r in receiver.requests)
+        assert max(r.at for r in receiver.requests) - first < 1.0
 
         drain(now=start + dt.timedelta(minutes=2))
         assert receiver.paths()["/fail"] == 2
