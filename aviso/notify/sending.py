@@ -218,6 +218,11 @@ class Turn:
         self.pump: HttpPump | None = None
         self.concurrency = conf.http_concurrency()
         self.did = False
+        # A batch that could not even connect pauses email for the rest of the turn,
+        # rather than walking the whole queue through the same refusal.
+        self.smtp_down = False
+        self.batch_sent = 0
+        self.batch_unreachable = 0
 
     def _claim(self, transports: list[str], batch: int) -> list[Delivery]:
         claimed = claim(
@@ -228,6 +233,11 @@ class Turn:
         return claimed
 
     def _start_emails(self) -> None:
+        if self.batch_unreachable and not self.batch_sent:
+            self.smtp_down = True
+        self.batch_sent = self.batch_unreachable = 0
+        if self.smtp_down:
+            return
         claimed = self._claim([Transport.EMAIL], conf.email_batch())
         items = _email_items(claimed, self.recorder) if claimed else []
         if not items:
@@ -243,6 +253,11 @@ class Turn:
             )
 
     def _report(self, delivery_id: int, error: str | None) -> None:
+        # Called from the SMTP lanes; the counters are only read once the lanes are done.
+        if error is None:
+            self.batch_sent += 1
+        elif error.startswith(email_transport.CONNECTION_ERROR_PREFIX):
+            self.batch_unreachable += 1
         self.outcomes.put((delivery_id, error))
 
     def _start_http(self) -> None:

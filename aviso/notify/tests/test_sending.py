@@ -63,6 +63,20 @@ class TestEmailDelivery:
         assert Delivery.objects.count() == 25
         assert smtp.per_recipient() == {p.address: 1 for p in people}
 
+    def test_it_stops_walking_the_queue_while_smtp_refuses_connections(self, smtp, settings):
+        settings.NOTIFY_EMAIL_BATCH = 50
+        page = make_page()
+        api = make_component(page, "API")
+        subscribers(page, 200)
+        declare(page, api)
+        from aviso.status.worker import process_events
+
+        process_events("w")
+        assert send_due("w") is True
+        tried = Delivery.objects.filter(attempts=1).count()
+        assert tried == 50
+        assert Delivery.objects.filter(attempts=0, state=DeliveryState.PENDING).count() == 150
+
     def test_it_writes_plain_text_html_and_one_click_unsubscribe(self, smtp):
         smtp.up()
         page = make_page()

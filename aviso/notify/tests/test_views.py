@@ -141,3 +141,39 @@ class TestConfirmAndLeave:
         make_page()
         assert client.get("/subscriptions/nope/").status_code == 404
         assert client.post("/subscriptions/nope/unsubscribe").status_code == 404
+
+
+class TestFromTheMail:
+    def test_it_unsubscribes_with_the_url_in_the_mail_header(self, client, smtp):
+        import email
+        import email.policy
+
+        from aviso.notify.tests.helpers import drain, subscribers
+        from aviso.status import lifecycle
+        from aviso.testing import SYSTEM
+
+        smtp.up()
+        page = make_page()
+        api = make_component(page, "API")
+        [person] = subscribers(page, 1)
+        lifecycle.create_incident(page, actor=SYSTEM, name="Down", components={api: "major_outage"})
+        drain()
+        mail = email.message_from_bytes(smtp.messages[0][1], policy=email.policy.default)
+        url = mail["List-Unsubscribe"].strip("<>").removeprefix("https://status.example.com")
+        response = client.post(
+            url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code == 200
+        person.refresh_from_db()
+        assert person.unsubscribed_at is not None
+
+    def test_it_shows_the_manage_page_in_fixed_queries(self, client, django_assert_max_num_queries):
+        page = make_page()
+        for name in ("API", "Web", "Dashboard", "Search"):
+            make_component(page, name)
+        subscribe(client)
+        subscriber = Subscriber.objects.get()
+        with django_assert_max_num_queries(4):
+            response = client.get(f"/subscriptions/{subscriber.token}/")
+        assert response.status_code == 200
+        assert b"<script" not in response.content

@@ -157,6 +157,7 @@ class SmtpSession:
 
 # A connection-level failure: the rest of the batch would fail the same way.
 CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError)
+CONNECTION_ERROR_PREFIX = "SMTP connection:"
 
 
 def send_batch(
@@ -193,7 +194,7 @@ def send_batch(
                 if exc.smtp_code == 421:  # the server is closing the connection
                     session.close()
             except CONNECTION_ERRORS as exc:
-                error = f"SMTP connection: {type(exc).__name__}: {exc}"
+                error = f"{CONNECTION_ERROR_PREFIX} {type(exc).__name__}: {exc}"
                 for rest, _ in items[index:]:
                     report(rest.delivery_id, error)
                 return
