@@ -161,10 +161,16 @@ def plain_summary(kind: str, data: dict) -> str:
     return "\n".join(lines)
 
 
+def slack_escape(text: str) -> str:
+    """Slack's mrkdwn reads ``&``, ``<`` and ``>`` as markup; these three must be escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slack_payload(kind: str, data: dict) -> dict:
     """An incoming-webhook message: a fallback ``text`` and Block Kit blocks."""
     icon = SLACK_ICONS.get(data.get("status", ""), ":information_source:")
     title = headline(kind, data)
+    esc = slack_escape
     blocks: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}},
     ]
@@ -182,7 +188,7 @@ def slack_payload(kind: str, data: dict) -> dict:
                 "fields": [
                     {
                         "type": "mrkdwn",
-                        "text": f"*{c['name']}*\n{SLACK_ICONS.get(c['status'], '')} "
+                        "text": f"*{esc(c['name'])}*\n{SLACK_ICONS.get(c['status'], '')} "
                         f"{status_label(c['status'])}",
                     }
                     for c in data["components"][:10]
@@ -191,14 +197,14 @@ def slack_payload(kind: str, data: dict) -> dict:
         )
     if data.get("body"):
         body = data["body"] if len(data["body"]) < 2900 else data["body"][:2900] + "…"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body}})
-    context_bits = [f"{data['page']['name']} · {data.get('at_local', '')}"]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": esc(body)}})
+    context_bits = [f"{esc(data['page']['name'])} · {data.get('at_local', '')}"]
     if data.get("url"):
         context_bits.append(f"<{data['url']}|{_('View on the status page')}>")
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context_bits)}]}
     )
-    return {"text": plain_summary(kind, data)[:3000], "blocks": blocks}
+    return {"text": esc(plain_summary(kind, data))[:3000], "blocks": blocks}
 
 
 def json_alert(kind: str, data: dict) -> dict:

@@ -62,9 +62,11 @@ class TestJuneIncident:
         [slack] = [r for r in receiver.requests if r.path.startswith("/slack/")]
         message = slack.json()
         text = message["text"]
+        # Slack's mrkdwn escapes: "&" is written "&amp;" (the header block is plain text).
         assert text.startswith(
-            "[Jelou] Investigating: WhatsApp Messaging Service – Increased Latency & Delayed"
+            "[Jelou] Investigating: WhatsApp Messaging Service – Increased Latency &amp; Delayed"
         )
+        assert message["blocks"][0]["text"]["text"] == f"[Jelou] Investigating: {june['name']}"
         assert "• Messaging Channels - WhatsApp Messaging Service: Degraded performance" in text
         assert "• Platform - Databases: Partial outage" in text
         assert link in text

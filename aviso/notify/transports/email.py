@@ -74,7 +74,7 @@ class MessageFactory:
             f"From: {self.from_header}",
             f"To: {to}",
             f"Subject: {self.subject}",
-            f"Date: {email.utils.formatdate(localtime=False)}",
+            f"Date: {email.utils.formatdate(usegmt=True)}",
             f"Message-ID: <{uuid.uuid4().hex}@{self.domain}>",
             "MIME-Version: 1.0",
             f"Content-Language: {self.language}",
