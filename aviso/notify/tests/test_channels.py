@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from aviso.notify.channels import save_channel
 from aviso.notify.models import Delivery
-from aviso.notify.tests.helpers import drain, skip_on_postgresql_component_lock
+from aviso.notify.tests.helpers import drain, set_component_status
 from aviso.status import lifecycle
 from aviso.status.worker import process_events
 from aviso.testing import SYSTEM, make_component, make_page
@@ -47,13 +47,12 @@ class TestRouting:
         assert heard["/other-page"] == 0
 
     def test_it_alerts_monitor_down_and_up(self, receiver):
-        skip_on_postgresql_component_lock()
         page = make_page()
         api = make_component(page, "API")
         process_events("setup")
         channel(receiver, "ops", alert_kinds=["component_down", "component_up"])
-        lifecycle.set_component_status(api, "major_outage", actor=MONITOR)
-        lifecycle.set_component_status(api, "operational", actor=MONITOR)
+        set_component_status(api, "major_outage", MONITOR)
+        set_component_status(api, "operational", MONITOR)
         drain()
         summaries = [r.json()["summary"] for r in receiver.requests]
         assert summaries == [
