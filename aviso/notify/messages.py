@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aviso.notify.choices import NoticeKind
-from aviso.notify.statuspage import DOCUMENTATION, site_url
+from aviso.notify.statuspage import site_url
 from aviso.status.choices import ComponentStatus, IncidentStatus, MaintenanceStatus
 
 # Stands in for a subscriber's token until each copy is made (URL- and HTML-safe).
@@ -116,8 +116,7 @@ def webhook_body(data: dict, token: str, now: dt.datetime | None = None) -> dict
     now = now or timezone.now()
     meta = {
         "unsubscribe": site_url("notify:unsubscribe", token),
-        "documentation": site_url("notify:manage", token).split("/subscriptions/")[0]
-        + DOCUMENTATION,
+        "documentation": site_url("notify:webhook-docs"),
         "generated_at": now.astimezone(dt.UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
     }
     return {"meta": meta, **data.get("webhook", {})}

@@ -13,8 +13,6 @@ from django.conf import settings
 from aviso.status.derivation import page_state
 from aviso.status.models import Component, Incident, Maintenance, Page
 
-DOCUMENTATION = "/docs/notifications#webhook-subscribers"
-
 
 def sp_time(moment: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> str | None:
     """ISO 8601 with milliseconds and the page's offset; ``Z`` for UTC pages."""

@@ -61,6 +61,12 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     return render(request, "notify/subscribe.html", {"page": page, "form": form}, status=400)
 
 
+@require_http_methods(["GET", "HEAD"])
+def webhook_docs(request: HttpRequest) -> HttpResponse:
+    """What a webhook receiver gets and how it checks the signature (``meta.documentation``)."""
+    return render(request, "notify/webhook_docs.html", {"page": _page(request)})
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (link scanners only GET); POST confirms."""

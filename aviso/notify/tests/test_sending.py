@@ -211,6 +211,7 @@ class TestWebhookDelivery:
         assert payload["meta"]["unsubscribe"].endswith(
             f"/subscriptions/{subscriber.token}/unsubscribe"
         )
+        assert payload["meta"]["documentation"] == "https://status.example.com/subscribe/webhooks"
         assert payload["page"] == {
             "id": page.code,
             "status_indicator": "critical",

@@ -137,6 +137,13 @@ class TestConfirmAndLeave:
         assert list(subscriber.components.all()) == [api]
         assert client.post(url, {"language": "fr"}).status_code == 400
 
+    def test_it_documents_webhook_verification(self, client):
+        make_page()
+        response = client.get("/subscribe/webhooks")
+        assert response.status_code == 200
+        assert b"X-Aviso-Signature" in response.content
+        assert b"hmac.compare_digest" in response.content
+
     def test_it_answers_404_for_an_unknown_token(self, client):
         make_page()
         assert client.get("/subscriptions/nope/").status_code == 404
