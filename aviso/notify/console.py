@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -19,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from aviso.console.roles import Role, console_view
 from aviso.notify import channels as channel_ops
 from aviso.notify import subscriptions
 from aviso.notify.choices import (
@@ -32,7 +32,9 @@ from aviso.notify.choices import (
 from aviso.notify.models import Channel, Delivery, Subscriber
 from aviso.status.models import Component, Page
 
-staff_required = user_passes_test(lambda user: user.is_active and user.is_staff)
+# Channels and subscriber lists are the admins'; responders watch and retry deliveries.
+admin_only = console_view(Role.ADMIN)
+responders = console_view(Role.RESPONDER)
 
 
 class ChannelForm(forms.Form):
@@ -62,7 +64,7 @@ def _form_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, problems)
 
 
-@staff_required
+@admin_only
 def channels(request: HttpRequest, code: str | None = None) -> HttpResponse:
     channel = get_object_or_404(Channel, code=code) if code else None
     if request.method == "POST":
@@ -116,7 +118,7 @@ def channels(request: HttpRequest, code: str | None = None) -> HttpResponse:
     )
 
 
-@staff_required
+@admin_only
 @require_POST
 def channel_test(request: HttpRequest, code: str) -> HttpResponse:
     channel = get_object_or_404(Channel, code=code)
@@ -129,7 +131,7 @@ def channel_test(request: HttpRequest, code: str) -> HttpResponse:
     return redirect(f"{_deliveries_url()}?channel={channel.code}#d{delivery.pk}")
 
 
-@staff_required
+@admin_only
 @require_POST
 def channel_delete(request: HttpRequest, code: str) -> HttpResponse:
     get_object_or_404(Channel, code=code).delete()
@@ -144,7 +146,7 @@ class AddSubscriberForm(forms.Form):
     language = forms.ChoiceField(choices=Language.choices)
 
 
-@staff_required
+@admin_only
 def subscribers(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = AddSubscriberForm(request.POST)
@@ -185,7 +187,7 @@ def subscribers(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@admin_only
 @require_POST
 def subscriber_remove(request: HttpRequest, code: str) -> HttpResponse:
     subscriber = get_object_or_404(Subscriber, code=code)
@@ -200,7 +202,7 @@ def _deliveries_url() -> str:
     return reverse("notify:console-deliveries")
 
 
-@staff_required
+@responders
 def deliveries(request: HttpRequest) -> HttpResponse:
     listing = Delivery.objects.select_related("subscriber", "channel", "notice").order_by("-id")
     state = request.GET.get("state")
@@ -223,7 +225,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@responders
 @require_POST
 def delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Give a dead delivery a fresh set of tries, starting now."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
+from aviso.notify import urls as notify_urls
 from aviso.notify.choices import DeliveryState
 from aviso.notify.models import Channel, Delivery
 from aviso.notify.tests.helpers import drain
-from aviso.testing import make_page, make_user
+from aviso.testing import make_page, make_person, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +21,15 @@ def staff(client):
 
 
 class TestChannels:
-    def test_it_keeps_people_without_staff_out(self, client):
+    def test_it_keeps_people_without_the_role_out(self, client):
         assert client.get("/console/notify/channels/").status_code == 302
-        client.force_login(make_user("viewer"))
-        assert client.get("/console/notify/deliveries/").status_code == 302
+        client.force_login(make_user("nobody"))
+        assert client.get("/console/notify/deliveries/").status_code == 403
+        client.force_login(make_person("watcher", "viewer"))
+        assert client.get("/console/notify/deliveries/").status_code == 403
+        client.force_login(make_person("oncall", "responder"))
+        assert client.get("/console/notify/deliveries/").status_code == 200
+        assert client.get("/console/notify/channels/").status_code == 403
 
     def test_it_adds_a_slack_channel_and_sends_a_test(self, staff, receiver):
         make_page()
@@ -105,3 +112,26 @@ class TestDeliveries:
             {"page": page.pk, "kind": "email", "address": "nope", "language": "en"},
         )
         assert bad.status_code == 400
+
+
+class TestEveryConsoleRoute:
+    """Every notify console route, read from the URL conf: viewers change nothing."""
+
+    ROUTES = [p for p in notify_urls.urlpatterns if str(p.pattern).startswith("console/")]
+
+    def _url(self, pattern) -> str:
+        kwargs = {name: ("1" if name == "pk" else "abc") for name in pattern.pattern.converters}
+        return reverse(f"notify:{pattern.name}", kwargs=kwargs)
+
+    def test_there_are_routes_to_check(self):
+        assert len(self.ROUTES) >= 7
+
+    def test_a_viewer_and_anonymous_change_nothing(self, client):
+        make_page()
+        for pattern in self.ROUTES:
+            url = self._url(pattern)
+            assert client.post(url).status_code == 302, url
+        client.force_login(make_person("watcher", "viewer"))
+        for pattern in self.ROUTES:
+            url = self._url(pattern)
+            assert client.post(url).status_code == 403, url
