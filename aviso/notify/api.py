@@ -215,8 +215,8 @@ def update_subscriber(request: HttpRequest, page: str, code: str, payload: Subsc
 
 @router.delete("/{page}/subscribers/{code}", response={204: None, **errors()}, auth=auth.WRITE)
 def unsubscribe(request: HttpRequest, page: str, code: str):
-    # Kept as unsubscribed, not removed: its delivery history stays, and pending
-    # deliveries are skipped by the sender.
+    # Kept as unsubscribed, not removed: its delivery history stays, and the sender
+    # skips its pending incident and maintenance messages.
     subscriptions.unsubscribe(_get(page, code))
     return 204, None
 
