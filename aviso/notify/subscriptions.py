@@ -130,15 +130,25 @@ def subscribe_webhook(page: Page, url: str, *, components=None) -> Subscriber | 
     return None
 
 
-def add_confirmed(page: Page, kind: str, address: str, *, language: str = Language.EN):
-    """An operator adds a subscriber by hand (an import): no opt-in round trip."""
+@transaction.atomic
+def add_confirmed(
+    page: Page, kind: str, address: str, *, language: str = Language.EN, components=None
+) -> Subscriber:
+    """An operator adds a subscriber by hand (an import): no opt-in round trip.
+
+    ``components`` None keeps an existing subscriber's choice (a new one hears
+    of every component); a list (empty = all) replaces it.
+    """
     address = clean_email(address) if kind == SubscriberKind.EMAIL else clean_webhook_url(address)
+    chosen = None if components is None else _components(page, components)
+    defaults = {"language": language, "confirmed_at": timezone.now(), "unsubscribed_at": None}
+    if chosen is not None:
+        defaults["all_components"] = not chosen
     subscriber, _created = Subscriber.objects.update_or_create(
-        page=page,
-        kind=kind,
-        address=address,
-        defaults={"language": language, "confirmed_at": timezone.now(), "unsubscribed_at": None},
+        page=page, kind=kind, address=address, defaults=defaults
     )
+    if chosen is not None:
+        subscriber.components.set(chosen)
     return subscriber
 
 
