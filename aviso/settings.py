@@ -163,3 +163,8 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 
     _checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
     DATABASES["default"]["TEST"] = {"NAME": envstr("AVISO_TEST_DB_NAME", f"test_aviso_{_checkout}")}
+
+# Monitors (aviso.monitors): outbound probes may reach private addresses unless
+# this is on (self-hosted monitoring usually watches internal services).
+OUTBOUND_BLOCK_PRIVATE = envbool("AVISO_OUTBOUND_BLOCK_PRIVATE", False)
+MONITOR_RESULT_RETENTION_DAYS = envint("AVISO_MONITOR_RESULT_RETENTION_DAYS", 7)
