@@ -66,6 +66,7 @@ class Monitor(models.Model):
         ordering = ["name", "id"]
         indexes = [
             models.Index(fields=["paused", "next_due_at"], name="monitor_due"),
+            models.Index(fields=["name", "id"], name="monitor_name"),
             models.Index(fields=["state", "name"], name="monitor_state_name"),
             models.Index(fields=["kind", "name"], name="monitor_kind_name"),
             models.Index(fields=["component", "name"], name="monitor_component_name"),
