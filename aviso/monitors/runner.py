@@ -37,6 +37,11 @@ def next_due(due: dt.datetime, interval: float, now: dt.datetime, jitter: float)
     return nxt
 
 
+def _close_connection() -> None:
+    # Called on the database thread: ``connection`` is per thread.
+    connection.close()
+
+
 class Checker:
     def __init__(
         self,
@@ -96,7 +101,7 @@ class Checker:
             self._flush_now.set()
             await flusher
             await self.ctx.session.close()
-            await self._db(connection.close)
+            await self._db(_close_connection)
             self.db.shutdown(wait=True)
 
     async def _claim_loop(self, stop: asyncio.Event) -> None:

@@ -57,7 +57,7 @@ class HttpTarget:
         app.router.add_route("*", "/", self._root)
         app.router.add_get("/json", self._json)
         app.router.add_get("/redirect/{n}", self._redirect)
-        self.runner = web.AppRunner(app, access_log=None)
+        self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await self.runner.setup()
         self.site = web.TCPSite(self.runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
         await self.site.start()
