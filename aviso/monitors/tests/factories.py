@@ -11,7 +11,9 @@ from aviso.monitors.models import Monitor
 from aviso.testing import SYSTEM
 
 
-def make_monitor(name: str = "API", kind: str = "tcp", config: dict | None = None, **fields) -> Monitor:
+def make_monitor(
+    name: str = "API", kind: str = "tcp", config: dict | None = None, **fields
+) -> Monitor:
     config = config or {"host": "127.0.0.1", "port": 9}
     due = fields.pop("next_due_at", None)
     monitor = lifecycle.create_monitor(actor=SYSTEM, name=name, kind=kind, config=config, **fields)
@@ -20,8 +22,15 @@ def make_monitor(name: str = "API", kind: str = "tcp", config: dict | None = Non
     return monitor
 
 
-def bulk_http_monitors(count: int, url: str, *, interval: int = 30, timeout: float = 5,
-                       spread: float | None = None, start: dt.datetime | None = None) -> None:
+def bulk_http_monitors(
+    count: int,
+    url: str,
+    *,
+    interval: int = 30,
+    timeout: float = 5,
+    spread: float | None = None,
+    start: dt.datetime | None = None,
+) -> None:
     """``count`` HTTP monitors due spread over ``spread`` seconds (default: one interval)."""
     start = start or timezone.now()
     spread = interval if spread is None else spread

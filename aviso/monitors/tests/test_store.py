@@ -47,7 +47,9 @@ class TestClaimDue:
     def test_it_takes_over_an_expired_lease(self):
         monitor = make_monitor()
         claim("dead")
-        Monitor.objects.filter(pk=monitor.pk).update(claimed_until=timezone.now() - dt.timedelta(seconds=1))
+        Monitor.objects.filter(pk=monitor.pk).update(
+            claimed_until=timezone.now() - dt.timedelta(seconds=1)
+        )
         jobs, _ = claim("alive")
         assert [j.target.id for j in jobs] == [monitor.id]
 
@@ -102,7 +104,14 @@ class TestSaveResults:
         make_monitor()
         jobs, _ = claim()
         now = timezone.now()
-        done = [Done(jobs[0], now, Outcome(CheckStatus.UP, 1.0, "", probe_state={"samples": [[1, 2]]}), now)]
+        done = [
+            Done(
+                jobs[0],
+                now,
+                Outcome(CheckStatus.UP, 1.0, "", probe_state={"samples": [[1, 2]]}),
+                now,
+            )
+        ]
         save_results("a", done)
         assert Monitor.objects.get().probe_state == {"samples": [[1, 2]]}
 
