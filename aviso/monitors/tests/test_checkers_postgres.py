@@ -28,11 +28,11 @@ MONITORS, INTERVAL, LEASE = 200, 10, 4.0
 
 
 def start_checker(name: str) -> subprocess.Popen:
-    settings_dict = connection.settings_dict
+    db = connection.settings_dict
+    user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
     env = {
         **os.environ,
-        "AVISO_DATABASE_URL": f"postgres://{settings_dict['USER'] or 'postgres'}@"
-        f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}",
+        "AVISO_DATABASE_URL": f"postgres://{user}@{host}:{port}/{db['NAME']}",
         "AVISO_DATA_DIR": tempfile.mkdtemp(prefix="aviso-checker-"),
         "DJANGO_SETTINGS_MODULE": "aviso.settings",
         "AVISO_LOG_LEVEL": "WARNING",
@@ -81,7 +81,7 @@ class TestTwoCheckers:
 
         results = list(Result.objects.values_list("monitor_id", "due_at", "checked_at", "status"))
         by_monitor = defaultdict(list)
-        for monitor_id, due_at, checked_at, status in results:
+        for monitor_id, due_at, checked_at, _status in results:
             by_monitor[monitor_id].append((due_at, checked_at))
         # No schedule slot stored twice (and the unique constraint would refuse it:
         # B's clean exit with no traceback says it never tried).
