@@ -56,7 +56,7 @@ def _validate(values: dict) -> dict:
         errors["timeout_seconds"] = "A positive number of seconds."
     elif timeout > MAX_TIMEOUT_SECONDS:
         errors["timeout_seconds"] = f"At most {MAX_TIMEOUT_SECONDS} s."
-    elif isinstance(interval, int) and timeout > interval:
+    elif "interval_seconds" not in errors and timeout > interval:
         errors["timeout_seconds"] = "Must not exceed the interval."
     for field in ("confirmations_down", "confirmations_up"):
         count = values.get(field)
