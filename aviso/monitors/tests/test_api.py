@@ -39,11 +39,18 @@ class TestMonitorsApi:
 
     def test_it_creates_a_monitor_linked_to_a_component(self, api):
         component = make_component(make_page())
-        answer = post(api, URL, {
-            "name": "Checkout", "kind": "http", "component": component.code,
-            "config": {"url": "https://shop.example/health", "keyword": "ok"},
-            "interval_seconds": 30, "regions": ["eu", "us"],
-        })  # fmt: skip
+        answer = post(
+            api,
+            URL,
+            {
+                "name": "Checkout",
+                "kind": "http",
+                "component": component.code,
+                "config": {"url": "https://shop.example/health", "keyword": "ok"},
+                "interval_seconds": 30,
+                "regions": ["eu", "us"],
+            },
+        )
         assert answer.status_code == 201, answer.content
         body = answer.json()
         assert (body["component"], body["regions"], body["state"]) == (
@@ -55,8 +62,16 @@ class TestMonitorsApi:
         assert AuditEntry.objects.filter(action="monitor.create").count() == 1
 
     def test_it_refuses_a_bad_config_with_field_messages_and_stores_nothing(self, api):
-        answer = post(api, URL, {"name": "", "kind": "http", "interval_seconds": 5,
-                                 "config": {"url": "ftp://x", "method": "FETCH", "bogus": 1}})  # fmt: skip
+        answer = post(
+            api,
+            URL,
+            {
+                "name": "",
+                "kind": "http",
+                "interval_seconds": 5,
+                "config": {"url": "ftp://x", "method": "FETCH", "bogus": 1},
+            },
+        )
         assert answer.status_code == 422
         assert answer["Content-Type"] == "application/problem+json"
         errors = answer.json()["errors"]
@@ -71,8 +86,16 @@ class TestMonitorsApi:
         assert not Monitor.objects.exists()
 
     def test_it_refuses_an_unknown_component(self, api):
-        answer = post(api, URL, {"name": "x", "kind": "tcp", "component": "nope",
-                                 "config": {"host": "db", "port": 5432}})  # fmt: skip
+        answer = post(
+            api,
+            URL,
+            {
+                "name": "x",
+                "kind": "tcp",
+                "component": "nope",
+                "config": {"host": "db", "port": 5432},
+            },
+        )
         assert (answer.status_code, list(answer.json()["errors"])) == (422, ["component"])
 
     def test_it_changes_pauses_resumes_and_deletes(self, api):
@@ -102,10 +125,15 @@ class TestMonitorsApi:
         monitor = make_monitor()
         now = timezone.now()
         Result.objects.bulk_create(
-            Result(monitor=monitor, due_at=now - dt.timedelta(seconds=60 * i),
-                   checked_at=now - dt.timedelta(seconds=60 * i), status="up", latency_ms=i)
+            Result(
+                monitor=monitor,
+                due_at=now - dt.timedelta(seconds=60 * i),
+                checked_at=now - dt.timedelta(seconds=60 * i),
+                status="up",
+                latency_ms=i,
+            )
             for i in range(5)
-        )  # fmt: skip
+        )
         Rollup.objects.create(
             monitor=monitor, hour=now.replace(minute=0, second=0, microsecond=0), up=60
         )
@@ -114,7 +142,14 @@ class TestMonitorsApi:
         assert api.get(f"{URL}/{monitor.code}/rollups").json()[0]["up"] == 60
 
     def test_a_heartbeat_monitor_gives_its_ping_url(self, api):
-        answer = post(api, URL, {"name": "backup", "kind": "heartbeat",
-                                 "config": {"period_seconds": 86400, "grace_seconds": 3600}})  # fmt: skip
+        answer = post(
+            api,
+            URL,
+            {
+                "name": "backup",
+                "kind": "heartbeat",
+                "config": {"period_seconds": 86400, "grace_seconds": 3600},
+            },
+        )
         key = Monitor.objects.get().ping_key
         assert answer.json()["ping_url"].endswith(f"/ping/{key}")

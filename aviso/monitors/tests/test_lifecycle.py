@@ -55,8 +55,13 @@ class TestCreateMonitor:
         assert field in refused(kind=kind, config=config)
 
     def test_it_stores_the_config_with_defaults_and_an_audit_entry(self):
-        monitor = lifecycle.create_monitor(actor=SYSTEM, name=" DB ", kind="tcp",
-                                           config={"host": "db", "port": 5432}, regions="eu, us")  # fmt: skip
+        monitor = lifecycle.create_monitor(
+            actor=SYSTEM,
+            name=" DB ",
+            kind="tcp",
+            config={"host": "db", "port": 5432},
+            regions="eu, us",
+        )
         assert monitor.name == "DB"
         assert monitor.config == {"host": "db", "port": 5432, "degraded_latency_ms": None}
         assert monitor.region_list == ["eu", "us"]
