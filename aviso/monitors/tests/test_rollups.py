@@ -38,7 +38,7 @@ def insert_hourly_rollups(monitor_ids: list[int], start: dt.datetime, hours: int
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                columns + "SELECT m, h, 60, 0, 0, 5, 8, 20, 15 FROM unnest(%s::bigint[]) m,"
+                columns + "SELECT m, h, 60, 0, 0, 5, 8, 20, 15 FROM unnest(%s::bigint[]) m,"  # noqa: S608 - constant SQL
                 " generate_series(%s::timestamptz, %s::timestamptz, interval '1 hour') h",
                 [monitor_ids, start, start + dt.timedelta(hours=hours - 1)],
             )
