@@ -3,9 +3,12 @@
 One task claims due monitors a little ahead of time (``horizon``) and sets a
 timer for each; when it fires, the probe runs as its own task under the
 monitor's timeout, so a hanging target only ever holds its own task. Finished
-checks queue up and one flusher stores them in batches. All database work
-happens on one dedicated thread (Django's ORM is synchronous), so the event
-loop never waits on the database.
+checks queue up and one flusher stores them in batches. Database work happens
+on two dedicated threads (Django's ORM is synchronous), one for claims and one
+for writes, so the event loop never waits on the database and a slow batch
+write never holds up the next claim. The horizon absorbs database stalls: a
+monitor is claimed seconds before it is due, so a claim that takes a second
+still starts every check on time.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ class Checker:
         *,
         region: str | None = None,
         lease: float = 90.0,
-        horizon: float = 2.0,
+        horizon: float = 5.0,
         claim_batch: int = 2000,
         max_in_flight: int = 10_000,
         flush_interval: float = 0.5,
@@ -69,18 +72,31 @@ class Checker:
         self.block_private = (
             settings.OUTBOUND_BLOCK_PRIVATE if block_private is None else block_private
         )
-        self.db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checker-db")
+        self.claims_db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checker-claims")
+        # SQLite has one writer: two connections would only queue on its lock
+        # (busy_timeout sleeps with back-off), so there one thread does both.
+        self.writes_db = (
+            self.claims_db
+            if connection.vendor == "sqlite"
+            else ThreadPoolExecutor(max_workers=1, thread_name_prefix="checker-writes")
+        )
         self.scheduled: dict[int, asyncio.TimerHandle] = {}
         self.running: set[asyncio.Task] = set()
         self.finished: list[Done] = []
         self.checks = 0
         self.stored = 0
+        self.slowest_db = 0.0  # seconds; reset by whoever reports it
         self._flush_now = asyncio.Event()
 
-    async def _db(self, fn, *args, **kwargs):
-        return await asyncio.get_running_loop().run_in_executor(
-            self.db, lambda: fn(*args, **kwargs)
-        )
+    async def _db(self, executor, fn, *args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                executor, lambda: fn(*args, **kwargs)
+            )
+        finally:
+            # Waiting included: the figure that matters for the schedule.
+            self.slowest_db = max(self.slowest_db, time.perf_counter() - started)
 
     @property
     def in_flight(self) -> int:
@@ -94,15 +110,16 @@ class Checker:
         finally:
             for handle in self.scheduled.values():
                 handle.cancel()
-            await self._db(store.release, self.name, list(self.scheduled))
+            await self._db(self.claims_db, store.release, self.name, list(self.scheduled))
             self.scheduled.clear()
             if self.running:
                 await asyncio.wait(self.running, timeout=30)
             self._flush_now.set()
             await flusher
             await self.ctx.session.close()
-            await self._db(_close_connection)
-            self.db.shutdown(wait=True)
+            for executor in {self.claims_db, self.writes_db}:
+                await self._db(executor, _close_connection)
+                executor.shutdown(wait=True)
 
     async def _claim_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -113,7 +130,7 @@ class Checker:
                     full = await self.claim_once(min(room, self.claim_batch))
                 except Exception:
                     log.exception("checker %s: claiming failed; retrying", self.name)
-                    await self._db(close_old_connections)
+                    await self._db(self.claims_db, close_old_connections)
                     await asyncio.sleep(1)
             if not full:
                 try:
@@ -125,6 +142,7 @@ class Checker:
         """Claim and schedule one batch; True when the batch came back full."""
         until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.horizon)
         jobs, broken = await self._db(
+            self.claims_db,
             store.claim_due,
             self.name,
             until=until,
@@ -181,15 +199,15 @@ class Checker:
         batch, self.finished = self.finished, []
         started = time.perf_counter()
         try:
-            observations = await self._db(store.save_results, self.name, batch)
+            observations = await self._db(self.writes_db, store.save_results, self.name, batch)
         except Exception:
             log.exception(
                 "checker %s: storing %d results failed; will retry", self.name, len(batch)
             )
             self.finished[:0] = batch
-            await self._db(close_old_connections)
+            await self._db(self.writes_db, close_old_connections)
             return 0
         self.stored += len(observations)
         log.debug("stored %d in %.0f ms", len(observations), (time.perf_counter() - started) * 1000)
-        await self._db(detection.dispatch, observations)
+        await self._db(self.writes_db, detection.dispatch, observations)
         return len(observations)

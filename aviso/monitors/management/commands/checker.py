@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--region", default=None, help="run monitors of this region too")
         parser.add_argument("--name", default=None, help="this checker's name in leases")
         parser.add_argument("--lease", type=float, default=90.0, help="lease seconds")
-        parser.add_argument("--horizon", type=float, default=2.0, help="claim this far ahead")
+        parser.add_argument("--horizon", type=float, default=5.0, help="claim this far ahead")
         parser.add_argument("--batch", type=int, default=2000, help="monitors per claim")
         parser.add_argument("--max-in-flight", type=int, default=10_000)
         parser.add_argument("--stats", type=float, default=10.0, help="stats line every N s")
@@ -65,6 +65,8 @@ class Command(BaseCommand):
             await asyncio.sleep(every)
             self.stdout.write(
                 f"checker {checker.name}: {checker.checks} checks, {checker.stored} stored, "
-                f"{checker.in_flight} in flight, {time.monotonic() - started:.0f} s"
+                f"{checker.in_flight} in flight, slowest database call "
+                f"{checker.slowest_db * 1000:.0f} ms, {time.monotonic() - started:.0f} s"
             )
+            checker.slowest_db = 0.0
             self.stdout.flush()
