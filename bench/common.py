@@ -62,8 +62,12 @@ def start_target() -> tuple[subprocess.Popen, int]:
     return process, int(process.stdout.readline())
 
 
-def create_monitors(count: int, url: str, interval: int, start: dt.datetime) -> None:
+def create_monitors(count: int, url: str, interval: int, lead: float) -> dt.datetime:
+    """Create ``count`` monitors, then spread their first due times evenly over one
+    interval starting ``lead`` seconds after creation ends. Returns that start."""
     import uuid
+
+    from django.db import connection
 
     from aviso.lib.ids import new_code
     from aviso.monitors.models import Monitor
@@ -78,12 +82,29 @@ def create_monitors(count: int, url: str, interval: int, start: dt.datetime) -> 
                 config={"url": url},
                 interval_seconds=interval,
                 timeout_seconds=10,
-                next_due_at=start + dt.timedelta(seconds=interval * i / count),
+                next_due_at=dt.datetime(2100, 1, 1, tzinfo=dt.UTC),
             )
             for i in range(count)
         ),
         batch_size=2000,
     )
+    first_id = Monitor.objects.order_by("id").values_list("id", flat=True).first()
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=lead)
+    step = interval / count
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "UPDATE monitors_monitor SET next_due_at ="
+                " %s + (id - %s) * %s * interval '1 second'",
+                [start, first_id, step],
+            )
+        else:
+            cursor.execute(
+                "UPDATE monitors_monitor SET next_due_at ="
+                " strftime('%%Y-%%m-%%d %%H:%%M:%%f', julianday(%s) + (id - %s) * %s / 86400.0)",
+                [start.replace(tzinfo=None).isoformat(sep=" "), first_id, step],
+            )
+    return start
 
 
 def start_checker(name: str, env: dict, *args: str) -> subprocess.Popen:

@@ -91,6 +91,8 @@ def make_session(
     )
     return aiohttp.ClientSession(
         connector=connector,
+        # fetch() bounds each whole request itself; no second set of timers here.
+        timeout=aiohttp.ClientTimeout(total=None),
         headers={"User-Agent": USER_AGENT},
         cookie_jar=aiohttp.DummyCookieJar(),
         auto_decompress=True,

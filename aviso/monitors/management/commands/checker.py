@@ -13,6 +13,18 @@ from django.core.management.base import BaseCommand, CommandError
 from aviso.monitors.runner import Checker
 
 
+def _loop_factory(choice: str):
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            raise CommandError("uvloop is not installed: pip install 'aviso[fast]'") from None
+        return None
+    return uvloop.new_event_loop
+
+
 class Command(BaseCommand):
     help = "Run due monitor checks; several checkers share the monitors on PostgreSQL."
 
@@ -25,6 +37,12 @@ class Command(BaseCommand):
         parser.add_argument("--max-in-flight", type=int, default=10_000)
         parser.add_argument("--stats", type=float, default=10.0, help="stats line every N s")
         parser.add_argument("--duration", type=float, default=0, help="stop after N s")
+        parser.add_argument(
+            "--loop",
+            choices=["auto", "asyncio", "uvloop"],
+            default="auto",
+            help="event loop; auto: uvloop when installed (pip install aviso[fast])",
+        )
 
     def handle(self, *args, **options):
         from django.db import connection
@@ -42,7 +60,11 @@ class Command(BaseCommand):
             claim_batch=options["batch"],
             max_in_flight=options["max_in_flight"],
         )
-        asyncio.run(self._main(checker, options["stats"], options["duration"]))
+        loop_factory = _loop_factory(options["loop"])
+        runner = asyncio.Runner(loop_factory=loop_factory)
+        self.stdout.write(f"event loop: {'uvloop' if loop_factory else 'asyncio'}")
+        with runner:
+            runner.run(self._main(checker, options["stats"], options["duration"]))
 
     async def _main(self, checker: Checker, every: float, duration: float) -> None:
         stop = asyncio.Event()
