@@ -20,7 +20,9 @@ from django.utils import timezone
 
 from aviso.lib.timezones import local_day_start
 from aviso.monitors.choices import CheckStatus
-from aviso.monitors.models import Rollup
+from aviso.monitors.models import Monitor, Rollup
+from aviso.status.choices import ComponentStatus
+from aviso.status.uptime import Day, Uptime
 
 UTC = zoneinfo.ZoneInfo("UTC")
 
@@ -114,3 +116,40 @@ def component_daily_uptime(
         .order_by()
     )
     return _bars(rows, "component_id", component_ids, dates)
+
+
+STATUS_FOR_CHECK = {
+    CheckStatus.UP: "operational",
+    CheckStatus.DEGRADED: "degraded_performance",
+    CheckStatus.DOWN: "major_outage",
+}
+
+
+def page_monitor_uptime(page, *, days: int = 90, now: dt.datetime | None = None) -> dict:
+    """The public page's bars from roll-ups, in ``aviso.status.uptime``'s own shapes.
+
+    Per component of ``page`` that has monitors: an ``Uptime`` of ``Day``s (worst
+    check mapped to a component status, uptime % of checks). Components without
+    monitors are left out, so the caller keeps their status-history bars. Two queries.
+    """
+    component_ids = list(
+        Monitor.objects.filter(component__page=page)
+        .values_list("component_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    if not component_ids:
+        return {}
+    bars = component_daily_uptime(component_ids, days=days, zone=page.zone, now=now)
+    result = {}
+    for component_id, component_days in bars.items():
+        rows = [
+            Day(
+                bar.date,
+                None if bar.worst is None else ComponentStatus(STATUS_FOR_CHECK[bar.worst]),
+                bar.uptime,
+            )
+            for bar in component_days
+        ]
+        result[component_id] = Uptime(rows, window_percent(component_days))
+    return result

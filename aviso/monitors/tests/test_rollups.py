@@ -13,7 +13,12 @@ from django.test.utils import override_settings
 from aviso.monitors.models import Monitor, Result, Rollup, RollupCursor
 from aviso.monitors.rollups import delete_old_results, p95, roll_up
 from aviso.monitors.tests.factories import make_monitor
-from aviso.monitors.uptime import component_daily_uptime, monitor_daily_uptime, window_percent
+from aviso.monitors.uptime import (
+    component_daily_uptime,
+    monitor_daily_uptime,
+    page_monitor_uptime,
+    window_percent,
+)
 from aviso.testing import make_component, make_page
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +154,21 @@ class TestDailyUptime:
             (3, "nodata"),
         ]
         assert Monitor.objects.count() == 1
+
+
+class TestPageMonitorUptime:
+    def test_it_gives_status_shaped_bars_for_components_with_monitors(
+        self, django_assert_num_queries
+    ):
+        page = make_page(time_zone="UTC")
+        watched, unwatched = make_component(page, "API"), make_component(page, "Docs")
+        monitor = make_monitor(component=watched)
+        now = dt.datetime(2026, 6, 3, 12, tzinfo=dt.UTC)
+        Rollup.objects.create(monitor=monitor, hour=dt.datetime(2026, 6, 2, 3, tzinfo=dt.UTC),
+                              up=3, degraded=1)  # fmt: skip
+        with django_assert_num_queries(2):
+            uptime = page_monitor_uptime(page, days=3, now=now)
+        assert set(uptime) == {watched.pk} and unwatched.pk not in uptime
+        days = uptime[watched.pk].days
+        assert [d.css_class for d in days] == ["nodata", "degraded_performance", "nodata"]
+        assert (days[1].uptime, uptime[watched.pk].percent) == (100.0, 100.0)
