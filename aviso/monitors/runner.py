@@ -23,7 +23,6 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from aviso.lib.http import make_session
 from aviso.monitors import detection, store
 from aviso.monitors.probes import ProbeContext, run_probe
 from aviso.monitors.store import Done, Job
@@ -103,7 +102,7 @@ class Checker:
         return len(self.scheduled) + len(self.running)
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.ctx = ProbeContext(session=make_session(block_private=self.block_private))
+        self.ctx = ProbeContext(block_private=self.block_private)
         flusher = asyncio.create_task(self._flush_loop(stop))
         try:
             await self._claim_loop(stop)
@@ -116,7 +115,6 @@ class Checker:
                 await asyncio.wait(self.running, timeout=30)
             self._flush_now.set()
             await flusher
-            await self.ctx.session.close()
             for executor in {self.claims_db, self.writes_db}:
                 await self._db(executor, _close_connection)
                 executor.shutdown(wait=True)

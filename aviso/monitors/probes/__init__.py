@@ -15,8 +15,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
-
 from aviso.monitors.choices import CheckStatus
 
 
@@ -44,7 +42,6 @@ class Outcome:
 
 @dataclass
 class ProbeContext:
-    session: aiohttp.ClientSession
     block_private: bool = False
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
 

@@ -40,7 +40,6 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
     conf: HttpConf = target.config
     try:
         answer = await fetch(
-            ctx.session,
             conf.url,
             method=conf.method,
             headers=conf.headers,

@@ -64,6 +64,9 @@ class HttpTarget:
         app.router.add_route("*", "/", self._root)
         app.router.add_get("/json", self._json)
         app.router.add_get("/redirect/{n}", self._redirect)
+        app.router.add_get("/chunked", self._chunked)
+        app.router.add_route("*", "/echo", self._echo)
+        app.router.add_route("*", "/go", self._go)
         self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await self.runner.setup()
         self.site = web.TCPSite(self.runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
@@ -96,6 +99,24 @@ class HttpTarget:
     async def _redirect(self, request):
         n = int(request.match_info["n"])
         raise web.HTTPFound("/" if n <= 1 else f"/redirect/{n - 1}")
+
+    async def _chunked(self, request):
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for part in (b"alpha-", b"beta-", b"gamma"):
+            await response.write(part)
+        await response.write_eof()
+        return response
+
+    async def _echo(self, request):
+        body = await request.read()
+        return web.json_response(
+            {"method": request.method, "body": body.decode(), "x": request.headers.get("X-Test")}
+        )
+
+    async def _go(self, request):
+        raise web.HTTPSeeOther(request.query["to"])
 
     def close_listener(self):
         """The "closed" mode: stop listening so connections are refused."""

@@ -8,7 +8,6 @@ import struct
 
 import pytest
 
-from aviso.lib.http import make_session
 from aviso.monitors.choices import CheckStatus
 from aviso.monitors.configs import parse_config
 from aviso.monitors.probes import ProbeContext, Target, run_probe
@@ -23,17 +22,12 @@ from aviso.monitors.tests.targets import (
 
 
 def check(kind: str, config: dict, timeout: float = 2.0, block_private: bool = False, **target):
-    async def go():
-        session = make_session(block_private=block_private)
-        try:
-            return await run_probe(
-                Target(0, kind, parse_config(kind, config), timeout, **target),
-                ProbeContext(session=session, block_private=block_private),
-            )
-        finally:
-            await session.close()
-
-    return asyncio.run(go())
+    return asyncio.run(
+        run_probe(
+            Target(0, kind, parse_config(kind, config), timeout, **target),
+            ProbeContext(block_private=block_private),
+        )
+    )
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,12 @@ class TestCreateIncident:
         assert incident.impact == IncidentImpact.CRITICAL
         update = incident.updates.get()
         assert update.affected_components == [
-            {"code": api.code, "name": "API", "old_status": "operational", "new_status": "major_outage"}
+            {
+                "code": api.code,
+                "name": "API",
+                "old_status": "operational",
+                "new_status": "major_outage",
+            }
         ]
         assert ComponentStatusChange.objects.filter(component=api).count() == 1
         assert AuditEntry.objects.filter(action="incident.create").count() == 1
@@ -38,7 +43,9 @@ class TestCreateIncident:
         page = make_page()
         other = make_component(make_page("Other"), "Elsewhere")
         with pytest.raises(lifecycle.LifecycleError) as error:
-            lifecycle.create_incident(page, actor=SYSTEM, name="x", components={other: "major_outage"})
+            lifecycle.create_incident(
+                page, actor=SYSTEM, name="x", components={other: "major_outage"}
+            )
         assert "components" in error.value.errors
         assert not page.incidents.exists()
 
@@ -79,8 +86,12 @@ class TestPostUpdate:
     def test_a_component_in_two_incidents_keeps_the_other_ones_status(self):
         page = make_page()
         api = make_component(page, "API")
-        first = lifecycle.create_incident(page, actor=SYSTEM, name="a", components={api: "major_outage"})
-        lifecycle.create_incident(page, actor=SYSTEM, name="b", components={api: "degraded_performance"})
+        first = lifecycle.create_incident(
+            page, actor=SYSTEM, name="a", components={api: "major_outage"}
+        )
+        lifecycle.create_incident(
+            page, actor=SYSTEM, name="b", components={api: "degraded_performance"}
+        )
         lifecycle.resolve_incident(first, actor=SYSTEM)
         api.refresh_from_db()
         assert api.status == ComponentStatus.DEGRADED_PERFORMANCE
