@@ -172,3 +172,21 @@ class TestPageMonitorUptime:
         days = uptime[watched.pk].days
         assert [d.css_class for d in days] == ["nodata", "degraded_performance", "nodata"]
         assert (days[1].uptime, uptime[watched.pk].percent) == (100.0, 100.0)
+
+
+class TestWorkerJobs:
+    def test_the_worker_runs_roll_ups_and_retention_at_most_once_a_minute(self):
+        from aviso.monitors import rollups
+        from aviso.status.worker import jobs
+
+        assert jobs()["monitors.rollup"] is rollups.rollup_job
+        assert jobs()["monitors.retention"] is rollups.retention_job
+        rollups._last_run.clear()
+        monitor = make_monitor()
+        old = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+        results(monitor, old.replace(minute=0, second=0, microsecond=0), "uu", [1, 2])
+        assert rollups.rollup_job("w") is True
+        assert rollups.rollup_job("w") is False  # throttled
+        assert Rollup.objects.get().up == 2
+        assert rollups.retention_job("w") is True
+        assert not Result.objects.exists()
