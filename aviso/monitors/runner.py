@@ -132,7 +132,10 @@ class Checker:
                     await asyncio.sleep(1)
             if not full:
                 try:
-                    await asyncio.wait_for(stop.wait(), timeout=min(0.5, self.horizon / 2))
+                    # A random pause, so checkers sharing the monitors drift in phase
+                    # and take turns being the first to claim what became due.
+                    pause = min(0.5, self.horizon / 2) * random.uniform(0.5, 1.5)
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
                 except TimeoutError:
                     pass
 
