@@ -200,7 +200,9 @@ class Checker:
         batch, self.finished = self.finished, []
         started = time.perf_counter()
         try:
-            observations = await self._db(self.writes_db, store.save_results, self.name, batch)
+            observations = await self._db(
+                self.writes_db, store.save_results, self.name, batch, self.region or ""
+            )
         except Exception:
             log.exception(
                 "checker %s: storing %d results failed; will retry", self.name, len(batch)

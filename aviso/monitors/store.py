@@ -126,7 +126,7 @@ def _json(value: object) -> object:
     return json.dumps(value)
 
 
-def save_results(worker: str, done: list[Done]) -> list[detection.Observation]:
+def save_results(worker: str, done: list[Done], region: str = "") -> list[detection.Observation]:
     """Store a batch of finished checks and advance each monitor's state.
 
     Checks of monitors this worker no longer holds (its lease expired and
@@ -179,6 +179,7 @@ def save_results(worker: str, done: list[Done]) -> list[detection.Observation]:
                     latency_ms=latency,
                     message=message,
                     metrics=outcome.metrics,
+                    region=region[:32],
                 )
             )
             params = [

@@ -100,6 +100,11 @@ class TestSaveResults:
         monitor.refresh_from_db()
         assert (monitor.streak_status, monitor.streak) == ("up", 2)
 
+    def test_it_stores_the_checkers_region(self):
+        make_monitor()
+        save_results("a", finish(claim("a")[0]), region="eu")
+        assert Result.objects.get().region == "eu"
+
     def test_it_keeps_probe_state_for_the_next_check(self):
         make_monitor()
         jobs, _ = claim()
