@@ -34,7 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--lease", type=float, default=90.0, help="lease seconds")
         parser.add_argument("--horizon", type=float, default=5.0, help="claim this far ahead")
         parser.add_argument("--batch", type=int, default=2000, help="monitors per claim")
-        parser.add_argument("--max-in-flight", type=int, default=10_000)
+        parser.add_argument(
+            "--max-in-flight", type=int, default=10_000, help="claimed and running checks, at most"
+        )
         parser.add_argument("--stats", type=float, default=10.0, help="stats line every N s")
         parser.add_argument("--duration", type=float, default=0, help="stop after N s")
         parser.add_argument(
