@@ -21,7 +21,7 @@ from django.utils import timezone
 from aviso.monitors import detection
 from aviso.monitors.choices import CheckStatus, MonitorState
 from aviso.monitors.configs import ConfigError, parse_config
-from aviso.monitors.models import Monitor, Result
+from aviso.monitors.models import Monitor
 from aviso.monitors.probes import Outcome, Target
 from aviso.monitors.state import advance
 
@@ -118,6 +118,12 @@ WHERE id = %s AND claimed_by = %s
 """
 
 
+_INSERT = """
+INSERT INTO monitors_result (monitor_id, due_at, checked_at, status, latency_ms, message,
+  region, metrics) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+"""
+
+
 def _json(value: object) -> object:
     if connection.vendor == "postgresql":
         from psycopg.types.json import Jsonb
@@ -171,16 +177,16 @@ def save_results(worker: str, done: list[Done], region: str = "") -> list[detect
             message = outcome.message[:300]
             latency = None if outcome.latency_ms is None else round(outcome.latency_ms, 3)
             results.append(
-                Result(
-                    monitor_id=monitor_id,
-                    due_at=item.job.due_at,
-                    checked_at=item.checked_at,
-                    status=outcome.status,
-                    latency_ms=latency,
-                    message=message,
-                    metrics=outcome.metrics,
-                    region=region[:32],
-                )
+                [
+                    monitor_id,
+                    adapt(item.job.due_at),
+                    adapt(item.checked_at),
+                    outcome.status.value,
+                    latency,
+                    message,
+                    region[:32],
+                    None if outcome.metrics is None else _json(outcome.metrics),
+                ]  # fmt: skip
             )
             params = [
                 new_state.value, adapt(since), streak_status, streak, outcome.status.value,
@@ -204,8 +210,10 @@ def save_results(worker: str, done: list[Done], region: str = "") -> list[detect
                     streak=streak,
                 )
             )
-        Result.objects.bulk_create(results)
         with connection.cursor() as cursor:
+            # Plain executemany: Django's bulk_create spent two thirds of this
+            # function's CPU preparing values (profiled at 50,000 monitors).
+            cursor.executemany(_INSERT, results)
             if plain:
                 cursor.executemany(_UPDATE.format(extra=""), plain)
             if with_state:

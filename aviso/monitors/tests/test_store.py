@@ -100,6 +100,19 @@ class TestSaveResults:
         monitor.refresh_from_db()
         assert (monitor.streak_status, monitor.streak) == ("up", 2)
 
+    def test_it_stores_metrics_as_json(self):
+        make_monitor()
+        jobs, _ = claim()
+        now = timezone.now()
+        outcome = Outcome(CheckStatus.DEGRADED, None, "x", metrics={"saturation": 0.8, "a": [1]})
+        save_results("a", [Done(jobs[0], now, outcome, now)])
+        result = Result.objects.get()
+        assert (result.metrics, result.latency_ms, result.status) == (
+            {"saturation": 0.8, "a": [1]},
+            None,
+            "degraded",
+        )
+
     def test_it_stores_the_checkers_region(self):
         make_monitor()
         save_results("a", finish(claim("a")[0]), region="eu")
