@@ -179,3 +179,8 @@ OTP_TOTP_ISSUER = "Aviso"
 CONSOLE_LOGIN_MAX_FAILURES = envint("AVISO_LOGIN_MAX_FAILURES", 5)
 CONSOLE_LOGIN_MAX_FAILURES_PER_ADDRESS = envint("AVISO_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
 CONSOLE_LOGIN_WINDOW_SECONDS = envint("AVISO_LOGIN_WINDOW_SECONDS", 900)
+
+# Monitors (aviso.monitors): outbound probes may reach private addresses unless
+# this is on (self-hosted monitoring usually watches internal services).
+OUTBOUND_BLOCK_PRIVATE = envbool("AVISO_OUTBOUND_BLOCK_PRIVATE", False)
+MONITOR_RESULT_RETENTION_DAYS = envint("AVISO_MONITOR_RESULT_RETENTION_DAYS", 7)

@@ -1,0 +1,181 @@
+"""``/api/v1/monitors``: create, list, change, pause, resume, delete, results.
+
+A django-ninja ``Router``; the management API mounts it with its own auth
+(``api.add_router("/monitors", router)``). Handlers are thin: they call
+``monitors.lifecycle``; refusals come back as ``application/problem+json``
+with a message per field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Query, Router
+from ninja.errors import HttpError
+
+from aviso.monitors import lifecycle
+from aviso.monitors.choices import MonitorKind
+from aviso.monitors.models import Monitor
+from aviso.monitors.schemas import (
+    MonitorIn,
+    MonitorOut,
+    MonitorPage,
+    MonitorPatch,
+    Problem,
+    ResultOut,
+    RollupOut,
+)
+from aviso.monitors.views import filtered_monitors
+from aviso.status.lifecycle import Actor, LifecycleError
+from aviso.status.models import Component
+
+MAX_LIMIT = 500
+
+
+def problem(status: int, title: str, errors: dict[str, str] | None = None) -> HttpResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "errors": errors or {}}
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
+def actor_for(request: HttpRequest) -> Actor:
+    """The API's auth puts an ``Actor`` (or a user) on ``request.auth``; a session user
+    also works. Without either the router refuses: it never acts anonymously."""
+    auth = getattr(request, "auth", None)
+    if isinstance(auth, Actor):
+        return auth
+    user = auth if getattr(auth, "is_authenticated", False) else getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return Actor.person(user)
+    raise HttpError(401, "Authentication required.")
+
+
+def monitor_out(monitor: Monitor, component_code: str | None) -> dict:
+    derived = {"component", "regions", "ping_url"}
+    data = {f: getattr(monitor, f) for f in MonitorOut.model_fields if f not in derived}
+    data["component"] = component_code
+    data["regions"] = monitor.region_list
+    data["ping_url"] = (
+        f"{settings.BASE_URL}/ping/{monitor.ping_key}"
+        if monitor.kind == MonitorKind.HEARTBEAT
+        else None
+    )
+    return data
+
+
+def _get(code: str) -> Monitor:
+    monitor = Monitor.objects.select_related("component").filter(code=code).first()
+    if monitor is None:
+        raise HttpError(404, "No such monitor.")
+    return monitor
+
+
+def _component(code: str | None) -> Component | None:
+    if code is None:
+        return None
+    component = Component.objects.filter(code=code).first()
+    if component is None:
+        raise LifecycleError({"component": f"No component with code {code!r}."})
+    return component
+
+
+def _out(monitor: Monitor) -> dict:
+    return monitor_out(monitor, monitor.component.code if monitor.component_id else None)
+
+
+# (status, body) tuples rather than ninja.Status: pyproject allows django-ninja 1.4,
+# which has no Status; 1.7 only warns about tuples.
+def build_router() -> Router:
+    """A fresh router (a ninja Router can be mounted on one API only)."""
+    router = Router(tags=["monitors"])
+
+    @router.get("", response=MonitorPage, summary="List monitors")
+    def list_monitors(
+        request,
+        q: str = "",
+        state: str = "",
+        kind: str = "",
+        component: str = "",
+        paused: str = Query("", description="yes or no"),
+        limit: int = Query(50, ge=1, le=MAX_LIMIT),
+        offset: int = Query(0, ge=0),
+    ):
+        actor_for(request)
+        params = {"q": q, "state": state, "kind": kind, "component": component, "paused": paused}
+        monitors, _ = filtered_monitors(params)
+        page = list(monitors[offset : offset + limit])
+        return {"count": monitors.count(), "results": [_out(m) for m in page]}
+
+    @router.post("", response={201: MonitorOut, 422: Problem}, summary="Create a monitor")
+    def create(request, payload: MonitorIn):
+        actor = actor_for(request)
+        values = payload.model_dump()
+        try:
+            values["component"] = _component(values["component"])
+            monitor = lifecycle.create_monitor(actor=actor, **values)
+        except LifecycleError as error:
+            return problem(422, "The monitor was not created.", error.errors)
+        return 201, _out(Monitor.objects.select_related("component").get(pk=monitor.pk))
+
+    @router.get("/{code}", response=MonitorOut, summary="One monitor")
+    def detail(request, code: str):
+        actor_for(request)
+        return _out(_get(code))
+
+    @router.patch("/{code}", response={200: MonitorOut, 422: Problem}, summary="Change a monitor")
+    def change(request, code: str, payload: MonitorPatch):
+        actor = actor_for(request)
+        monitor = _get(code)
+        changes = payload.model_dump(exclude_unset=True)
+        try:
+            if "component" in changes:
+                changes["component"] = _component(changes["component"])
+            monitor = lifecycle.update_monitor(monitor, actor=actor, **changes)
+        except LifecycleError as error:
+            return problem(422, "The monitor was not changed.", error.errors)
+        return 200, _out(_get(monitor.code))
+
+    @router.post("/{code}/pause", response=MonitorOut, summary="Pause a monitor")
+    def pause(request, code: str):
+        return _out(lifecycle.pause_monitor(_get(code), actor=actor_for(request)))
+
+    @router.post("/{code}/resume", response=MonitorOut, summary="Resume a monitor")
+    def resume(request, code: str):
+        return _out(lifecycle.resume_monitor(_get(code), actor=actor_for(request)))
+
+    @router.delete("/{code}", response={204: None}, summary="Delete a monitor")
+    def delete(request, code: str):
+        lifecycle.delete_monitor(_get(code), actor=actor_for(request))
+        return 204, None
+
+    @router.get("/{code}/results", response=list[ResultOut], summary="Recent results")
+    def results(
+        request,
+        code: str,
+        before: dt.datetime | None = None,
+        limit: int = Query(100, ge=1, le=MAX_LIMIT),
+    ):
+        actor_for(request)
+        rows = _get(code).results.order_by("-due_at")
+        if before is not None:
+            rows = rows.filter(due_at__lt=before)
+        return list(rows[:limit])
+
+    @router.get("/{code}/rollups", response=list[RollupOut], summary="Hourly roll-ups")
+    def rollups(
+        request,
+        code: str,
+        since: dt.datetime | None = None,
+        limit: int = Query(168, ge=1, le=24 * 93),
+    ):
+        actor_for(request)
+        rows = _get(code).rollups.order_by("-hour")
+        if since is not None:
+            rows = rows.filter(hour__gte=since)
+        return list(rows[:limit])
+
+    return router
+
+
+router = build_router()

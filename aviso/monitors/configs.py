@@ -1,0 +1,175 @@
+"""One pydantic model per monitor kind: the typed shape of ``Monitor.config``.
+
+A bad configuration is refused with a message per field (``config.<field>``),
+the same from the console form, the API and ``lifecycle``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from aviso.monitors.choices import MonitorKind
+
+
+class _Conf(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HttpConf(_Conf):
+    url: str
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str = ""
+    expected_status: list[int] = Field(default_factory=lambda: list(range(200, 300)))
+    keyword: str = ""
+    keyword_absent: bool = False  # True: the keyword must NOT appear in the body
+    json_path: str = ""  # dotted path, list indexes as numbers: "data.items.0.state"
+    json_equals: str | int | float | bool | None = None
+    degraded_latency_ms: int | None = Field(default=None, gt=0)
+    follow_redirects: bool = True
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    verify_tls: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value
+
+    @field_validator("expected_status")
+    @classmethod
+    def _codes(cls, value: list[int]) -> list[int]:
+        if not value:
+            raise ValueError("list at least one status code")
+        bad = [code for code in value if not 100 <= code <= 599]
+        if bad:
+            raise ValueError(f"not HTTP status codes: {bad}")
+        return value
+
+    @model_validator(mode="after")
+    def _json_pair(self) -> HttpConf:
+        if self.json_equals is not None and not self.json_path:
+            raise ValueError("json_equals needs a json_path")
+        return self
+
+
+class TlsConf(_Conf):
+    host: str = Field(min_length=1)
+    port: int = Field(default=443, ge=1, le=65535)
+    server_name: str = ""  # SNI; defaults to host
+    verify: bool = True
+    warn_days: int = Field(default=21, ge=0)
+    critical_days: int = Field(default=7, ge=0)
+
+    @model_validator(mode="after")
+    def _order(self) -> TlsConf:
+        if self.critical_days > self.warn_days:
+            raise ValueError("critical_days must not exceed warn_days")
+        return self
+
+
+class TcpConf(_Conf):
+    host: str = Field(min_length=1)
+    port: int = Field(ge=1, le=65535)
+    degraded_latency_ms: int | None = Field(default=None, gt=0)
+
+
+class DnsConf(_Conf):
+    name: str = Field(min_length=1, max_length=253)
+    record_type: Literal["A", "AAAA", "CNAME", "MX", "NS", "TXT"] = "A"
+    server: str = "127.0.0.1"
+    port: int = Field(default=53, ge=1, le=65535)
+    expected: str = ""  # when set, one answer must equal it
+
+
+class HeartbeatConf(_Conf):
+    period_seconds: int = Field(default=3600, ge=10)
+    grace_seconds: int = Field(default=300, ge=0)
+
+
+class PostgresConf(_Conf):
+    dsn: str = Field(min_length=1)  # libpq URL or key=value string
+    connections_warn: float = Field(default=0.7, gt=0, le=1)
+    connections_critical: float = Field(default=0.9, gt=0, le=1)
+    longest_query_warn_s: float = Field(default=60, gt=0)
+    longest_query_critical_s: float = Field(default=300, gt=0)
+    idle_in_transaction_warn: int = Field(default=5, ge=0)
+    idle_in_transaction_critical: int = Field(default=20, ge=0)
+    waiting_on_locks_warn: int = Field(default=5, ge=0)
+    waiting_on_locks_critical: int = Field(default=20, ge=0)
+    # Degraded when the recent trend reaches max_connections within this time.
+    exhaustion_warn_s: float = Field(default=900, gt=0)
+    trend_window_s: float = Field(default=900, gt=0)
+
+    @model_validator(mode="after")
+    def _order(self) -> PostgresConf:
+        pairs = [
+            ("connections", self.connections_warn, self.connections_critical),
+            ("longest_query", self.longest_query_warn_s, self.longest_query_critical_s),
+            (
+                "idle_in_transaction",
+                self.idle_in_transaction_warn,
+                self.idle_in_transaction_critical,
+            ),
+            ("waiting_on_locks", self.waiting_on_locks_warn, self.waiting_on_locks_critical),
+        ]
+        for name, warn, critical in pairs:
+            if critical < warn:
+                raise ValueError(f"{name}: the critical threshold is below the warn threshold")
+        return self
+
+
+class RedisConf(_Conf):
+    host: str = Field(min_length=1)
+    port: int = Field(default=6379, ge=1, le=65535)
+    password: str = ""
+    degraded_latency_ms: int | None = Field(default=None, gt=0)
+    memory_warn: float = Field(default=0.8, gt=0, le=1)  # of maxmemory, when one is set
+    memory_critical: float = Field(default=0.95, gt=0, le=1)
+
+
+CONF_BY_KIND: dict[str, type[_Conf]] = {
+    MonitorKind.HTTP: HttpConf,
+    MonitorKind.TLS: TlsConf,
+    MonitorKind.TCP: TcpConf,
+    MonitorKind.DNS: DnsConf,
+    MonitorKind.HEARTBEAT: HeartbeatConf,
+    MonitorKind.POSTGRES: PostgresConf,
+    MonitorKind.REDIS: RedisConf,
+}
+
+
+class ConfigError(ValueError):
+    """A bad configuration: ``errors`` maps ``config.<field>`` to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def field_errors(error: ValidationError, prefix: str = "config") -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"])
+        key = f"{prefix}.{where}" if where else prefix
+        message = item["msg"].removeprefix("Value error, ")
+        errors.setdefault(key, message)
+    return errors
+
+
+def parse_config(kind: str, data: object) -> _Conf:
+    """The typed configuration for ``kind``, or ``ConfigError`` naming each bad field."""
+    conf_class = CONF_BY_KIND.get(kind)
+    if conf_class is None:
+        raise ConfigError({"kind": f"unknown kind {kind!r}"})
+    if not isinstance(data, dict):
+        raise ConfigError({"config": "must be an object"})
+    try:
+        return conf_class.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(field_errors(error)) from None

@@ -1,0 +1,185 @@
+"""The only way monitors change: create, change, pause, resume, delete, pings.
+
+Each validates everything first (a ``LifecycleError`` with a message per field,
+nothing stored), then writes the monitor and its audit entry in one
+transaction. Views, the API and the CLI call these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from aviso.monitors.choices import MonitorKind, MonitorState, PingKind
+from aviso.monitors.configs import ConfigError, parse_config
+from aviso.monitors.models import MIN_INTERVAL_SECONDS, Monitor, encode_regions
+from aviso.status.lifecycle import Actor, LifecycleError
+from aviso.status.lifecycle.records import record, snapshot
+from aviso.status.models import Component
+
+EDITABLE = (
+    "name", "component", "kind", "config", "interval_seconds", "timeout_seconds",
+    "confirmations_down", "confirmations_up", "regions", "paused",
+)  # fmt: skip
+MAX_TIMEOUT_SECONDS = 60
+MAX_INTERVAL_SECONDS = 7 * 86400
+
+
+def _validate(values: dict) -> dict:
+    errors: dict[str, str] = {}
+    name = str(values.get("name") or "").strip()
+    if not name:
+        errors["name"] = "Give the monitor a name."
+    elif len(name) > 200:
+        errors["name"] = "At most 200 characters."
+    values["name"] = name
+    kind = values.get("kind")
+    if kind not in MonitorKind.values:
+        errors["kind"] = f"Choose one of: {', '.join(MonitorKind.values)}."
+    else:
+        try:
+            values["config"] = parse_config(kind, values.get("config") or {}).model_dump(
+                mode="json"
+            )
+        except ConfigError as error:
+            errors.update(error.errors)
+    interval = values.get("interval_seconds")
+    if not isinstance(interval, int) or isinstance(interval, bool):
+        errors["interval_seconds"] = "A whole number of seconds."
+    elif not MIN_INTERVAL_SECONDS <= interval <= MAX_INTERVAL_SECONDS:
+        errors["interval_seconds"] = f"Between {MIN_INTERVAL_SECONDS} s and 7 days."
+    timeout = values.get("timeout_seconds")
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or not 0 < timeout:
+        errors["timeout_seconds"] = "A positive number of seconds."
+    elif timeout > MAX_TIMEOUT_SECONDS:
+        errors["timeout_seconds"] = f"At most {MAX_TIMEOUT_SECONDS} s."
+    elif "interval_seconds" not in errors and timeout > interval:
+        errors["timeout_seconds"] = "Must not exceed the interval."
+    for field in ("confirmations_down", "confirmations_up"):
+        count = values.get(field)
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 20:
+            errors[field] = "A whole number from 1 to 20."
+    regions = values.get("regions") or []
+    if isinstance(regions, str):
+        regions = [r for r in regions.replace(" ", ",").split(",") if r]
+    bad = [r for r in regions if not str(r).replace("-", "").replace("_", "").isalnum()]
+    if bad or len(encode_regions(regions)) > 200:
+        errors["regions"] = "Region names: letters, digits, - and _, separated by commas."
+    else:
+        values["regions"] = encode_regions(regions)
+    component = values.get("component")
+    if component is not None and not isinstance(component, Component):
+        errors["component"] = "Not a component."
+    if errors:
+        raise LifecycleError(errors)
+    values["paused"] = bool(values.get("paused"))
+    return values
+
+
+def _first_due(interval: int) -> dt.datetime:
+    # Spread new monitors a little so a bulk import does not fire in one instant.
+    return timezone.now() + dt.timedelta(seconds=random.uniform(0, min(interval, 10)))
+
+
+def create_monitor(
+    *,
+    actor: Actor,
+    name: str,
+    kind: str,
+    config: dict,
+    component: Component | None = None,
+    interval_seconds: int = 60,
+    timeout_seconds: float = 10.0,
+    confirmations_down: int = 2,
+    confirmations_up: int = 1,
+    regions: list[str] | str = (),
+    paused: bool = False,
+) -> Monitor:
+    values = _validate(
+        {
+            "name": name,
+            "kind": kind,
+            "config": config,
+            "component": component,
+            "interval_seconds": interval_seconds,
+            "timeout_seconds": timeout_seconds,
+            "confirmations_down": confirmations_down,
+            "confirmations_up": confirmations_up,
+            "regions": list(regions) if not isinstance(regions, str) else regions,
+            "paused": paused,
+        }  # fmt: skip
+    )
+    with transaction.atomic():
+        monitor = Monitor.objects.create(**values, next_due_at=_first_due(interval_seconds))
+        record(actor, "monitor.create", monitor, page=_page(monitor), before=None,
+               after=snapshot(monitor, list(EDITABLE)), event=None)  # fmt: skip
+    return monitor
+
+
+def update_monitor(monitor: Monitor, *, actor: Actor, **changes) -> Monitor:
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise LifecycleError({field: "Cannot be changed." for field in sorted(unknown)})
+    values = {field: getattr(monitor, field) for field in EDITABLE}
+    values["regions"] = monitor.region_list
+    values.update(changes)
+    values = _validate(values)
+    with transaction.atomic():
+        locked = Monitor.objects.select_for_update().get(pk=monitor.pk)
+        before = snapshot(locked, list(EDITABLE))
+        reschedule = (
+            values["kind"] != locked.kind
+            or values["config"] != locked.config
+            or values["interval_seconds"] != locked.interval_seconds
+        )
+        for field, value in values.items():
+            setattr(locked, field, value)
+        if reschedule:
+            # A new target or kind: its old state and streak say nothing about it.
+            locked.state, locked.streak_status, locked.streak = MonitorState.UNKNOWN, "", 0
+            locked.probe_state = None
+            locked.next_due_at = _first_due(locked.interval_seconds)
+        locked.save()
+        record(actor, "monitor.update", locked, page=_page(locked), before=before,
+               after=snapshot(locked, list(EDITABLE)), event=None)  # fmt: skip
+    return locked
+
+
+def pause_monitor(monitor: Monitor, *, actor: Actor) -> Monitor:
+    return update_monitor(monitor, actor=actor, paused=True)
+
+
+def resume_monitor(monitor: Monitor, *, actor: Actor) -> Monitor:
+    with transaction.atomic():
+        monitor = update_monitor(monitor, actor=actor, paused=False)
+        Monitor.objects.filter(pk=monitor.pk).update(next_due_at=timezone.now())
+    monitor.refresh_from_db()
+    return monitor
+
+
+def delete_monitor(monitor: Monitor, *, actor: Actor) -> None:
+    with transaction.atomic():
+        before = snapshot(monitor, list(EDITABLE))
+        page = _page(monitor)
+        record(actor, "monitor.delete", monitor, page=page, before=before, after=None, event=None)
+        monitor.delete()
+
+
+def record_ping(ping_key: str, kind: PingKind, at: dt.datetime | None = None) -> bool:
+    """A heartbeat ping: one UPDATE, no audit entry (jobs ping often). False: unknown key."""
+    at = at or timezone.now()
+    fields: dict = {"last_ping_kind": kind}
+    if kind == PingKind.SUCCESS:
+        fields["last_ping_at"] = at
+    elif kind == PingKind.START:
+        fields["last_start_at"] = at
+    return bool(
+        Monitor.objects.filter(ping_key=ping_key, kind=MonitorKind.HEARTBEAT).update(**fields)
+    )
+
+
+def _page(monitor: Monitor):
+    return monitor.component.page if monitor.component_id else None

@@ -1,0 +1,96 @@
+"""``aviso checker [--region R]``: run the monitors that are due, until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from aviso.monitors.runner import Checker
+
+
+def _loop_factory(choice: str):
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            raise CommandError("uvloop is not installed: pip install 'aviso[fast]'") from None
+        return None
+    return uvloop.new_event_loop
+
+
+class Command(BaseCommand):
+    help = "Run due monitor checks; several checkers share the monitors on PostgreSQL."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--region", default=None, help="run monitors of this region too")
+        parser.add_argument("--name", default=None, help="this checker's name in leases")
+        parser.add_argument("--lease", type=float, default=90.0, help="lease seconds")
+        parser.add_argument("--horizon", type=float, default=5.0, help="claim this far ahead")
+        parser.add_argument("--batch", type=int, default=2000, help="monitors per claim")
+        parser.add_argument(
+            "--max-in-flight", type=int, default=10_000, help="claimed and running checks, at most"
+        )
+        parser.add_argument("--stats", type=float, default=10.0, help="stats line every N s")
+        parser.add_argument("--duration", type=float, default=0, help="stop after N s")
+        parser.add_argument(
+            "--loop",
+            choices=["auto", "asyncio", "uvloop"],
+            default="auto",
+            help="event loop; auto: uvloop when installed (pip install aviso[fast])",
+        )
+
+    def handle(self, *args, **options):
+        from django.db import connection
+
+        if connection.vendor == "sqlite" and options["name"] is None:
+            self.stdout.write("SQLite: run one checker only (leases are compare-and-set)")
+        if options["lease"] < options["horizon"] + 1:
+            raise CommandError("--lease must be at least --horizon + 1 seconds")
+        name = options["name"] or f"{socket.gethostname()}:{os.getpid()}"
+        checker = Checker(
+            name,
+            region=options["region"],
+            lease=options["lease"],
+            horizon=options["horizon"],
+            claim_batch=options["batch"],
+            max_in_flight=options["max_in_flight"],
+        )
+        loop_factory = _loop_factory(options["loop"])
+        runner = asyncio.Runner(loop_factory=loop_factory)
+        self.stdout.write(f"event loop: {'uvloop' if loop_factory else 'asyncio'}")
+        with runner:
+            runner.run(self._main(checker, options["stats"], options["duration"]))
+
+    async def _main(self, checker: Checker, every: float, duration: float) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        if duration:
+            loop.call_later(duration, stop.set)
+        self.stdout.write(f"checker {checker.name} started", ending="\n")
+        self.stdout.flush()
+        reporter = asyncio.create_task(self._report(checker, stop, every))
+        await checker.run(stop)
+        reporter.cancel()
+        self.stdout.write(f"checker {checker.name} stopped: {checker.stored} results stored")
+        self.stdout.flush()
+
+    async def _report(self, checker: Checker, stop: asyncio.Event, every: float) -> None:
+        started = time.monotonic()
+        while not stop.is_set():
+            await asyncio.sleep(every)
+            self.stdout.write(
+                f"checker {checker.name}: {checker.checks} checks, {checker.stored} stored, "
+                f"{checker.in_flight} in flight, slowest database call "
+                f"{checker.slowest_db * 1000:.0f} ms, {time.monotonic() - started:.0f} s"
+            )
+            checker.slowest_db = 0.0
+            self.stdout.flush()

@@ -1,0 +1,99 @@
+"""Probes: one module per kind, each an ``async def probe(target, ctx) -> Outcome``.
+
+Probes never touch the ORM: the checker hands them a ``Target`` (a snapshot of
+the monitor row) and stores what they return. ``run_probe`` enforces the
+monitor's timeout and turns any exception into a "down" outcome, so one bad
+target or one probe bug never stops the checker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aviso.monitors.choices import CheckStatus
+
+
+@dataclass
+class Target:
+    id: int
+    kind: str
+    config: Any  # the kind's pydantic model
+    timeout: float
+    probe_state: dict | None = None
+    last_ping_at: dt.datetime | None = None
+    last_ping_kind: str = ""
+    last_start_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
+
+
+@dataclass
+class Outcome:
+    status: CheckStatus
+    latency_ms: float | None = None
+    message: str = ""
+    metrics: dict | None = None
+    probe_state: dict | None = None  # stored on the monitor for the next check
+
+
+@dataclass
+class ProbeContext:
+    block_private: bool = False
+    now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+
+
+Probe = Callable[[Target, ProbeContext], Awaitable[Outcome]]
+
+
+def worst(*statuses: CheckStatus) -> CheckStatus:
+    return max(statuses, key=lambda s: s.severity)
+
+
+def by_threshold(value: float, warn: float, critical: float) -> CheckStatus:
+    if value >= critical:
+        return CheckStatus.DOWN
+    if value >= warn:
+        return CheckStatus.DEGRADED
+    return CheckStatus.UP
+
+
+def probes() -> dict[str, Probe]:
+    from aviso.monitors.probes import dns, heartbeat, http, postgres, redis, tcp, tls
+
+    return {
+        "http": http.probe,
+        "tls": tls.probe,
+        "tcp": tcp.probe,
+        "dns": dns.probe,
+        "heartbeat": heartbeat.probe,
+        "postgres": postgres.probe,
+        "redis": redis.probe,
+    }
+
+
+_PROBES: dict[str, Probe] = {}
+
+
+async def run_probe(target: Target, ctx: ProbeContext) -> Outcome:
+    if not _PROBES:
+        _PROBES.update(probes())
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(target.timeout):
+            return await _PROBES[target.kind](target, ctx)
+    except TimeoutError:
+        return Outcome(
+            CheckStatus.DOWN,
+            (time.perf_counter() - started) * 1000,
+            f"timed out after {target.timeout:g} s",
+        )
+    except Exception as error:  # a probe's failure is the target's state, never the checker's
+        return Outcome(
+            CheckStatus.DOWN,
+            None,
+            f"{type(error).__name__}: {error}"[:300],
+        )
