@@ -8,6 +8,15 @@ use ``aviso.api.auth.READ`` / ``WRITE`` / ``ADMIN`` as ``auth=``, answer with
 
     api.add_router("/pages", "aviso.notify.api.router")
 
+
+def _monitors_router():
+    from aviso.monitors.api import build_router
+
+    return build_router(read_auth=auth.READ, write_auth=auth.WRITE)
+
+
+api.add_router("/monitors", _monitors_router())
+
 (docs/api.md has the whole checklist.)
 """
 
@@ -36,8 +45,8 @@ api = AvisoAPI(
     title="Aviso management API",
     version="1",
     description=(
-        "Manage status pages, components, incidents, postmortems, maintenances and "
-        "subscribers. "
+        "Manage status pages, components, incidents, postmortems, maintenances, "
+        "subscribers and monitors. "
         "Authenticate with `Authorization: Bearer <token>` (create one with "
         "`aviso token create --user NAME --scope read|write|admin`). Errors are "
         "`application/problem+json` with a message per field in `errors`."
@@ -53,3 +62,12 @@ api.add_router("/pages", pages.router)
 api.add_router("/pages", incidents.router)
 api.add_router("/pages", maintenances.router)
 api.add_router("/pages", "aviso.notify.api.router")
+
+
+def _monitors_router():
+    from aviso.monitors.api import build_router
+
+    return build_router(read_auth=auth.READ, write_auth=auth.WRITE)
+
+
+api.add_router("/monitors", _monitors_router())

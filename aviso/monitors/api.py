@@ -23,7 +23,6 @@ from aviso.monitors.schemas import (
     MonitorOut,
     MonitorPage,
     MonitorPatch,
-    Problem,
     ResultOut,
     RollupOut,
 )
@@ -35,7 +34,13 @@ MAX_LIMIT = 500
 
 
 def problem(status: int, title: str, errors: dict[str, str] | None = None) -> HttpResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "errors": errors or {}}
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": title,
+        "errors": errors or {},
+    }
     return JsonResponse(body, status=status, content_type="application/problem+json")
 
 
@@ -45,6 +50,11 @@ def actor_for(request: HttpRequest) -> Actor:
     auth = getattr(request, "auth", None)
     if isinstance(auth, Actor):
         return auth
+    if hasattr(auth, "scope") and hasattr(auth, "user"):
+        # A management API token: the API names the actor (user and token).
+        from aviso.api.auth import actor
+
+        return actor(request)
     user = auth if getattr(auth, "is_authenticated", False) else getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return Actor.person(user)
@@ -86,11 +96,21 @@ def _out(monitor: Monitor) -> dict:
 
 # (status, body) tuples rather than ninja.Status: pyproject allows django-ninja 1.4,
 # which has no Status; 1.7 only warns about tuples.
-def build_router() -> Router:
-    """A fresh router (a ninja Router can be mounted on one API only)."""
-    router = Router(tags=["monitors"])
+def build_router(*, read_auth=None, write_auth=None) -> Router:
+    """A fresh router (a ninja Router can be mounted on one API only).
 
-    @router.get("", response=MonitorPage, summary="List monitors")
+    The management API passes its token scopes (read for GETs, write for
+    changes); tests mount it on a local API with session users.
+    """
+    router = Router(tags=["monitors"])
+    # Every problem an operation can answer is documented, as the other routers do.
+    from aviso.api.common import errors
+
+    errs = errors()
+    reads = {"auth": read_auth} if read_auth is not None else {}
+    writes = {"auth": write_auth} if write_auth is not None else {}
+
+    @router.get("", response={200: MonitorPage, **errs}, summary="List monitors", **reads)
     def list_monitors(
         request,
         q: str = "",
@@ -107,7 +127,7 @@ def build_router() -> Router:
         page = list(monitors[offset : offset + limit])
         return {"count": monitors.count(), "results": [_out(m) for m in page]}
 
-    @router.post("", response={201: MonitorOut, 422: Problem}, summary="Create a monitor")
+    @router.post("", response={201: MonitorOut, **errs}, summary="Create a monitor", **writes)
     def create(request, payload: MonitorIn):
         actor = actor_for(request)
         values = payload.model_dump()
@@ -118,12 +138,14 @@ def build_router() -> Router:
             return problem(422, "The monitor was not created.", error.errors)
         return 201, _out(Monitor.objects.select_related("component").get(pk=monitor.pk))
 
-    @router.get("/{code}", response=MonitorOut, summary="One monitor")
+    @router.get("/{code}", response={200: MonitorOut, **errs}, summary="One monitor", **reads)
     def detail(request, code: str):
         actor_for(request)
         return _out(_get(code))
 
-    @router.patch("/{code}", response={200: MonitorOut, 422: Problem}, summary="Change a monitor")
+    @router.patch(
+        "/{code}", response={200: MonitorOut, **errs}, summary="Change a monitor", **writes
+    )
     def change(request, code: str, payload: MonitorPatch):
         actor = actor_for(request)
         monitor = _get(code)
@@ -136,20 +158,29 @@ def build_router() -> Router:
             return problem(422, "The monitor was not changed.", error.errors)
         return 200, _out(_get(monitor.code))
 
-    @router.post("/{code}/pause", response=MonitorOut, summary="Pause a monitor")
+    @router.post(
+        "/{code}/pause", response={200: MonitorOut, **errs}, summary="Pause a monitor", **writes
+    )
     def pause(request, code: str):
         return _out(lifecycle.pause_monitor(_get(code), actor=actor_for(request)))
 
-    @router.post("/{code}/resume", response=MonitorOut, summary="Resume a monitor")
+    @router.post(
+        "/{code}/resume", response={200: MonitorOut, **errs}, summary="Resume a monitor", **writes
+    )
     def resume(request, code: str):
         return _out(lifecycle.resume_monitor(_get(code), actor=actor_for(request)))
 
-    @router.delete("/{code}", response={204: None}, summary="Delete a monitor")
+    @router.delete("/{code}", response={204: None, **errs}, summary="Delete a monitor", **writes)
     def delete(request, code: str):
         lifecycle.delete_monitor(_get(code), actor=actor_for(request))
         return 204, None
 
-    @router.get("/{code}/results", response=list[ResultOut], summary="Recent results")
+    @router.get(
+        "/{code}/results",
+        response={200: list[ResultOut], **errs},
+        summary="Recent results",
+        **reads,
+    )
     def results(
         request,
         code: str,
@@ -162,7 +193,12 @@ def build_router() -> Router:
             rows = rows.filter(due_at__lt=before)
         return list(rows[:limit])
 
-    @router.get("/{code}/rollups", response=list[RollupOut], summary="Hourly roll-ups")
+    @router.get(
+        "/{code}/rollups",
+        response={200: list[RollupOut], **errs},
+        summary="Hourly roll-ups",
+        **reads,
+    )
     def rollups(
         request,
         code: str,

@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 
 from aviso.api.api import api
 from aviso.api.models import ApiToken
+from aviso.monitors.tests.factories import make_monitor
 from aviso.notify.subscriptions import add_confirmed
 from aviso.status import lifecycle
 from aviso.testing import SYSTEM, make_component, make_page, make_user
@@ -66,6 +67,7 @@ class TestOpenApiContract:
             "maintenances": maintenance.code,
             "update": incident.updates.first().code,
             "subscribers": add_confirmed(page, "email", "fuzz@example.org").code,
+            "monitors": make_monitor(component=component).code,
         }
         _, raw = ApiToken.issue(make_user("fuzzer"), name="fuzz", scope="admin")
         headers = {"Authorization": f"Bearer {raw}"}
@@ -90,7 +92,9 @@ class TestOpenApiContract:
         params = case.path_parameters
         params["page"] = page.code
         if "code" in params:
-            collection = case.operation.path.split("/")[5]  # /api/v1/pages/{page}/<here>
+            parts = case.operation.path.split("/")
+            # /api/v1/pages/{page}/<here>/{code}, or /api/v1/<here>/{code}
+            collection = parts[5] if parts[3] == "pages" else parts[3]
             params["code"] = self.targets.get(collection, params["code"])
         if "update" in params:
             params["update"] = self.targets["update"]
