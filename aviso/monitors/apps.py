@@ -7,7 +7,11 @@ class MonitorsConfig(AppConfig):
 
     def ready(self) -> None:
         from aviso.monitors.rollups import retention_job, rollup_job
+        from aviso.monitors.uptime import page_monitor_uptime
+        from aviso.status.uptime import register_uptime_source
         from aviso.status.worker import register_job
 
+        # The public page's bars for monitored components come from roll-ups.
+        register_uptime_source(page_monitor_uptime)
         register_job("monitors.rollup", rollup_job)
         register_job("monitors.retention", retention_job)

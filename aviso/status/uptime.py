@@ -1,5 +1,8 @@
 """Uptime from the component status history: daily bars and percentages.
 
+Components with monitors also get the monitors' hourly roll-ups (registered
+by the monitors app): a day shows the worse of the two.
+
 Downtime weights follow Statuspage's convention: a major outage counts in full,
 a partial outage as 30 % of its time, degraded performance and maintenance not
 at all (a planned window is not an outage). A day's colour is its worst status.
@@ -45,6 +48,33 @@ class Uptime:
     @property
     def percent_label(self) -> str:
         return "–" if self.percent is None else f"{self.percent:.2f}"
+
+
+# Other apps (monitors) measure components too; status cannot import them, so
+# they register here: fn(page, days=, now=) -> {component_id: Uptime}.
+_uptime_sources: list = []
+
+
+def register_uptime_source(source) -> None:
+    if source not in _uptime_sources:
+        _uptime_sources.append(source)
+
+
+def _combine(declared: Uptime, measured: Uptime) -> Uptime:
+    """A day is as bad as the worse of what people declared and what checks measured."""
+    days = []
+    for mine, theirs in zip(declared.days, measured.days, strict=True):
+        if theirs.worst is None:
+            days.append(mine)
+            continue
+        if mine.worst is None:
+            days.append(Day(mine.date, theirs.worst, theirs.uptime, mine.incidents))
+            continue
+        worst = max(mine.worst, theirs.worst, key=lambda s: ComponentStatus(s).severity)
+        uptime = min(u for u in (mine.uptime, theirs.uptime) if u is not None)
+        days.append(Day(mine.date, ComponentStatus(worst), uptime, mine.incidents))
+    percents = [p for p in (declared.percent, measured.percent) if p is not None]
+    return Uptime(days, min(percents) if percents else None)
 
 
 def weighted_downtime(intervals: list[tuple[dt.datetime, dt.datetime, str]]) -> float:
@@ -155,4 +185,8 @@ def page_uptime(page: Page, *, days: int = 90, now: dt.datetime | None = None) -
             )
         percent = 100.0 * (1 - down / total) if total else None
         result[component.pk] = Uptime(day_rows, percent)
+    for source in _uptime_sources:
+        for component_id, measured in source(page, days=days, now=now).items():
+            if component_id in result:
+                result[component_id] = _combine(result[component_id], measured)
     return result
