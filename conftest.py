@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
 from django.conf import settings
+from django.utils import translation
 
 
 def pytest_report_header(config):
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return f"aviso: database tests run on {engine}"
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """A request in Spanish activates it for the thread; each test starts in English."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "aviso.api",
     "aviso.publish",
     "aviso.demo",
+    "aviso.config",
 ]
 
 MIDDLEWARE = [
@@ -168,3 +169,15 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # this is on (self-hosted monitoring usually watches internal services).
 OUTBOUND_BLOCK_PRIVATE = envbool("AVISO_OUTBOUND_BLOCK_PRIVATE", False)
 MONITOR_RESULT_RETENTION_DAYS = envint("AVISO_MONITOR_RESULT_RETENTION_DAYS", 7)
+
+# The console's optional TOTP two-factor sign-in (django-otp). Appended by the console.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+OTP_TOTP_ISSUER = "Aviso"
+# Console sign-in throttling: failures per user name and per address in a window.
+CONSOLE_LOGIN_MAX_FAILURES = envint("AVISO_LOGIN_MAX_FAILURES", 5)
+CONSOLE_LOGIN_MAX_FAILURES_PER_ADDRESS = envint("AVISO_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+CONSOLE_LOGIN_WINDOW_SECONDS = envint("AVISO_LOGIN_WINDOW_SECONDS", 900)

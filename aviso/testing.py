@@ -31,3 +31,13 @@ def make_user(username: str = "alice", *, superuser: bool = False, password: str
         user.is_staff = user.is_superuser = True
         user.save()
     return user
+
+
+# Appended by the console: people with a console role (admin, responder, viewer).
+def make_person(username: str, role: str | None, *, password: str = "pw-Secret-123"):
+    """A user holding one console role ("admin", "responder", "viewer"), or none."""
+    from aviso.console.roles import Role, assign_role
+
+    user = make_user(username, password=password)
+    assign_role(user, Role(role) if role else None)
+    return user

@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("console/", include("aviso.console.urls")),
+    path("", include("aviso.config.urls")),
     path("", include("aviso.api.urls")),
     path("", include("aviso.monitors.urls")),
     path("", include("aviso.notify.urls")),

@@ -58,8 +58,17 @@ def _shift_headings(html: str) -> str:
 
 
 def render_markdown(text: str, *, shift_headings: bool = True) -> str:
-    """Markdown to safe HTML."""
-    html = _parser().render(text or "")
+    """Markdown to safe HTML.
+
+    Cached per process: history pages show the same bodies render after render,
+    and parsing plus sanitizing is most of a page's rendering time.
+    """
+    return _render(text or "", shift_headings)
+
+
+@lru_cache(maxsize=8192)
+def _render(text: str, shift_headings: bool) -> str:
+    html = _parser().render(text)
     if shift_headings:
         html = _shift_headings(html)
     return nh3.clean(

@@ -68,7 +68,7 @@ _IMPACT_FOR_STATUS = {
     ComponentStatus.PARTIAL_OUTAGE: IncidentImpact.MAJOR,
     ComponentStatus.DEGRADED_PERFORMANCE: IncidentImpact.MINOR,
 }
-_IMPACT_ORDER = [
+IMPACT_ORDER = [
     IncidentImpact.NONE,
     IncidentImpact.MINOR,
     IncidentImpact.MAJOR,
@@ -78,4 +78,4 @@ _IMPACT_ORDER = [
 
 def impact_from_components(statuses: Iterable[str]) -> IncidentImpact:
     impacts = [_IMPACT_FOR_STATUS.get(ComponentStatus(s), IncidentImpact.NONE) for s in statuses]
-    return max(impacts, key=_IMPACT_ORDER.index, default=IncidentImpact.NONE)
+    return max(impacts, key=IMPACT_ORDER.index, default=IncidentImpact.NONE)

@@ -68,6 +68,34 @@ class HistoryWindow:
         return self.months[0]
 
 
+def notices_between(page: Page, start: dt.datetime, end: dt.datetime) -> list[Notice]:
+    """Incidents (by start) and maintenances (by planned start) in [start, end), newest first."""
+    incidents = (
+        Incident.objects.filter(page=page, started_at__gte=start, started_at__lt=end)
+        .select_related("postmortem")
+        .prefetch_related(
+            Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-display_at", "-id"))
+        )
+        .order_by("-started_at", "-id")
+    )
+    maintenances = (
+        Maintenance.objects.filter(page=page, scheduled_for__gte=start, scheduled_for__lt=end)
+        .prefetch_related(
+            Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("-display_at", "-id"))
+        )
+        .order_by("-scheduled_for", "-id")
+    )
+    notices = [Notice("incident", i, i.started_at) for i in incidents]
+    notices += [Notice("maintenance", m, m.scheduled_for) for m in maintenances]
+    notices.sort(key=lambda n: n.at, reverse=True)
+    return notices
+
+
+def recent_notices(page: Page, *, days: int, now: dt.datetime | None = None) -> list[Notice]:
+    now = now or timezone.now()
+    return notices_between(page, now - dt.timedelta(days=days), now + dt.timedelta(seconds=1))
+
+
 def current_month(page: Page, now: dt.datetime | None = None) -> tuple[int, int]:
     local = (now or timezone.now()).astimezone(page.zone)
     return local.year, local.month
@@ -107,26 +135,7 @@ def history_window(
     window_start, _ = month_bounds(*keys[-1], zone)
     _, window_end = month_bounds(*keys[0], zone)
 
-    incidents = (
-        Incident.objects.filter(page=page, started_at__gte=window_start, started_at__lt=window_end)
-        .select_related("postmortem")
-        .prefetch_related(
-            Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-display_at", "-id"))
-        )
-        .order_by("-started_at", "-id")
-    )
-    maintenances = (
-        Maintenance.objects.filter(
-            page=page, scheduled_for__gte=window_start, scheduled_for__lt=window_end
-        )
-        .prefetch_related(
-            Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("-display_at", "-id"))
-        )
-        .order_by("-scheduled_for", "-id")
-    )
-    notices = [Notice("incident", i, i.started_at) for i in incidents]
-    notices += [Notice("maintenance", m, m.scheduled_for) for m in maintenances]
-    notices.sort(key=lambda n: n.at, reverse=True)
+    notices = notices_between(page, window_start, window_end)
     for notice in notices:
         local = notice.at.astimezone(zone)
         months[(local.year, local.month)].notices.append(notice)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from aviso.status.choices import IncidentStatus, MaintenanceStatus
 from aviso.status.derivation import page_state
-from aviso.status.history import history_window
+from aviso.status.history import history_window, recent_notices
 from aviso.status.models import (
     Component,
     ComponentGroup,
@@ -26,6 +26,8 @@ from aviso.status.models import (
 from aviso.status.uptime import page_uptime
 
 UPCOMING_MAINTENANCE_DAYS = 14
+# Statuspage shows the past fortnight under the components; so do we.
+RECENT_DAYS = 14
 
 
 def _latest_updates_first():
@@ -79,7 +81,8 @@ def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
         "active_maintenances": [m for m in maintenances if m.is_active],
         "upcoming_maintenances": [m for m in maintenances if not m.is_active],
         "uptime_days": settings.UPTIME_DAYS,
-        "recent": history_window(page, count=1, now=now),
+        "recent": recent_notices(page, days=RECENT_DAYS, now=now),
+        "recent_days": RECENT_DAYS,
     }
 
 

@@ -69,11 +69,21 @@ def _intervals(initial: str, changes: list, start: dt.datetime, end: dt.datetime
     return pieces
 
 
-def _clip(pieces, start, end):
-    for a, b, status in pieces:
-        lo, hi = max(a, start), min(b, end)
-        if lo < hi:
-            yield lo, hi, status
+def _split_by_day(pieces, bounds):
+    """For each day in ``bounds``, the pieces clipped to it. One pass: both are sorted."""
+    index = 0
+    for _day, start, end in bounds:
+        while index < len(pieces) and pieces[index][1] <= start:
+            index += 1
+        clipped = []
+        cursor = index
+        while cursor < len(pieces) and pieces[cursor][0] < end:
+            a, b, status = pieces[cursor]
+            lo, hi = max(a, start), min(b, end)
+            if lo < hi:
+                clipped.append((lo, hi, status))
+            cursor += 1
+        yield clipped
 
 
 def page_uptime(page: Page, *, days: int = 90, now: dt.datetime | None = None) -> dict[int, Uptime]:
@@ -104,6 +114,14 @@ def page_uptime(page: Page, *, days: int = 90, now: dt.datetime | None = None) -
         day = link.incident.started_at.astimezone(zone).date()
         incidents_by_day[(link.component_id, day)].add(link.incident.name)
 
+    bounds = [
+        (
+            day,
+            local_day_start(day, zone),
+            min(local_day_start(day + dt.timedelta(days=1), zone), now),
+        )
+        for day in day_list
+    ]
     result = {}
     for component in components:
         changes = changes_by_component[component.pk]
@@ -118,10 +136,7 @@ def page_uptime(page: Page, *, days: int = 90, now: dt.datetime | None = None) -
             born = min(born, local_day_start(component.start_date, zone))
         pieces = _intervals(initial, changes, max(window_start, born), now)
         day_rows, total, down = [], 0.0, 0.0
-        for day in day_list:
-            day_start = local_day_start(day, zone)
-            day_end = min(local_day_start(day + dt.timedelta(days=1), zone), now)
-            in_day = list(_clip(pieces, day_start, day_end))
+        for (day, _start, _end), in_day in zip(bounds, _split_by_day(pieces, bounds), strict=True):
             if not in_day:
                 day_rows.append(Day(day, None, None))
                 continue

@@ -69,3 +69,20 @@ __all__ = [
     "update_maintenance",
     "update_page",
 ]
+
+# Appended by the console: version-checked incident edits, audit entries for other apps.
+from aviso.status.lifecycle.audit import record_change  # noqa: E402
+from aviso.status.lifecycle.guarded import (  # noqa: E402
+    delete_update_at_version,
+    edit_update_at_version,
+    save_postmortem_at_version,
+    unpublish_postmortem_at_version,
+)
+
+__all__ += [
+    "delete_update_at_version",
+    "edit_update_at_version",
+    "record_change",
+    "save_postmortem_at_version",
+    "unpublish_postmortem_at_version",
+]

@@ -94,7 +94,12 @@ def set_component_status(
     """A status change outside any incident (a quiet fix, a monitor without auto-open)."""
     new_status = clean_choice(status, ComponentStatus, "status")
     at = at or timezone.now()
-    component = Component.objects.select_for_update().select_related("group").get(pk=component.pk)
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the group join.
+    component = (
+        Component.objects.select_for_update(of=("self",))
+        .select_related("group")
+        .get(pk=component.pk)
+    )
     before = {"status": component.status}
     change = apply_status(component, new_status, actor=actor, at=at)
     if change is None:

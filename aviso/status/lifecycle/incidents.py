@@ -16,7 +16,7 @@ from aviso.status.choices import (
     IncidentImpact,
     IncidentStatus,
 )
-from aviso.status.derivation import impact_from_components
+from aviso.status.derivation import IMPACT_ORDER, impact_from_components
 from aviso.status.lifecycle.actors import Actor
 from aviso.status.lifecycle.components import apply_status, resting_status
 from aviso.status.lifecycle.errors import ConflictError, LifecycleError
@@ -61,14 +61,22 @@ def _check_times(started_at: dt.datetime | None, display_at: dt.datetime | None)
 
 
 def _derive_impact(incident: Incident) -> None:
+    """Impact follows the components, and keeps its peak.
+
+    Resolving sets the components back to operational; the incident's impact
+    stays what it was at its worst (as Statuspage shows a resolved incident),
+    unless a person chose one.
+    """
     if incident.impact_override:
         return
     statuses = incident.affected.values_list("status", flat=True)
-    incident.impact = impact_from_components(statuses)
+    incident.impact = max(incident.impact, impact_from_components(statuses), key=IMPACT_ORDER.index)
 
 
 def _lock(incident: Incident, expected_version: int | None) -> Incident:
-    locked = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
+    locked = (
+        Incident.objects.select_for_update(of=("self",)).select_related("page").get(pk=incident.pk)
+    )
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
             _(
@@ -319,7 +327,7 @@ def edit_update(
     body = clean_body(body, required=True)
     _check_times(None, display_at)
     update = (
-        IncidentUpdate.objects.select_for_update()
+        IncidentUpdate.objects.select_for_update(of=("self",))
         .select_related("incident__page")
         .get(pk=update.pk)
     )
@@ -351,7 +359,7 @@ def edit_update(
 @transaction.atomic
 def delete_update(update: IncidentUpdate, *, actor: Actor) -> None:
     update = (
-        IncidentUpdate.objects.select_for_update()
+        IncidentUpdate.objects.select_for_update(of=("self",))
         .select_related("incident__page")
         .get(pk=update.pk)
     )

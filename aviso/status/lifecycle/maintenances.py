@@ -54,7 +54,11 @@ def _check_window(scheduled_for: dt.datetime, scheduled_until: dt.datetime) -> N
 
 
 def _lock(maintenance: Maintenance, expected_version: int | None) -> Maintenance:
-    locked = Maintenance.objects.select_for_update().select_related("page").get(pk=maintenance.pk)
+    locked = (
+        Maintenance.objects.select_for_update(of=("self",))
+        .select_related("page")
+        .get(pk=maintenance.pk)
+    )
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError(
             _("This maintenance changed since you opened it. Reload and try again.")

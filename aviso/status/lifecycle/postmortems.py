@@ -46,7 +46,9 @@ def save_postmortem(
 ) -> Postmortem:
     body = clean_body(body, required=True)
     at = at or timezone.now()
-    incident = Incident.objects.select_for_update().select_related("page").get(pk=incident.pk)
+    incident = (
+        Incident.objects.select_for_update(of=("self",)).select_related("page").get(pk=incident.pk)
+    )
     postmortem = Postmortem.objects.filter(incident=incident).first()
     before = snapshot(postmortem, ["body", "published_at"])
     if postmortem is None:
@@ -78,7 +80,7 @@ def publish_postmortem(
 ) -> Postmortem:
     at = at or timezone.now()
     postmortem = (
-        Postmortem.objects.select_for_update()
+        Postmortem.objects.select_for_update(of=("self",))
         .select_related("incident__page")
         .get(incident=incident)
     )
@@ -108,7 +110,7 @@ def publish_postmortem(
 def unpublish_postmortem(incident: Incident, *, actor: Actor) -> Postmortem:
     at = timezone.now()
     postmortem = (
-        Postmortem.objects.select_for_update()
+        Postmortem.objects.select_for_update(of=("self",))
         .select_related("incident__page")
         .get(incident=incident)
     )

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from django import template
 from django.utils import formats
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from aviso.lib.markdown import render_markdown
 from aviso.lib.timezones import utc_offset_label
@@ -44,3 +48,32 @@ def duration(delta: dt.timedelta | None) -> str:
     parts += [f"{hours}h"] if hours else []
     parts += [f"{minutes}m"] if minutes or not parts else []
     return " ".join(parts)
+
+
+@lru_cache(maxsize=1024)
+def _day_label(day: dt.date, language: str) -> str:
+    return formats.date_format(day, "M j, Y")
+
+
+@register.simple_tag
+def uptime_bars(uptime) -> str:
+    """The 90 day bars, each with its text alternative (date, uptime, incidents).
+
+    Built in Python rather than a template loop: 50 components x 90 days is
+    4,500 items, which a template loop renders ten times slower.
+    """
+    no_data, uptime_word = _("no data"), _("uptime")
+    items = []
+    for day in uptime.days:
+        label = _day_label(day.date, get_language())
+        if day.uptime is None:
+            text = f"{label}: {no_data}"
+        else:
+            text = f"{label}: {day.uptime:.2f}% {uptime_word}"
+            if day.incidents:
+                text += "; " + ", ".join(day.incidents)
+        items.append(
+            f'<li class="bar bar-{day.css_class}"><span class="visually-hidden">'
+            f"{escape(text)}</span></li>"
+        )
+    return mark_safe("".join(items))  # noqa: S308 - every piece of text is escaped above

@@ -124,3 +124,26 @@ class TestPostUpdate:
             lifecycle.post_update(
                 incident, actor=SYSTEM, status="identified", display_at=dt.datetime(2026, 1, 1)
             )
+
+
+class TestImpact:
+    def test_a_resolved_incident_keeps_its_peak_impact(self):
+        page = make_page()
+        api = make_component(page, "API")
+        incident = lifecycle.create_incident(
+            page, actor=SYSTEM, name="a", components={api: "degraded_performance"}
+        )
+        lifecycle.post_update(
+            incident, actor=SYSTEM, status="identified", components={api: "major_outage"}
+        )
+        lifecycle.resolve_incident(incident, actor=SYSTEM)
+        incident.refresh_from_db()
+        assert incident.impact == IncidentImpact.CRITICAL
+
+    def test_a_persons_impact_wins(self):
+        page = make_page()
+        api = make_component(page, "API")
+        incident = lifecycle.create_incident(
+            page, actor=SYSTEM, name="a", impact="minor", components={api: "major_outage"}
+        )
+        assert incident.impact == IncidentImpact.MINOR

@@ -1,0 +1,199 @@
+"""Pages, component groups and components."""
+
+# No `from __future__ import annotations`: django-ninja reads these signatures at
+# import time and must see real types inside list[...] and unions.
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.decorators import decorate_view
+from ninja.pagination import paginate
+
+from aviso.api import auth
+from aviso.api.choices import TokenScope
+from aviso.api.common import Pagination, errors, get_by_code, get_page, idempotent
+from aviso.api.schemas import (
+    ComponentIn,
+    ComponentOut,
+    ComponentPatch,
+    GroupIn,
+    GroupOut,
+    GroupPatch,
+    PageIn,
+    PageOut,
+    PagePatch,
+)
+from aviso.status import lifecycle
+from aviso.status.choices import ComponentStatus
+from aviso.status.models import Component, ComponentGroup, Page
+
+router = Router(tags=["pages"])
+# Fields that may be set to null on purpose; a null elsewhere means "unchanged".
+NULLABLE = {"group", "start_date"}
+
+
+def _changes(payload) -> dict:
+    data = payload.dict(exclude_unset=True)
+    return {k: v for k, v in data.items() if v is not None or k in NULLABLE}
+
+
+@router.get("", response={200: list[PageOut], **errors()}, auth=auth.READ)
+@paginate(Pagination)
+def list_pages(request: HttpRequest):
+    return Page.objects.order_by("position", "id")
+
+
+@router.post("", response={201: PageOut, **errors(409)}, auth=auth.ADMIN)
+@decorate_view(idempotent)
+def create_page(request: HttpRequest, payload: PageIn):
+    fields = payload.dict()
+    if fields["slug"] is None:
+        del fields["slug"]
+    return 201, lifecycle.create_page(actor=auth.actor(request), **fields)
+
+
+@router.get("/{page}", response={200: PageOut, **errors()}, auth=auth.READ)
+def get_page_detail(request: HttpRequest, page: str):
+    return get_page(page)
+
+
+@router.patch("/{page}", response={200: PageOut, **errors()}, auth=auth.ADMIN)
+def update_page(request: HttpRequest, page: str, payload: PagePatch):
+    return lifecycle.update_page(get_page(page), actor=auth.actor(request), **_changes(payload))
+
+
+# Component groups
+
+
+def _groups(page: Page):
+    members = Prefetch("components", queryset=Component.objects.order_by("position", "id"))
+    return ComponentGroup.objects.filter(page=page).prefetch_related(members)
+
+
+@router.get(
+    "/{page}/groups", response={200: list[GroupOut], **errors()}, auth=auth.READ, tags=["groups"]
+)
+@paginate(Pagination)
+def list_groups(request: HttpRequest, page: str):
+    return _groups(get_page(page)).order_by("position", "id")
+
+
+@router.post(
+    "/{page}/groups", response={201: GroupOut, **errors()}, auth=auth.ADMIN, tags=["groups"]
+)
+@decorate_view(idempotent)
+def create_group(request: HttpRequest, page: str, payload: GroupIn):
+    group = lifecycle.create_group(get_page(page), actor=auth.actor(request), **payload.dict())
+    return 201, _groups(group.page).get(pk=group.pk)
+
+
+@router.get(
+    "/{page}/groups/{code}", response={200: GroupOut, **errors()}, auth=auth.READ, tags=["groups"]
+)
+def get_group(request: HttpRequest, page: str, code: str):
+    return get_by_code(_groups(get_page(page)), code, "group")
+
+
+@router.patch(
+    "/{page}/groups/{code}",
+    response={200: GroupOut, **errors()},
+    auth=auth.ADMIN,
+    tags=["groups"],
+)
+def update_group(request: HttpRequest, page: str, code: str, payload: GroupPatch):
+    group = get_by_code(_groups(get_page(page)), code, "group")
+    lifecycle.update_group(group, actor=auth.actor(request), **_changes(payload))
+    return _groups(group.page).get(pk=group.pk)
+
+
+@router.delete(
+    "/{page}/groups/{code}", response={204: None, **errors()}, auth=auth.ADMIN, tags=["groups"]
+)
+def delete_group(request: HttpRequest, page: str, code: str):
+    group = get_by_code(_groups(get_page(page)), code, "group")
+    lifecycle.delete_group(group, actor=auth.actor(request))
+    return 204, None
+
+
+# Components
+
+
+def _components(page: Page):
+    return Component.objects.filter(page=page).select_related("group", "page")
+
+
+@router.get(
+    "/{page}/components",
+    response={200: list[ComponentOut], **errors()},
+    auth=auth.READ,
+    tags=["components"],
+)
+@paginate(Pagination)
+def list_components(
+    request: HttpRequest,
+    page: str,
+    status: ComponentStatus | None = Query(None),  # noqa: B008
+    group: str | None = Query(None, max_length=100),  # noqa: B008
+):
+    components = _components(get_page(page)).order_by("group__position", "position", "id")
+    if status is not None:
+        components = components.filter(status=status)
+    if group is not None:
+        components = components.filter(group__code=group)
+    return components
+
+
+@router.post(
+    "/{page}/components",
+    response={201: ComponentOut, **errors()},
+    auth=auth.ADMIN,
+    tags=["components"],
+)
+@decorate_view(idempotent)
+def create_component(request: HttpRequest, page: str, payload: ComponentIn):
+    fields = payload.dict()
+    component = lifecycle.create_component(get_page(page), actor=auth.actor(request), **fields)
+    return 201, _components(component.page).get(pk=component.pk)
+
+
+@router.get(
+    "/{page}/components/{code}",
+    response={200: ComponentOut, **errors()},
+    auth=auth.READ,
+    tags=["components"],
+)
+def get_component(request: HttpRequest, page: str, code: str):
+    return get_by_code(_components(get_page(page)), code, "component")
+
+
+@router.patch(
+    "/{page}/components/{code}",
+    response={200: ComponentOut, **errors()},
+    auth=auth.WRITE,
+    tags=["components"],
+)
+def update_component(request: HttpRequest, page: str, code: str, payload: ComponentPatch):
+    component = get_by_code(_components(get_page(page)), code, "component")
+    changes = _changes(payload)
+    status = changes.pop("status", None)
+    if changes:
+        auth.require_scope(request, TokenScope.ADMIN)
+    with transaction.atomic():
+        if changes:
+            component = lifecycle.update_component(component, actor=auth.actor(request), **changes)
+        if status is not None:
+            lifecycle.set_component_status(component, status, actor=auth.actor(request))
+    return _components(component.page).get(pk=component.pk)
+
+
+@router.delete(
+    "/{page}/components/{code}",
+    response={204: None, **errors()},
+    auth=auth.ADMIN,
+    tags=["components"],
+)
+def delete_component(request: HttpRequest, page: str, code: str):
+    component = get_by_code(_components(get_page(page)), code, "component")
+    lifecycle.delete_component(component, actor=auth.actor(request))
+    return 204, None

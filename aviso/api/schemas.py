@@ -1,0 +1,341 @@
+"""Request and response shapes of the management API (v1).
+
+Inputs forbid unknown fields and bound every size, so bad input is answered
+422 with a message per field before anything reaches the lifecycle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Schema
+from pydantic import AfterValidator, ConfigDict
+
+from aviso.status.choices import ComponentStatus, IncidentImpact, IncidentStatus
+from aviso.status.lifecycle.validation import MAX_BODY_CHARS
+
+
+def _clean_str(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("Contains a NUL character.")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("Not valid Unicode text.") from None
+    return value
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("A time needs a time zone offset, for example 2026-06-30T16:30:00-05:00.")
+    try:
+        value = value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("Out of range.") from None
+    if not 1970 <= value.year <= 9000:
+        raise ValueError("Out of range (years 1970 to 9000).")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_clean_str)]
+Name = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_clean_str)]
+Body = Annotated[str, Field(max_length=MAX_BODY_CHARS), AfterValidator(_clean_str)]
+Short = Annotated[str, Field(max_length=5000), AfterValidator(_clean_str)]
+Code = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_clean_str)]
+Url = Annotated[str, Field(max_length=200, pattern=r"^(https?://[^\s]+)?$")]
+Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")]
+Zone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_str)]
+Position = Annotated[int, Field(ge=0, le=100_000)]
+Version = Annotated[int, Field(ge=1, le=2_000_000_000)]
+When = Annotated[dt.datetime, AfterValidator(_aware)]
+Day = Annotated[dt.date, Field(ge=dt.date(1970, 1, 1), le=dt.date(9000, 1, 1))]
+ComponentStatuses = Annotated[dict[Code, ComponentStatus], Field(max_length=500)]
+Codes = Annotated[list[Code], Field(max_length=500)]
+
+
+class Input(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Pages
+
+
+class PageIn(Input):
+    name: Name
+    slug: Slug | None = None
+    time_zone: Zone = "UTC"
+    languages: Annotated[list[Annotated[str, Field(max_length=8)]], Field(max_length=10)] = []
+    url: Url = ""
+    description: Short = ""
+    support_url: Url = ""
+    position: Position = 0
+
+
+class PagePatch(Input):
+    name: Name | None = None
+    slug: Slug | None = None
+    time_zone: Zone | None = None
+    languages: Annotated[list[Annotated[str, Field(max_length=8)]], Field(max_length=10)] | None = (
+        None
+    )
+    url: Url | None = None
+    description: Short | None = None
+    support_url: Url | None = None
+    position: Position | None = None
+
+
+class PageOut(Schema):
+    code: str
+    name: str
+    slug: str
+    time_zone: str
+    languages: list[str]
+    url: str
+    description: str
+    support_url: str
+    position: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+# Component groups and components
+
+
+class GroupIn(Input):
+    name: Name
+    description: Short = ""
+    position: Position = 0
+    collapsed: bool = False
+
+
+class GroupPatch(Input):
+    name: Name | None = None
+    description: Short | None = None
+    position: Position | None = None
+    collapsed: bool | None = None
+
+
+class GroupOut(Schema):
+    code: str
+    name: str
+    description: str
+    position: int
+    collapsed: bool
+    components: list[str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_components(obj) -> list[str]:
+        return [c.code for c in obj.components.all()]
+
+
+class ComponentIn(Input):
+    name: Name
+    description: Short = ""
+    group: Code | None = Field(None, description="The group's code or name.")
+    position: Position = 0
+    status: ComponentStatus = ComponentStatus.OPERATIONAL
+    showcase: bool = True
+    only_show_if_degraded: bool = False
+    start_date: Day | None = None
+    auto_open: bool = True
+    auto_resolve: bool = True
+
+
+class ComponentPatch(Input):
+    name: Name | None = None
+    description: Short | None = None
+    group: Code | None = Field(None, description="The group's code or name; null to ungroup.")
+    position: Position | None = None
+    status: ComponentStatus | None = Field(
+        None, description="Changing only the status needs a write token; the rest, admin."
+    )
+    showcase: bool | None = None
+    only_show_if_degraded: bool | None = None
+    start_date: Day | None = None
+    auto_open: bool | None = None
+    auto_resolve: bool | None = None
+
+
+class ComponentOut(Schema):
+    code: str
+    name: str
+    description: str
+    group: str | None
+    position: int
+    status: str
+    showcase: bool
+    only_show_if_degraded: bool
+    start_date: dt.date | None
+    auto_open: bool
+    auto_resolve: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_group(obj) -> str | None:
+        return obj.group.code if obj.group_id else None
+
+
+# Incidents, their updates and postmortems
+
+
+class IncidentIn(Input):
+    name: Name
+    status: IncidentStatus = IncidentStatus.INVESTIGATING
+    body: Body = ""
+    impact: IncidentImpact | None = Field(
+        None, description="Leave out to derive it from the components' statuses."
+    )
+    components: ComponentStatuses = Field(
+        {}, description="Affected components: {component code: status}."
+    )
+    started_at: When | None = None
+    display_at: When | None = None
+    notify: bool = True
+
+
+class UpdateIn(Input):
+    status: IncidentStatus
+    body: Body = ""
+    impact: IncidentImpact | None = None
+    components: ComponentStatuses = {}
+    display_at: When | None = None
+    notify: bool = True
+    expected_version: Version | None = Field(
+        None, description="The incident's version you read; a newer one answers 409."
+    )
+
+
+class UpdateEdit(Input):
+    body: Body
+    display_at: When | None = None
+
+
+class UpdateOut(Schema):
+    code: str
+    status: str
+    body: str
+    display_at: dt.datetime
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    deliver_notifications: bool
+    affected_components: list[dict[str, Any]] | None
+    actor_label: str
+
+
+class AffectedOut(Schema):
+    code: str
+    name: str
+    status: str
+
+
+class PostmortemIn(Input):
+    body: Body
+    notify: bool = True
+
+
+class PostmortemOut(Schema):
+    body: str
+    published_at: dt.datetime | None
+    notify_subscribers: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class IncidentOut(Schema):
+    code: str
+    name: str
+    status: str
+    impact: str
+    started_at: dt.datetime
+    monitoring_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+    components: list[AffectedOut]
+    updates: list[UpdateOut]
+    postmortem: PostmortemOut | None
+
+    @staticmethod
+    def resolve_components(obj) -> list[dict]:
+        return [
+            {"code": a.component.code, "name": a.component.name, "status": a.status}
+            for a in obj.affected.all()
+        ]
+
+    @staticmethod
+    def resolve_updates(obj) -> list:
+        return list(obj.updates.all())
+
+    @staticmethod
+    def resolve_postmortem(obj):
+        return getattr(obj, "postmortem", None)
+
+
+# Maintenances
+
+
+class MaintenanceIn(Input):
+    name: Name
+    scheduled_for: When
+    scheduled_until: When
+    body: Body = ""
+    components: Codes = []
+    auto_start: bool = True
+    auto_complete: bool = True
+    notify: bool = True
+
+
+class MaintenancePatch(Input):
+    name: Name | None = None
+    scheduled_for: When | None = None
+    scheduled_until: When | None = None
+    components: Codes | None = None
+    auto_start: bool | None = None
+    auto_complete: bool | None = None
+    expected_version: Version | None = None
+
+
+class MaintenanceUpdateIn(Input):
+    status: Literal["in_progress", "verifying", "completed", "cancelled"]
+    body: Body = ""
+    notify: bool = True
+    expected_version: Version | None = None
+
+
+class MaintenanceUpdateOut(Schema):
+    code: str
+    status: str
+    body: str
+    display_at: dt.datetime
+    created_at: dt.datetime
+    deliver_notifications: bool
+
+
+class MaintenanceOut(Schema):
+    code: str
+    name: str
+    status: str
+    scheduled_for: dt.datetime
+    scheduled_until: dt.datetime
+    started_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    auto_start: bool
+    auto_complete: bool
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+    components: list[str]
+    updates: list[MaintenanceUpdateOut]
+
+    @staticmethod
+    def resolve_components(obj) -> list[str]:
+        return [c.code for c in obj.components.all()]
+
+    @staticmethod
+    def resolve_updates(obj) -> list:
+        return list(obj.updates.all())

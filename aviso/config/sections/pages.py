@@ -1,0 +1,330 @@
+"""The ``pages`` section: pages, their component groups and components.
+
+Identity: a page by its slug, a group by its name on the page, a component by
+its name in its group, or else by a name unique on the page (so moving a
+component to another group is an update, not a delete and a create). List
+order is position. Component *status* is not configuration: incidents,
+maintenances and monitors own it, so apply never sets it.
+
+``--prune`` deletes groups and components a named page no longer lists, but
+never a component with history (status changes, incidents, maintenances),
+and never a page: deleting either would delete history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from aviso.config.errors import SpecProblem
+from aviso.config.sections import Change, Context, Section
+from aviso.config.specs import STRICT, HttpUrl, Name, Slug, TimeZone
+from aviso.status import lifecycle
+from aviso.status.models import Component, ComponentGroup, Page
+
+
+class ComponentSpec(BaseModel):
+    model_config = STRICT
+
+    name: Name
+    description: str = ""
+    showcase: bool = Field(True, description="Show the 90-day uptime bars")
+    only_show_if_degraded: bool = False
+    start_date: dt.date | None = Field(None, description="Uptime is counted from this day")
+    auto_open: bool = Field(True, description="Monitors may open incidents on it")
+    auto_resolve: bool = Field(True, description="Monitors may resolve incidents on it")
+
+
+class GroupSpec(BaseModel):
+    model_config = STRICT
+
+    name: Name
+    description: str = ""
+    collapsed: bool = False
+    components: list[ComponentSpec] = Field(default_factory=list)
+
+
+class PageSpec(BaseModel):
+    model_config = STRICT
+
+    slug: Slug
+    name: Name
+    time_zone: TimeZone = "UTC"
+    languages: list[Literal["en", "es"]] = Field(default_factory=list)
+    url: HttpUrl = ""
+    description: str = ""
+    support_url: HttpUrl = ""
+    groups: list[GroupSpec] = Field(default_factory=list)
+    components: list[ComponentSpec] = Field(
+        default_factory=list, description="Components outside any group"
+    )
+
+
+PAGE_FIELDS = ["name", "slug", "time_zone", "languages", "url", "description", "support_url"]
+GROUP_FIELDS = ["name", "description", "collapsed"]
+COMPONENT_FIELDS = [
+    "name",
+    "description",
+    "showcase",
+    "only_show_if_degraded",
+    "start_date",
+    "auto_open",
+    "auto_resolve",
+]
+
+
+def _diff(obj, wanted: dict) -> dict:
+    return {
+        name: (getattr(obj, name), value)
+        for name, value in wanted.items()
+        if getattr(obj, name) != value
+    }
+
+
+def _check_unique(names: list[tuple[tuple, str]], what: str) -> None:
+    seen: set[str] = set()
+    for path, name in names:
+        if name in seen:
+            raise SpecProblem((*path, "name"), f"two {what} are named {name!r}")
+        seen.add(name)
+
+
+def _has_history(component: Component) -> bool:
+    return (
+        component.status_changes.exists()
+        or component.incidents.exists()
+        or component.maintenances.exists()
+    )
+
+
+class _PagePlan:
+    """The plan for one page of the file; run-time lookups go through ``self``."""
+
+    def __init__(self, spec: PageSpec, index: int, context: Context):
+        self.spec = spec
+        self.path = ("pages", index)
+        self.context = context
+        self.actor = context.actor
+        self.page = Page.objects.filter(slug=spec.slug).first()
+        self.groups: dict[str, ComponentGroup] = {}
+        self.changes: list[Change] = []
+        # Groups go last, after their components moved out or were deleted.
+        self.group_deletes: list[ComponentGroup] = []
+
+    # -- planning ---------------------------------------------------------
+
+    def plan(self, position: int) -> list[Change]:
+        spec = self.spec
+        _check_unique(
+            [((*self.path, "groups", i), g.name) for i, g in enumerate(spec.groups)], "groups"
+        )
+        wanted = {name: getattr(spec, name) for name in PAGE_FIELDS} | {"position": position}
+        if self.page is None:
+            self._add("create", "page", spec.slug, self.path, wanted, self._create_page(wanted))
+        else:
+            diff = _diff(self.page, wanted)
+            if diff:
+                self._add("update", "page", spec.slug, self.path, diff, self._update_page(diff))
+        self._plan_groups()
+        self._plan_components()
+        return self.changes
+
+    def _add(self, action, kind, label, path, diff, run, note="") -> None:
+        if action == "create":
+            diff = {k: (None, v) for k, v in diff.items()}
+        self.changes.append(Change(action, kind, label, path, diff, run, note))
+
+    def _plan_groups(self) -> None:
+        existing = {g.name: g for g in self.page.groups.all()} if self.page else {}
+        named = set()
+        for index, group in enumerate(self.spec.groups):
+            path = (*self.path, "groups", index)
+            label = f"{self.spec.slug} / {group.name}"
+            wanted = {name: getattr(group, name) for name in GROUP_FIELDS} | {"position": index}
+            named.add(group.name)
+            current = existing.get(group.name)
+            if current is None:
+                self._add("create", "group", label, path, wanted, self._create_group(wanted))
+            else:
+                self.groups[group.name] = current
+                diff = _diff(current, wanted)
+                if diff:
+                    run = self._update(lifecycle.update_group, current, diff)
+                    self._add("update", "group", label, path, diff, run)
+        if self.context.prune:
+            self.group_deletes = [g for name, g in existing.items() if name not in named]
+
+    def _wanted_components(self):
+        """(path, group name or None, position, spec) for every component in the file."""
+        for index, spec in enumerate(self.spec.components):
+            yield (*self.path, "components", index), None, index, spec
+        for g_index, group in enumerate(self.spec.groups):
+            names = [
+                ((*self.path, "groups", g_index, "components", i), c.name)
+                for i, c in enumerate(group.components)
+            ]
+            _check_unique(names, f"components of group {group.name!r}")
+            for index, spec in enumerate(group.components):
+                path = (*self.path, "groups", g_index, "components", index)
+                yield path, group.name, index, spec
+
+    def _plan_components(self) -> None:
+        wanted = list(self._wanted_components())
+        _check_unique([(p, c.name) for p, g, _, c in wanted if g is None], "ungrouped components")
+        existing = list(self.page.components.select_related("group")) if self.page else []
+        by_place = {(c.group.name if c.group_id else None, c.name): c for c in existing}
+        matched: dict[int, Component] = {}
+        for n, (_, group, _, spec) in enumerate(wanted):
+            if (group, spec.name) in by_place:
+                matched[n] = by_place[(group, spec.name)]
+        taken = {c.pk for c in matched.values()}
+        for n, (_, _, _, spec) in enumerate(wanted):
+            if n in matched:
+                continue
+            # A component moved to another group: found by a name unique on the page.
+            same_name = [c for c in existing if c.name == spec.name and c.pk not in taken]
+            if len(same_name) == 1 and sum(1 for w in wanted if w[3].name == spec.name) == 1:
+                matched[n] = same_name[0]
+                taken.add(same_name[0].pk)
+
+        for n, (path, group, position, spec) in enumerate(wanted):
+            label = " / ".join(p for p in (self.spec.slug, group, spec.name) if p)
+            fields = {name: getattr(spec, name) for name in COMPONENT_FIELDS}
+            fields["position"] = position
+            current = matched.get(n)
+            if current is None:
+                run = self._create_component(fields, group)
+                self._add("create", "component", label, path, fields | {"group": group}, run)
+                continue
+            diff = _diff(current, fields)
+            current_group = current.group.name if current.group_id else None
+            if current_group != group:
+                diff["group"] = (current_group, group)
+            if diff:
+                run = self._update_component(current, fields, group)
+                self._add("update", "component", label, path, diff, run)
+
+        if self.context.prune:
+            for component in existing:
+                if component.pk in taken:
+                    continue
+                group = component.group.name if component.group_id else None
+                label = " / ".join(p for p in (self.spec.slug, group, component.name) if p)
+                if _has_history(component):
+                    self._add(
+                        "keep",
+                        "component",
+                        label,
+                        self.path,
+                        {},
+                        None,
+                        "it has history (status changes, incidents or maintenances)",
+                    )
+                else:
+                    run = self._delete(lifecycle.delete_component, component)
+                    self._add("delete", "component", label, self.path, {}, run)
+        for group in self.group_deletes:
+            run = self._delete(lifecycle.delete_group, group)
+            self._add("delete", "group", f"{self.spec.slug} / {group.name}", self.path, {}, run)
+
+    # -- running (closures called by apply, in plan order) -----------------
+
+    def _create_page(self, wanted):
+        def run():
+            self.page = lifecycle.create_page(actor=self.actor, **wanted)
+
+        return run
+
+    def _update_page(self, diff):
+        def run():
+            lifecycle.update_page(
+                self.page, actor=self.actor, **{k: v for k, (_, v) in diff.items()}
+            )
+
+        return run
+
+    def _create_group(self, wanted):
+        def run():
+            self.groups[wanted["name"]] = lifecycle.create_group(
+                self.page, actor=self.actor, **wanted
+            )
+
+        return run
+
+    def _update(self, function, obj, diff):
+        def run():
+            function(obj, actor=self.actor, **{k: v for k, (_, v) in diff.items()})
+
+        return run
+
+    def _create_component(self, fields, group):
+        def run():
+            lifecycle.create_component(
+                self.page, actor=self.actor, group=self.groups.get(group), **fields
+            )
+
+        return run
+
+    def _update_component(self, component, fields, group):
+        def run():
+            changed = {k: v for k, v in fields.items() if getattr(component, k) != v}
+            wanted_group = self.groups.get(group)
+            if component.group_id != (wanted_group.pk if wanted_group else None):
+                changed["group"] = wanted_group
+            lifecycle.update_component(component, actor=self.actor, **changed)
+
+        return run
+
+    def _delete(self, function, obj):
+        def run():
+            function(obj, actor=self.actor)
+
+        return run
+
+
+def plan(specs: list[PageSpec], context: Context) -> list[Change]:
+    _check_unique([(("pages", i), p.slug) for i, p in enumerate(specs)], "pages")
+    changes: list[Change] = []
+    for index, spec in enumerate(specs):
+        changes += _PagePlan(spec, index, context).plan(position=index)
+    return changes
+
+
+def export() -> list[PageSpec]:
+    pages = []
+    for page in Page.objects.order_by("position", "id"):
+        components = list(page.components.order_by("position", "id"))
+
+        def specs_of(group_id, components=components):
+            return [
+                ComponentSpec(**{name: getattr(c, name) for name in COMPONENT_FIELDS})
+                for c in components
+                if c.group_id == group_id
+            ]
+
+        groups = [
+            GroupSpec(
+                **{name: getattr(g, name) for name in GROUP_FIELDS}, components=specs_of(g.pk)
+            )
+            for g in page.groups.order_by("position", "id")
+        ]
+        pages.append(
+            PageSpec(
+                **{name: getattr(page, name) for name in PAGE_FIELDS},
+                groups=groups,
+                components=specs_of(None),
+            )
+        )
+    return pages
+
+
+SECTION = Section(
+    key="pages",
+    schema=list[PageSpec],
+    plan=plan,
+    export=export,
+    order=100,
+    description="Status pages, their component groups and components",
+)

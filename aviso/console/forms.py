@@ -1,0 +1,269 @@
+"""Console forms. They check shape only; the lifecycle checks meaning and says why."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from aviso.console.roles import Role
+from aviso.status.choices import ComponentStatus, IncidentImpact, IncidentStatus
+from aviso.status.lifecycle import LifecycleError
+from aviso.status.models import Component
+
+COMPONENT_PREFIX = "component_"
+DATETIME_INPUT = "%Y-%m-%dT%H:%M"
+
+
+def add_lifecycle_errors(form: forms.Form, error: LifecycleError) -> None:
+    """Put the lifecycle's per-field messages beside the fields that caused them."""
+    for field, message in error.errors.items():
+        target = field if field in form.fields else None
+        if field == "name" and "title" in form.fields:
+            target = "title"
+        form.add_error(target, message)
+
+
+def show_current_version(form: forms.Form, version: int) -> None:
+    """After a conflict the form is drawn again with what was typed and the current
+    version: the person reads the newer state above it and may then resubmit on purpose."""
+    form.data = form.data.copy()
+    form.data["version"] = str(version)
+
+
+class ConsoleForm(forms.Form):
+    """Labels without Django's trailing colon: they read as headings above the fields."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class SignInForm(ConsoleForm):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+
+
+class TokenForm(ConsoleForm):
+    token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ComponentStatusesMixin:
+    """One select per component of the page: ``component_<code>``."""
+
+    empty_label = _("Not affected")
+
+    def add_component_fields(self, components: list[Component], initial: dict | None = None):
+        initial = initial or {}
+        self.components = components
+        choices = [("", self.empty_label), *ComponentStatus.choices]
+        for component in components:
+            self.fields[COMPONENT_PREFIX + component.code] = forms.ChoiceField(
+                label=component.display_name,
+                choices=choices,
+                required=False,
+                initial=initial.get(component.code, ""),
+            )
+        # A component that vanished (or never was) since the form was drawn is an
+        # error to show, not a field to drop silently.
+        known = {COMPONENT_PREFIX + c.code for c in components}
+        unknown = [
+            key[len(COMPONENT_PREFIX) :]
+            for key in getattr(self, "data", {})
+            if key.startswith(COMPONENT_PREFIX) and key not in known
+        ]
+        if unknown:
+            self.unknown_components = unknown
+
+    def component_fields(self):
+        return [self[COMPONENT_PREFIX + c.code] for c in self.components]
+
+    def clean_components(self) -> dict[str, str]:
+        unknown = getattr(self, "unknown_components", None)
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown component: %(codes)s. Reload the page to see the current components.")
+                % {"codes": ", ".join(sorted(unknown))}
+            )
+        return {
+            c.code: self.cleaned_data[COMPONENT_PREFIX + c.code]
+            for c in self.components
+            if self.cleaned_data.get(COMPONENT_PREFIX + c.code)
+        }
+
+
+class DeclareForm(ComponentStatusesMixin, ConsoleForm):
+    title = forms.CharField(label=_("Title"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[c for c in IncidentStatus.choices if c[0] != IncidentStatus.RESOLVED],
+        initial=IncidentStatus.INVESTIGATING,
+    )
+    impact = forms.ChoiceField(
+        label=_("Impact"),
+        choices=[("", _("Derived from the components")), *IncidentImpact.choices],
+        required=False,
+    )
+    body = forms.CharField(
+        label=_("First update (Markdown)"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
+    notify = forms.BooleanField(label=_("Notify subscribers"), required=False, initial=True)
+
+    def __init__(self, *args, components: list[Component], component_initial=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_component_fields(components, component_initial)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            cleaned["components"] = self.clean_components()
+        except forms.ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
+
+class UpdateForm(ComponentStatusesMixin, ConsoleForm):
+    empty_label = _("No change")
+
+    status = forms.ChoiceField(label=_("New status"), choices=IncidentStatus.choices)
+    body = forms.CharField(
+        label=_("Update (Markdown)"), widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
+    notify = forms.BooleanField(label=_("Notify subscribers"), required=False, initial=True)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, components: list[Component], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_component_fields(components)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            cleaned["components"] = self.clean_components()
+        except forms.ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
+
+class EditUpdateForm(ConsoleForm):
+    body = forms.CharField(label=_("Update (Markdown)"), widget=forms.Textarea(attrs={"rows": 6}))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class VersionForm(ConsoleForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class PostmortemForm(ConsoleForm):
+    body = forms.CharField(
+        label=_("Postmortem (Markdown)"),
+        widget=forms.Textarea(attrs={"rows": 24}),
+        required=False,
+        strip=False,
+    )
+    notify = forms.BooleanField(
+        label=_("Notify subscribers when published"), required=False, initial=True
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class MaintenanceForm(ConsoleForm):
+    name = forms.CharField(label=_("Title"), required=False)
+    scheduled_for = forms.DateTimeField(
+        label=_("Starts"),
+        input_formats=[DATETIME_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
+    )
+    scheduled_until = forms.DateTimeField(
+        label=_("Ends"),
+        input_formats=[DATETIME_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT),
+    )
+    components = forms.MultipleChoiceField(
+        label=_("Affected components"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    body = forms.CharField(
+        label=_("Details (Markdown)"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    auto_start = forms.BooleanField(label=_("Start automatically"), required=False, initial=True)
+    auto_complete = forms.BooleanField(
+        label=_("Complete automatically"), required=False, initial=True
+    )
+    notify = forms.BooleanField(label=_("Notify subscribers"), required=False, initial=True)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, components: list[Component], editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["components"].choices = [(c.code, c.display_name) for c in components]
+        if editing:
+            # Details and notifications belong to the first update; an edit changes the plan.
+            del self.fields["body"]
+            del self.fields["notify"]
+            self.fields["version"].required = True
+
+
+class MaintenanceActionForm(ConsoleForm):
+    body = forms.CharField(
+        label=_("Message (Markdown)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    notify = forms.BooleanField(label=_("Notify subscribers"), required=False, initial=True)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class ComponentStatusForm(ConsoleForm):
+    status = forms.ChoiceField(label=_("Status"), choices=ComponentStatus.choices)
+
+
+class TemplateForm(ComponentStatusesMixin, ConsoleForm):
+    name = forms.CharField(label=_("Template name"), max_length=200)
+    title = forms.CharField(label=_("Incident title"), max_length=255)
+    status = DeclareForm.base_fields["status"]
+    impact = DeclareForm.base_fields["impact"]
+    body = forms.CharField(
+        label=_("First update (Markdown)"), widget=forms.Textarea(attrs={"rows": 5}), required=False
+    )
+
+    def __init__(self, *args, components: list[Component], component_initial=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_component_fields(components, component_initial)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            cleaned["components"] = self.clean_components()
+        except forms.ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
+
+ROLE_CHOICES = [("", _("No console access")), *Role.choices]
+
+
+class UserCreateForm(ConsoleForm):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    email = forms.EmailField(label=_("Email"), required=False)
+    password = forms.CharField(
+        label=_("Initial password"), widget=forms.PasswordInput, strip=False, min_length=8
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
+
+
+class UserRoleForm(ConsoleForm):
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES, required=False)
+    is_active = forms.BooleanField(label=_("Can sign in"), required=False)
+
+
+class PageSettingsForm(ConsoleForm):
+    name = forms.CharField(label=_("Page name"), max_length=200)
+    slug = forms.SlugField(label=_("Slug"), max_length=100)
+    time_zone = forms.CharField(label=_("Time zone (IANA, e.g. America/Guayaquil)"), max_length=64)
+    url = forms.URLField(label=_("Public address"), required=False, assume_scheme="https")
+    support_url = forms.URLField(label=_("Support address"), required=False, assume_scheme="https")
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.db import models
+
+from aviso.status.choices import IncidentImpact, IncidentStatus
+
+
+class IncidentTemplate(models.Model):
+    """A saved title, body and component statuses that prefill the declare form."""
+
+    page = models.ForeignKey(
+        "status.Page", on_delete=models.CASCADE, related_name="incident_templates"
+    )
+    name = models.CharField(max_length=200)
+    title = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.INVESTIGATING
+    )
+    # Blank: the impact follows the components' statuses.
+    impact = models.CharField(max_length=16, choices=IncidentImpact.choices, blank=True)
+    body = models.TextField(blank=True)
+    # {component code: component status}
+    components = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "name"], name="template_name_unique_per_page")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def snapshot(self) -> dict:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "status": self.status,
+            "impact": self.impact,
+            "body": self.body,
+            "components": self.components,
+        }

@@ -1,0 +1,47 @@
+"""The status page's own settings (admins): name, address, time zone."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from aviso.console.forms import PageSettingsForm, add_lifecycle_errors
+from aviso.console.roles import Role, console_view
+from aviso.console.views.common import actor
+from aviso.status import lifecycle
+from aviso.status.models import Page
+
+
+@console_view(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def page_settings(request: HttpRequest) -> HttpResponse:
+    page = Page.default()
+    initial = (
+        {
+            field: getattr(page, field)
+            for field in ("name", "slug", "time_zone", "url", "support_url", "description")
+        }
+        if page
+        else {"time_zone": "UTC"}
+    )
+    form = PageSettingsForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                if page is None:
+                    page = lifecycle.create_page(actor=actor(request), **form.cleaned_data)
+                else:
+                    changed = {k: v for k, v in form.cleaned_data.items() if initial.get(k) != v}
+                    if changed:
+                        lifecycle.update_page(page, actor=actor(request), **changed)
+            except lifecycle.LifecycleError as error:
+                add_lifecycle_errors(form, error)
+            else:
+                messages.success(request, _("Settings saved."))
+                return redirect("console:settings")
+    return render(request, "console/settings.html", {"page": page, "form": form}, status=status)

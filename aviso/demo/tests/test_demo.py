@@ -1,0 +1,88 @@
+"""The demo page reads like the seed document."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pytest
+from django.core.management import call_command
+
+from aviso.demo.loader import load_demo
+from aviso.status.models import Incident
+
+pytestmark = pytest.mark.django_db
+
+
+def text_of(response) -> str:
+    body = response.content.decode()
+    body = re.sub(r"<[^>]+>", " ", body)
+    return re.sub(r"\s+", " ", html.unescape(body))
+
+
+class TestDemoHistory:
+    def test_history_through_july_2026_reads_like_the_seed(self, client):
+        load_demo()
+        text = text_of(client.get("/history?through=2026-07"))
+
+        # Months newest first, July empty, the range label and the Next link.
+        assert text.index("Jul 2026") < text.index("Jun 2026") < text.index("May 2026")
+        july = text[text.index("Jul 2026") : text.index("Jun 2026")]
+        assert "No notices reported this month" in july
+        june = text[text.index("Jun 2026") : text.index("May 2026")]
+        assert june.count("WhatsApp Messaging Service – Increased Latency & Delayed Delivery") == 1
+        may = text[text.index("May 2026") : text.index("May 2026 to Jul 2026")]
+        assert "WhatsApp Messaging Service – Increased Latency & Delayed Delivery" in may
+        assert "Workflow Intermittency" in may
+        assert may.index("WhatsApp Messaging Service") < may.index("Workflow Intermittency")
+        assert "May 2026 to Jul 2026" in text
+        assert "Next" in text
+
+    def test_updates_are_newest_first_with_the_postmortem_on_top(self, client):
+        load_demo()
+        text = text_of(client.get("/history?through=2026-07"))
+        workflow = text[text.index("Workflow Intermittency") :]
+        order = [
+            workflow.index(label)
+            for label in ("Postmortem", "Resolved", "Monitoring", "Identified", "Investigating")
+        ]
+        assert order == sorted(order)
+        for section in (
+            "Incident Summary",
+            "Impact",
+            "Detection",
+            "Response",
+            "Root Cause",
+            "Resolution",
+        ):
+            assert section in workflow
+
+    def test_the_seed_times_are_shown_in_the_page_zone(self, client):
+        load_demo()
+        june = Incident.objects.get(started_at__gte=dt.datetime(2026, 6, 2, tzinfo=dt.UTC))
+        text = text_of(client.get(f"/incidents/{june.code}"))
+        assert "16:30 (GMT-5)" in text
+        assert "17:00 (GMT-5)" in text
+        assert "between approximately 16:30 and 17:00 (GMT-5)" in text
+
+    def test_the_status_page_says_all_systems_operational(self, client):
+        load_demo()
+        text = text_of(client.get("/"))
+        assert "All systems operational" in text
+        for name in (
+            "WhatsApp Messaging Service",
+            "Facebook Messenger",
+            "Instagram Direct",
+            "Web Chat",
+            "Bot Platform",
+            "Workflows & Integrations",
+            "Databases",
+        ):
+            assert name in text
+        assert "100.00 % uptime" in text
+
+    def test_the_demo_command_refuses_to_load_twice(self):
+        call_command("demo")
+        with pytest.raises(Exception, match="already exists"):
+            call_command("demo")
