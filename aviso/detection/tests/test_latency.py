@@ -73,8 +73,7 @@ class TestDetectionLatency:
         finally:
             runner.stop()
             target.stop()
-        print(f"target down -> incident open and status public: {elapsed:.2f} s")
-        assert elapsed <= bound
+        assert elapsed <= bound, f"target down -> incident open and public: {elapsed:.2f} s"
         incident = Incident.objects.get()
         assert incident.started_at <= incident.created_at
         assert incident.created_at - incident.started_at < dt.timedelta(seconds=bound)
