@@ -159,13 +159,50 @@ def advance_watch(watch: Watch, monitor: Monitor, obs: Observation) -> None:
         watch.failing_message, watch.failing_region = "", ""
 
 
+def _quiet(observations: list[Observation]) -> set[int]:
+    """Monitors up and steady on both sides of this check, with a watch that says so:
+    nothing to decide (the common case, so it costs one query per batch)."""
+    steady = {
+        o.monitor_id
+        for o in observations
+        if not o.region
+        and o.status == CheckStatus.UP
+        and o.state == MonitorState.UP
+        and o.previous_state == MonitorState.UP
+    }
+    if not steady:
+        return set()
+    return set(
+        Watch.objects.filter(
+            monitor_id__in=steady,
+            state=MonitorState.UP,
+            confirmed=MonitorState.UP,
+            flapping=False,
+            failing_since__isnull=True,
+        ).values_list("monitor_id", flat=True)
+    )
+
+
 def on_observations(observations: list[Observation]) -> None:
     """The checker's hook: advance every watch, then re-evaluate the components involved."""
-    ids = {o.monitor_id for o in observations}
-    monitors = {m.id: m for m in Monitor.objects.filter(id__in=ids)}
+    quiet = _quiet(observations)
+    busy = [o for o in observations if o.monitor_id not in quiet]
+    ids = {o.monitor_id for o in busy}
+    monitors = {
+        m.id: m
+        for m in Monitor.objects.filter(id__in=ids).only(
+            "id",
+            "name",
+            "component_id",
+            "regions",
+            "interval_seconds",
+            "confirmations_down",
+            "confirmations_up",
+        )  # fmt: skip
+    }
     watches = {w.monitor_id: w for w in Watch.objects.filter(monitor_id__in=ids)}
     components: set[int] = set()
-    for obs in observations:
+    for obs in busy:
         monitor = monitors.get(obs.monitor_id)
         if monitor is None:
             continue
@@ -177,11 +214,13 @@ def on_observations(observations: list[Observation]) -> None:
             watch.save()
         if monitor.component_id and (before[0] != watch.state or watch.state in FAILING):
             components.add(monitor.component_id)
+    # Components recovering need their stable period timed even when all is quiet.
+    linked = {o.component_id for o in observations if o.component_id}
     components |= set(
-        Outage.objects.filter(closed_at__isnull=True, component_id__in={
-            m.component_id for m in monitors.values() if m.component_id
-        }).values_list("component_id", flat=True)
-    )  # fmt: skip
+        Outage.objects.filter(closed_at__isnull=True, component_id__in=linked).values_list(
+            "component_id", flat=True
+        )
+    )
     for component_id in sorted(components):
         try:
             evaluate_component(component_id)
