@@ -80,8 +80,13 @@ async def checker_heartbeats(checker, stop: asyncio.Event, name: str) -> None:
                 pass
         await loop.run_in_executor(db, stopped, name)
     finally:
-        await loop.run_in_executor(db, connection.close)
+        await loop.run_in_executor(db, _close_connection)
         db.shutdown(wait=True)
+
+
+def _close_connection() -> None:
+    # Called on the heartbeat thread: ``connection`` is per thread.
+    connection.close()
 
 
 _last_worker_beat: dict[str, float] = {}

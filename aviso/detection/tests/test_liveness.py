@@ -121,7 +121,7 @@ def start_checker(name: str) -> subprocess.Popen:
     }
     return subprocess.Popen(
         [sys.executable, "-m", "aviso", "checker", "--name", name, "--horizon", "1"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
 
@@ -157,5 +157,6 @@ class TestKillingTheChecker:
         finally:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-                process.wait(30)
+            _, err = process.communicate(timeout=30)
+        assert "Traceback" not in err, err[-2000:]
         assert Heartbeat.objects.get(name="checker K").stopped_at is not None  # clean stop
