@@ -202,6 +202,7 @@ def on_observations(observations: list[Observation]) -> None:
     }
     watches = {w.monitor_id: w for w in Watch.objects.filter(monitor_id__in=ids)}
     components: set[int] = set()
+    created: dict[int, Watch] = {}
     for obs in busy:
         monitor = monitors.get(obs.monitor_id)
         if monitor is None:
@@ -210,10 +211,13 @@ def on_observations(observations: list[Observation]) -> None:
         before = (watch.state, watch.confirmed, watch.flapping, watch.failing_since)
         advance_watch(watch, monitor, obs)
         after = (watch.state, watch.confirmed, watch.flapping, watch.failing_since)
-        if watch.pk is None or before != after or watch.changes:
+        if watch.pk is None:
+            created[monitor.id] = watch  # bulk-created below (a new checker's first batch)
+        elif before != after or watch.changes:
             watch.save()
         if monitor.component_id and (before[0] != watch.state or watch.state in FAILING):
             components.add(monitor.component_id)
+    Watch.objects.bulk_create(created.values(), batch_size=500)
     # Components recovering need their stable period timed even when all is quiet.
     linked = {o.component_id for o in observations if o.component_id}
     components |= set(
