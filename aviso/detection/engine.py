@@ -336,6 +336,50 @@ def _open_auto_incident(component: Component) -> Incident | None:
     )
 
 
+def _declare(
+    component: Component, outage: Outage, failing: list[Watch], target: ComponentStatus,
+    now: dt.datetime,
+) -> None:  # fmt: skip
+    """Something is down: open an incident (or join the one nobody resolved yet), or,
+    with auto-open off, alert the operators only."""
+    symptom = SYMPTOMS[target]
+    lines = "\n".join(f"- {_symptom_line(w)}" for w in failing)
+    body = (
+        f"Automatic monitoring detected {symptom} of {component.name}.\n\n{lines}\n\n"
+        "We are investigating."
+    )
+    incident = _open_auto_incident(component)
+    if incident is not None:
+        lifecycle.post_update(
+            incident, actor=ACTOR, status=IncidentStatus.INVESTIGATING, body=body,
+            components={component: target}, display_at=now,
+        )  # fmt: skip
+        outage.incident = incident
+    elif component.auto_open:
+        started = min((w.failing_since or w.confirmed_at or now) for w in failing)
+        outage.incident = lifecycle.create_incident(
+            component.page, actor=ACTOR, name=f"{component.name}: {symptom}", body=body,
+            components={component: target}, started_at=min(started, now), display_at=now,
+        )  # fmt: skip
+    else:
+        outage.alerted = True
+        _alert(outage, "alert", body)
+
+
+def _show_degraded(component: Component, outage: Outage) -> None:
+    """Degraded is not an outage: the component says so, without an incident (and
+    only over "operational": a status someone else chose stays)."""
+    if not component.auto_open:
+        if not outage.alerted:
+            outage.alerted = True
+            _alert(outage, "alert", f"{component.name}: degraded performance")
+        return
+    component.refresh_from_db(fields=["status"])
+    if component.status == ComponentStatus.OPERATIONAL:
+        lifecycle.set_component_status(component, ComponentStatus.DEGRADED_PERFORMANCE, actor=ACTOR)
+        outage.set_component = True
+
+
 def _on_failing(
     component: Component,
     outage: Outage | None,
@@ -343,31 +387,14 @@ def _on_failing(
     target: ComponentStatus,
     now: dt.datetime,
 ) -> None:
+    degraded = target == ComponentStatus.DEGRADED_PERFORMANCE
     if outage is None:
         outage = Outage.objects.create(component=component, status=target, opened_at=now)
         _add_evidence(outage, failing, now)
-        symptom = SYMPTOMS[target]
-        lines = "\n".join(f"- {_symptom_line(w)}" for w in failing)
-        body = (
-            f"Automatic monitoring detected {symptom} of {component.name}.\n\n{lines}\n\n"
-            "We are investigating."
-        )
-        incident = _open_auto_incident(component)
-        if incident is not None:
-            lifecycle.post_update(
-                incident, actor=ACTOR, status=IncidentStatus.INVESTIGATING, body=body,
-                components={component: target}, display_at=now,
-            )  # fmt: skip
-            outage.incident = incident
-        elif component.auto_open:
-            started = min((w.failing_since or w.confirmed_at or now) for w in failing)
-            outage.incident = lifecycle.create_incident(
-                component.page, actor=ACTOR, name=f"{component.name}: {symptom}", body=body,
-                components={component: target}, started_at=min(started, now), display_at=now,
-            )  # fmt: skip
+        if degraded and _open_auto_incident(component) is None:
+            _show_degraded(component, outage)
         else:
-            outage.alerted = True
-            _alert(outage, "alert", body)
+            _declare(component, outage, failing, target, now)
         outage.save()
         return
     added = _add_evidence(outage, failing, now)
@@ -375,7 +402,14 @@ def _on_failing(
     if incident is not None:
         incident.refresh_from_db()
     worse = _COMPONENT_ORDER.index(target) > _COMPONENT_ORDER.index(outage.status)
-    if incident is not None and incident.is_open:
+    if incident is None:
+        if not degraded and (worse or (added and not outage.alerted)):
+            _declare(component, outage, failing, target, now)  # degraded became down
+        elif not degraded and added:
+            _alert(outage, "alert", "; ".join(_symptom_line(w) for w in added))
+        elif degraded:
+            _show_degraded(component, outage)
+    elif incident.is_open:
         back = incident.status == IncidentStatus.MONITORING
         if added or worse or back:
             lines = "\n".join(f"- {_symptom_line(w)}" for w in (added or failing))
@@ -388,8 +422,6 @@ def _on_failing(
                 components={component: target},
                 display_at=now,
             )
-    elif incident is None and (added or worse):
-        _alert(outage, "alert", "; ".join(_symptom_line(w) for w in added or failing))
     if worse:
         outage.status = target
     outage.recovered_at = None
@@ -413,6 +445,10 @@ def _on_recovered(component: Component, outage: Outage, now: dt.datetime) -> Non
                 components={component: ComponentStatus.OPERATIONAL},
                 display_at=now,
             )
+        elif incident is None and outage.set_component:
+            component.refresh_from_db(fields=["status"])
+            if component.status == ComponentStatus.DEGRADED_PERFORMANCE:
+                lifecycle.set_component_status(component, ComponentStatus.OPERATIONAL, actor=ACTOR)
         elif incident is None or incident.is_open:
             _alert(outage, "recovered", f"every check of {component.name} passes again")
         return

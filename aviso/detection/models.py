@@ -86,6 +86,7 @@ class Outage(models.Model):
     recovered_at = models.DateTimeField(null=True, blank=True)  # all monitors up since
     closed_at = models.DateTimeField(null=True, blank=True)
     alerted = models.BooleanField(default=False)  # auto-open off: operators alerted only
+    set_component = models.BooleanField(default=False)  # degraded shown without an incident
 
     class Meta:
         constraints = [

@@ -102,7 +102,7 @@ class TestOpeningAndResolving:
         ]  # fmt: skip
         assert Outage.objects.count() == 1
 
-    def test_a_degraded_monitor_makes_degraded_performance(self, target, closed_port):
+    def test_a_watch_can_map_down_to_partial_outage(self, target):
         component = make_component(make_page(), "API")
         monitor = http_monitor(component, target.url, confirmations_down=1)
         Watch.objects.create(monitor=monitor, down_status=ComponentStatus.PARTIAL_OUTAGE)
@@ -111,6 +111,39 @@ class TestOpeningAndResolving:
         check(monitor)
         assert status_of(component) == ComponentStatus.PARTIAL_OUTAGE
         assert Incident.objects.get().impact == "major"
+
+
+class TestDegraded:
+    def test_degraded_shows_on_the_component_and_only_down_opens_an_incident(self, target):
+        component = make_component(make_page(), "API")
+        monitor = make_monitor(
+            "API health", "http", {"url": target.url + "/", "degraded_latency_ms": 150},
+            component=component, confirmations_down=1, timeout_seconds=3,
+        )  # fmt: skip
+        check(monitor)
+        target.mode, target.slow_seconds = "slow", 0.3
+        assert check(monitor)[0].status == "degraded"
+        assert status_of(component) == ComponentStatus.DEGRADED_PERFORMANCE
+        assert not Incident.objects.exists()
+        target.mode = "500"
+        check(monitor)
+        incident = Incident.objects.get()
+        assert status_of(component) == ComponentStatus.MAJOR_OUTAGE
+        assert Outage.objects.count() == 1 and incident.outages.count() == 1
+
+    def test_degraded_alone_goes_back_to_operational(self, target):
+        component = make_component(make_page(), "API")
+        monitor = make_monitor(
+            "API health", "http", {"url": target.url + "/", "degraded_latency_ms": 150},
+            component=component, confirmations_down=1, timeout_seconds=3,
+        )  # fmt: skip
+        check(monitor)
+        target.mode, target.slow_seconds = "slow", 0.3
+        check(monitor)
+        target.mode = "ok"
+        check(monitor)
+        assert status_of(component) == ComponentStatus.OPERATIONAL
+        assert not Incident.objects.exists()
 
 
 class TestOneIncidentPerOutage:
