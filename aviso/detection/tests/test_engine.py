@@ -89,6 +89,22 @@ class TestOpeningAndResolving:
         engine.sweep()  # the default stable period is five minutes
         assert Incident.objects.get().status == IncidentStatus.MONITORING
 
+    def test_the_workers_sweep_resolves_without_another_check(self, target):
+        from aviso.detection import engine as engine_module
+        from aviso.status.worker import run_once
+
+        component = make_component(make_page(), "API")
+        monitor = http_monitor(component, target.url, confirmations_down=1)
+        check(monitor)
+        target.mode = "500"
+        check(monitor)
+        target.mode = "ok"
+        check(monitor)
+        engine_module._last_sweep = 0.0
+        with override_settings(DETECTION_RESOLVE_AFTER_SECONDS=0):
+            run_once("tests")
+        assert Incident.objects.get().status == IncidentStatus.RESOLVED
+
     def test_it_reopens_investigation_when_the_problem_returns_while_monitoring(self, target):
         component = make_component(make_page(), "API")
         monitor = http_monitor(component, target.url, confirmations_down=1)
@@ -213,6 +229,27 @@ class TestRegions:
         incident = Incident.objects.get()
         evidence = Evidence.objects.get(outage__incident=incident)
         assert evidence.regions == ["eu", "us"]
+
+
+class TestQuorum:
+    def test_a_region_not_heard_from_for_three_intervals_does_not_count(self, target):
+        import datetime as dt
+
+        from aviso.detection.models import RegionState
+
+        component = make_component(make_page(), "API")
+        monitor = http_monitor(
+            component, target.url, regions=["eu", "us", "ap"], confirmations_down=1
+        )
+        target.mode = "500"
+        check(monitor, region="eu")
+        RegionState.objects.filter(region="eu").update(
+            checked_at=engine.timezone.now() - dt.timedelta(seconds=3 * 60 + 1)
+        )
+        check(monitor, region="us")
+        assert not Incident.objects.exists()  # eu's old "down" is no longer a vote
+        check(monitor, region="ap")
+        assert Incident.objects.exists()
 
 
 def _outcome(observation):
