@@ -133,11 +133,11 @@ class TestDegraded:
     def test_degraded_shows_on_the_component_and_only_down_opens_an_incident(self, target):
         component = make_component(make_page(), "API")
         monitor = make_monitor(
-            "API health", "http", {"url": target.url + "/", "degraded_latency_ms": 150},
+            "API health", "http", {"url": target.url + "/", "degraded_latency_ms": 800},
             component=component, confirmations_down=1, timeout_seconds=3,
         )  # fmt: skip
         check(monitor)
-        target.mode, target.slow_seconds = "slow", 0.3
+        target.mode, target.slow_seconds = "slow", 1.2
         assert check(monitor)[0].status == "degraded"
         assert status_of(component) == ComponentStatus.DEGRADED_PERFORMANCE
         assert not Incident.objects.exists()
@@ -150,11 +150,11 @@ class TestDegraded:
     def test_degraded_alone_goes_back_to_operational(self, target):
         component = make_component(make_page(), "API")
         monitor = make_monitor(
-            "API health", "http", {"url": target.url + "/", "degraded_latency_ms": 150},
+            "API health", "http", {"url": target.url + "/", "degraded_latency_ms": 800},
             component=component, confirmations_down=1, timeout_seconds=3,
         )  # fmt: skip
         check(monitor)
-        target.mode, target.slow_seconds = "slow", 0.3
+        target.mode, target.slow_seconds = "slow", 1.2
         check(monitor)
         target.mode = "ok"
         check(monitor)
