@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "aviso.publish",
     "aviso.demo",
     "aviso.config",
+    "aviso.detection",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "aviso.detection.context_processors.liveness",
             ],
         },
     }
@@ -184,3 +186,11 @@ CONSOLE_LOGIN_WINDOW_SECONDS = envint("AVISO_LOGIN_WINDOW_SECONDS", 900)
 # this is on (self-hosted monitoring usually watches internal services).
 OUTBOUND_BLOCK_PRIVATE = envbool("AVISO_OUTBOUND_BLOCK_PRIVATE", False)
 MONITOR_RESULT_RETENTION_DAYS = envint("AVISO_MONITOR_RESULT_RETENTION_DAYS", 7)
+
+# Automatic incidents and liveness (aviso.detection).
+DETECTION_RESOLVE_AFTER_SECONDS = envint("AVISO_DETECTION_RESOLVE_AFTER_SECONDS", 300)
+DETECTION_FLAP_CHANGES = envint("AVISO_DETECTION_FLAP_CHANGES", 3)
+DETECTION_FLAP_WINDOW_CHECKS = envint("AVISO_DETECTION_FLAP_WINDOW_CHECKS", 10)
+HEARTBEAT_SECONDS = envint("AVISO_HEARTBEAT_SECONDS", 10)
+METRICS_TOKEN = envstr("AVISO_METRICS_TOKEN")
+

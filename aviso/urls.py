@@ -11,3 +11,5 @@ urlpatterns = [
     path("", include("aviso.publish.urls")),
     path("", include("aviso.status.urls")),
 ]
+
+urlpatterns.insert(0, path("", include("aviso.detection.urls")))

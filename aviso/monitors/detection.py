@@ -30,6 +30,7 @@ class Observation:
     previous_state: MonitorState  # the confirmed state before this check
     state: MonitorState  # the confirmed state after it (confirmations applied)
     streak: int  # how many checks in a row gave ``status``
+    region: str = ""  # the checker's --region (set by the checker; "" when none)
 
     @property
     def changed(self) -> bool:

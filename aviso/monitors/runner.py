@@ -14,6 +14,7 @@ still starts every check on time.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import random
@@ -211,6 +212,8 @@ class Checker:
             await self._db(self.writes_db, close_old_connections)
             return 0
         self.stored += len(observations)
+        if self.region:  # detection's region quorum needs to know where a check ran
+            observations = [dataclasses.replace(o, region=self.region) for o in observations]
         log.debug("stored %d in %.0f ms", len(observations), (time.perf_counter() - started) * 1000)
         await self._db(self.writes_db, detection.dispatch, observations)
         return len(observations)

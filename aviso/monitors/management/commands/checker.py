@@ -10,6 +10,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from aviso.detection.liveness import checker_heartbeats, checker_name
 from aviso.monitors.runner import Checker
 
 
@@ -66,9 +67,10 @@ class Command(BaseCommand):
         runner = asyncio.Runner(loop_factory=loop_factory)
         self.stdout.write(f"event loop: {'uvloop' if loop_factory else 'asyncio'}")
         with runner:
-            runner.run(self._main(checker, options["stats"], options["duration"]))
+            beat_name = checker_name(options["name"], options["region"])
+            runner.run(self._main(checker, options["stats"], options["duration"], beat_name))
 
-    async def _main(self, checker: Checker, every: float, duration: float) -> None:
+    async def _main(self, checker: Checker, every: float, duration: float, beat: str) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -78,8 +80,10 @@ class Command(BaseCommand):
         self.stdout.write(f"checker {checker.name} started", ending="\n")
         self.stdout.flush()
         reporter = asyncio.create_task(self._report(checker, stop, every))
+        beats = asyncio.create_task(checker_heartbeats(checker, stop, beat))
         await checker.run(stop)
         reporter.cancel()
+        await beats
         self.stdout.write(f"checker {checker.name} stopped: {checker.stored} results stored")
         self.stdout.flush()
 

@@ -1,0 +1,119 @@
+"""``/healthz`` (503 when a process went silent) and ``/metrics`` (Prometheus text)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+
+from django.conf import settings
+from django.db.models import Avg, Count, F, Max
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from aviso.detection import liveness
+from aviso.detection.models import Heartbeat
+from aviso.monitors.models import Result
+from aviso.status.choices import IncidentStatus
+from aviso.status.models import Event, Incident
+
+RECENT = dt.timedelta(minutes=5)
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    silent = liveness.silent()
+    body = {
+        "status": "silent processes" if silent else "ok",
+        "silent": [
+            {"name": hb.name, "kind": hb.kind, "last_seen_at": hb.last_seen_at.isoformat()}
+            for hb in silent
+        ],
+    }
+    return JsonResponse(body, status=503 if silent else 200)
+
+
+def _authorised(request: HttpRequest, token: str) -> bool:
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return bool(given) and hmac.compare_digest(given.encode(), token.encode())
+
+
+def _line(out: list[str], name: str, value: float, labels: dict[str, str] | None = None) -> None:
+    label = ""
+    if labels:
+        escaped = (
+            f'{k}="{str(v).replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
+            for k, v in labels.items()
+        )
+        label = "{" + ",".join(escaped) + "}"
+    out.append(f"{name}{label} {float(value):g}")
+
+
+def _head(out: list[str], name: str, kind: str, text: str) -> None:
+    out.append(f"# HELP {name} {text}")
+    out.append(f"# TYPE {name} {kind}")
+
+
+def _deliveries() -> list[tuple[str, int]] | None:
+    """Deliveries by state, when the notify app has its Delivery model (built apart)."""
+    try:
+        from aviso.notify.models import Delivery
+    except ImportError:
+        return None
+    field = next((f for f in ("state", "status") if hasattr(Delivery, f)), None)
+    if field is None:
+        return None
+    rows = Delivery.objects.values_list(field).annotate(n=Count("pk")).order_by(field)
+    return [(str(state), n) for state, n in rows]
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    token = getattr(settings, "METRICS_TOKEN", "")
+    if not token:
+        return HttpResponse("metrics are off: set AVISO_METRICS_TOKEN\n", status=404,
+                            content_type="text/plain")  # fmt: skip
+    if not _authorised(request, token):
+        response = HttpResponse("a bearer token is needed\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    now = timezone.now()
+    out: list[str] = []
+    _head(out, "aviso_checker_checks_total", "counter", "Checks run by each checker process.")
+    for hb in Heartbeat.objects.filter(kind="checker"):
+        _line(out, "aviso_checker_checks_total", hb.info.get("checks", 0), {"checker": hb.name})
+    recent = Result.objects.filter(checked_at__gte=now - RECENT)
+    stats = recent.aggregate(
+        n=Count("pk"),
+        latency=Avg("latency_ms"),
+        latency_max=Max("latency_ms"),
+        lag=Avg(F("checked_at") - F("due_at")),
+        lag_max=Max(F("checked_at") - F("due_at")),
+    )
+    _head(out, "aviso_checks_recent", "gauge", "Checks stored in the last 5 minutes.")
+    _line(out, "aviso_checks_recent", stats["n"])
+    _head(out, "aviso_check_latency_seconds", "gauge", "Check latency over the last 5 minutes.")
+    _line(out, "aviso_check_latency_seconds", (stats["latency"] or 0) / 1000, {"stat": "avg"})
+    _line(out, "aviso_check_latency_seconds", (stats["latency_max"] or 0) / 1000, {"stat": "max"})
+    _head(out, "aviso_schedule_lag_seconds", "gauge", "Check start minus due time, last 5 min.")
+    for stat in ("lag", "lag_max"):
+        lag = stats[stat]
+        seconds = lag.total_seconds() if isinstance(lag, dt.timedelta) else (lag or 0) / 1e6
+        _line(
+            out, "aviso_schedule_lag_seconds", seconds, {"stat": "avg" if stat == "lag" else "max"}
+        )
+    _head(out, "aviso_open_incidents", "gauge", "Incidents not resolved.")
+    _line(out, "aviso_open_incidents",
+          Incident.objects.filter(status__in=IncidentStatus.open_values()).count())  # fmt: skip
+    _head(out, "aviso_outbox_depth", "gauge", "Outbox events not handled yet.")
+    _line(out, "aviso_outbox_depth", Event.objects.filter(handled_at__isnull=True).count())
+    _head(out, "aviso_process_silent", "gauge", "1 when a process missed two heartbeats.")
+    silent = {hb.name for hb in liveness.silent(now)}
+    for hb in Heartbeat.objects.filter(stopped_at__isnull=True):
+        _line(out, "aviso_process_silent", hb.name in silent, {"process": hb.name, "kind": hb.kind})
+    deliveries = _deliveries()
+    if deliveries is not None:
+        _head(out, "aviso_deliveries", "gauge", "Notification deliveries by state.")
+        for state, n in deliveries:
+            _line(out, "aviso_deliveries", n, {"state": state})
+    return HttpResponse("\n".join(out) + "\n", content_type="text/plain; version=0.0.4")
