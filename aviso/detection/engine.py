@@ -285,8 +285,11 @@ def _add_evidence(outage: Outage, watches: list[Watch], now: dt.datetime) -> lis
 
 
 def _alert(outage: Outage, what: str, detail: str) -> None:
-    """Auto-open or auto-resolve is off: only operators hear of it (audit log;
-    notify routes operator alerts from there)."""
+    """Auto-open or auto-resolve is off: only operators hear of it.
+
+    The audit entry says what detection decided; the operator alert (an outbox
+    event nobody public receives) reaches the alert channels through notify.
+    """
     lifecycle.record_change(
         ACTOR,
         f"detection.{what}",
@@ -294,6 +297,10 @@ def _alert(outage: Outage, what: str, detail: str) -> None:
         before=None,
         after={"component": outage.component.code, "status": outage.status, "detail": detail},
         page=outage.component.page,
+    )
+    measured = ComponentStatus.OPERATIONAL if what == "recovered" else outage.status
+    lifecycle.alert_operators(
+        outage.component, actor=ACTOR, measured_status=measured, detail=detail
     )
 
 

@@ -90,6 +90,12 @@ def plan_for(event: Event) -> Plan | None:
     if kind in MAINTENANCE_EVENTS and event.maintenance_id:
         ids = list(event.maintenance.components.values_list("id", flat=True))
         return Plan(NoticeKind.MAINTENANCE, public, MAINTENANCE_EVENTS[kind], ids)
+    if kind == EventKind.OPERATOR_ALERT and event.component_id:
+        # Automation saw trouble it was told not to announce: operators only.
+        changes = event.payload.get("component_changes") or [{}]
+        up = changes[0].get("new_status") == ComponentStatus.OPERATIONAL
+        alert = AlertKind.COMPONENT_UP if up else AlertKind.COMPONENT_DOWN
+        return Plan(NoticeKind.COMPONENT, (), alert, [event.component_id])
     if kind == EventKind.COMPONENT_STATUS_CHANGED and event.component_id:
         new_status = event.component.status
         changes = event.payload.get("component_changes") or []
@@ -160,7 +166,7 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             "code": component.code,
             "status": change["new_status"],
             "old_status": change["old_status"],
-            "body": "",
+            "body": event.payload.get("detail", ""),
             "url": base_url(page) + "/",
             "components": component_list([component]),
             "webhook": {

@@ -104,3 +104,4 @@ class EventKind(models.TextChoices):
     MAINTENANCE_COMPLETED = "maintenance.completed", _("Maintenance completed")
     MAINTENANCE_CANCELLED = "maintenance.cancelled", _("Maintenance cancelled")
     PAGE_CHANGED = "page.changed", _("Page configuration changed")
+    OPERATOR_ALERT = "operator.alert", _("Alert for operators only")

@@ -12,8 +12,8 @@ from aviso.detection.models import Evidence, Outage, Watch
 from aviso.detection.tests.helpers import check, make_monitor
 from aviso.monitors.tests.targets import HttpTarget
 from aviso.status import lifecycle
-from aviso.status.choices import ActorKind, ComponentStatus, IncidentStatus
-from aviso.status.models import AuditEntry, Component, Incident
+from aviso.status.choices import ActorKind, ComponentStatus, EventKind, IncidentStatus
+from aviso.status.models import AuditEntry, Component, Event, Incident
 from aviso.status.timeline import incident_timeline
 from aviso.testing import SYSTEM, make_component, make_page, make_user
 
@@ -301,6 +301,10 @@ class TestSwitchesAndMaintenance:
         assert status_of(component) == ComponentStatus.OPERATIONAL
         alerts = AuditEntry.objects.filter(action="detection.alert")
         assert alerts.count() == 1 and "API health is down" in str(alerts.get().after)
+        # The operators' alert channels hear of it through an operators-only event.
+        event = Event.objects.get(kind=EventKind.OPERATOR_ALERT)
+        assert event.notify is False and event.component_id == component.pk
+        assert event.payload["component_changes"][0]["new_status"] == "major_outage"
 
     @override_settings(DETECTION_RESOLVE_AFTER_SECONDS=0)
     def test_auto_resolve_off_leaves_the_incident_to_people(self, target):
@@ -315,6 +319,8 @@ class TestSwitchesAndMaintenance:
         engine.sweep()
         assert Incident.objects.get().status == IncidentStatus.INVESTIGATING
         assert AuditEntry.objects.filter(action="detection.recovered").count() == 1
+        recovered = Event.objects.filter(kind=EventKind.OPERATOR_ALERT).latest("id")
+        assert recovered.payload["component_changes"][0]["new_status"] == "operational"
         target.mode = "500"
         check(monitor)  # the next outage joins the incident nobody resolved
         assert Incident.objects.count() == 1

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 
 from aviso.notify.channels import save_channel
 from aviso.notify.models import Delivery
-from aviso.notify.tests.helpers import drain, set_component_status
+from aviso.notify.subscriptions import add_confirmed
+from aviso.notify.tests.helpers import drain, set_component_status, subscribers
 from aviso.status import lifecycle
 from aviso.status.worker import process_events
 from aviso.testing import SYSTEM, make_component, make_page
@@ -141,3 +142,33 @@ class TestValidation:
                 config={"url": "https://h.test/x"},
                 alert_kinds=["everything"],
             )
+
+
+class TestOperatorOnlyAlerts:
+    def test_automation_that_may_not_announce_still_alerts_operators_and_nobody_else(
+        self, receiver
+    ):
+        page = make_page()
+        api = make_component(page, "API", auto_open=False)
+        process_events("setup")
+        channel(receiver, "ops", alert_kinds=["component_down", "component_up"])
+        subscribers(page, 3)
+        add_confirmed(page, "webhook", receiver.url("subscriber"))
+
+        lifecycle.alert_operators(
+            api, actor=MONITOR, measured_status="major_outage", detail="HTTP 503 from /health"
+        )
+        lifecycle.alert_operators(
+            api, actor=MONITOR, measured_status="operational", detail="every check passes"
+        )
+        drain()
+
+        bodies = [r.json() for r in receiver.requests if r.path == "/ops"]
+        assert [b["summary"] for b in bodies] == [
+            "API is Major outage (was Operational)",
+            "API is Operational (was Operational)",
+        ]
+        assert not Delivery.objects.filter(subscriber__isnull=False).exists()
+        assert "/subscriber" not in receiver.paths() or receiver.paths()["/subscriber"] == 0
+        api.refresh_from_db()
+        assert api.status == "operational"  # the public page did not change

@@ -6,6 +6,7 @@ Views, the API, the checker and the CLI all call these.
 """
 
 from aviso.status.lifecycle.actors import Actor
+from aviso.status.lifecycle.alerts import alert_operators
 from aviso.status.lifecycle.components import set_component_status
 from aviso.status.lifecycle.config import (
     create_component,
@@ -42,6 +43,7 @@ from aviso.status.lifecycle.postmortems import (
 
 __all__ = [
     "Actor",
+    "alert_operators",
     "ConflictError",
     "LifecycleError",
     "cancel_maintenance",
