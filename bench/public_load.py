@@ -1,7 +1,7 @@
 """Public pages under load: ``aviso web`` (snapshots) side by side with nginx (static export).
 
     .venv/bin/python bench/public_load.py [--duration 10] [--connections 50,500]
-                                          [--out bench/RESULTS.publish.md]
+                                          [--out FILE]
 
 Loads the demo into a fresh database (PostgreSQL at AVISO_BENCH_DATABASE_URL,
 default postgres://postgres@127.0.0.1:5432/aviso_bench_publish; SQLite when

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The checker benchmark matrix recorded in bench/RESULTS.monitors.md (about 10 minutes).
+# The checker benchmark matrix recorded in bench/RESULTS.md (about 10 minutes).
 set -e
 cd "$(dirname "$0")/.."
 for db in sqlite postgres; do

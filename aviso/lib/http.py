@@ -12,7 +12,7 @@ It speaks plain HTTP/1.1 over asyncio streams, one fresh connection per
 request (``Connection: close``), rather than through aiohttp's client: a probe
 needs one request and its answer, and aiohttp's client machinery (sessions,
 connector pools, tracing, cookie jars) was the checker's main cost. Measured
-in the checker benchmark (bench/RESULTS.monitors.md): CPU per check at 10,000
+in the checker benchmark (bench/RESULTS.md): CPU per check at 10,000
 monitors 0.76 -> 0.58 ms (SQLite) and 0.79 -> 0.48 ms (PostgreSQL); at 50,000
 monitors on SQLite one checker went from falling behind (about 380 checks/s)
 to keeping up (1,647 of 1,667 checks/s). No compression is asked for, so
