@@ -7,13 +7,13 @@ few queries with 50 or 50,000 monitors (pinned in the tests).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from aviso.console.roles import Role, console_view
 from aviso.monitors import lifecycle
 from aviso.monitors.charts import latency_chart
 from aviso.monitors.choices import MonitorKind, MonitorState
@@ -48,7 +48,8 @@ def filtered_monitors(params) -> tuple:
     return monitors.order_by("name", "id"), filters
 
 
-@login_required
+@console_view(Role.VIEWER)
+@require_safe
 def monitor_list(request: HttpRequest) -> HttpResponse:
     monitors, filters = filtered_monitors(request.GET)
     page = Paginator(monitors, PER_PAGE).get_page(request.GET.get("page"))
@@ -66,7 +67,8 @@ def monitor_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@console_view(Role.VIEWER)
+@require_safe
 def monitor_detail(request: HttpRequest, code: str) -> HttpResponse:
     monitor = get_object_or_404(Monitor.objects.select_related("component"), code=code)
     recent = list(
@@ -98,7 +100,7 @@ def _form_page(request, form, monitor=None) -> HttpResponse:
     )
 
 
-@login_required
+@console_view(Role.RESPONDER)
 def monitor_create(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _form_page(request, MonitorForm(initial={"config": "{}"}))
@@ -114,7 +116,7 @@ def monitor_create(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form)
 
 
-@login_required
+@console_view(Role.RESPONDER)
 def monitor_edit(request: HttpRequest, code: str) -> HttpResponse:
     monitor = get_object_or_404(Monitor, code=code)
     if request.method != "POST":
@@ -131,7 +133,7 @@ def monitor_edit(request: HttpRequest, code: str) -> HttpResponse:
     return _form_page(request, form, monitor)
 
 
-@login_required
+@console_view(Role.RESPONDER)
 @require_POST
 def monitor_pause(request: HttpRequest, code: str) -> HttpResponse:
     monitor = get_object_or_404(Monitor, code=code)
@@ -143,7 +145,7 @@ def monitor_pause(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("monitors:detail", code=monitor.code)
 
 
-@login_required
+@console_view(Role.RESPONDER)
 def monitor_delete(request: HttpRequest, code: str) -> HttpResponse:
     monitor = get_object_or_404(Monitor, code=code)
     if request.method == "POST":

@@ -8,20 +8,22 @@ import time
 import uuid
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from aviso.lib.ids import new_code
+from aviso.monitors import urls as monitor_urls
 from aviso.monitors.charts import latency_chart
 from aviso.monitors.models import Monitor, Result
 from aviso.monitors.tests.factories import make_monitor
-from aviso.testing import make_component, make_page, make_user
+from aviso.testing import make_component, make_page, make_person, make_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def console(client):
-    client.force_login(make_user())
+    client.force_login(make_person("oncall", "responder"))
     return client
 
 
@@ -54,7 +56,9 @@ class TestMonitorList:
             {"component": component.code, "paused": "no"},
         ]:
             started = time.perf_counter()
-            with django_assert_max_num_queries(5):  # session, user, count, page (+ savepoint)
+            with django_assert_max_num_queries(
+                7
+            ):  # session, user, role, liveness, count, page (+ savepoint)
                 answer = console.get("/console/monitors/", params)
             elapsed = time.perf_counter() - started
             assert answer.status_code == 200
@@ -76,12 +80,13 @@ class TestMonitorDetail:
                    latency_ms=None if i == 3 else 10 + i)
             for i in range(500)
         )  # fmt: skip
-        with django_assert_max_num_queries(6):
+        with django_assert_max_num_queries(8):  # the console frame: role and liveness banner
             page = console.get(f"/console/monitors/{monitor.code}/").content.decode()
         assert page.count("<svg") == 1
         assert 'aria-label="Response time, 300 checks' in page
         assert page.count("<polyline") == 2  # the failed check breaks the line
-        assert "<script" not in page
+        chart = page[page.index("<svg") : page.index("</svg>")]
+        assert "<script" not in chart  # the chart is drawn by the server, no script
 
     def test_the_chart_is_empty_without_results(self):
         assert latency_chart([]) == ""
@@ -139,3 +144,24 @@ class TestMonitorForms:
         assert Monitor.objects.get().paused
         console.post(f"/console/monitors/{monitor.code}/delete/")
         assert not Monitor.objects.exists()
+
+
+class TestEveryMonitorConsoleRoute:
+    """Every console route of the monitors app, read from its URL conf."""
+
+    ROUTES = [p for p in monitor_urls.urlpatterns if str(p.pattern).startswith("console/")]
+
+    def _url(self, pattern) -> str:
+        kwargs = {name: "abc" for name in pattern.pattern.converters}
+        return reverse(f"monitors:{pattern.name}", kwargs=kwargs)
+
+    def test_a_viewer_changes_nothing_and_anonymous_is_sent_to_sign_in(self, client):
+        assert len(self.ROUTES) >= 6
+        for pattern in self.ROUTES:
+            assert client.post(self._url(pattern)).status_code == 302
+        client.force_login(make_person("watcher", "viewer"))
+        for pattern in self.ROUTES:
+            assert client.post(self._url(pattern)).status_code in (403, 405), pattern.name
+        assert client.get(reverse("monitors:list")).status_code == 200
+        client.force_login(make_user("nobody"))
+        assert client.get(reverse("monitors:list")).status_code == 403
