@@ -36,8 +36,8 @@ test: $(VENV)/.dev-installed browser-deps
 	AVISO_DATA_DIR=$$(mktemp -d) $(PY) -m aviso manage makemigrations --check --dry-run >/dev/null
 	AVISO_DATABASE_URL= $(PY) -m pytest
 	@if $(PY) scripts/pg_reachable.py "$(PG_URL)"; then \
-		echo "PostgreSQL reachable: running the database tests again on it"; \
-		AVISO_DATABASE_URL="$(PG_URL)" $(PY) -m pytest -m "django_db or postgres"; \
+		echo "PostgreSQL reachable: running the database tests again on it (browser tests ran once)"; \
+		AVISO_DATABASE_URL="$(PG_URL)" $(PY) -m pytest -m "(django_db or postgres) and not browser"; \
 	else \
 		echo "PostgreSQL not reachable at $(PG_URL): database tests ran on SQLite only"; \
 	fi

@@ -172,6 +172,9 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 OUTBOUND_BLOCK_PRIVATE = envbool("AVISO_OUTBOUND_BLOCK_PRIVATE", False)
 MONITOR_RESULT_RETENTION_DAYS = envint("AVISO_MONITOR_RESULT_RETENTION_DAYS", 7)
 
+# A database that is down: the console and API answer 503 with a message (aviso.publish).
+MIDDLEWARE += ["aviso.publish.middleware.DatabaseDownMiddleware"]
+
 # The console's optional TOTP two-factor sign-in (django-otp). Appended by the console.
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
 MIDDLEWARE.insert(

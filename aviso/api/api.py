@@ -36,7 +36,8 @@ api = AvisoAPI(
     title="Aviso management API",
     version="1",
     description=(
-        "Manage status pages, components, incidents, postmortems and maintenances. "
+        "Manage status pages, components, incidents, postmortems, maintenances and "
+        "subscribers. "
         "Authenticate with `Authorization: Bearer <token>` (create one with "
         "`aviso token create --user NAME --scope read|write|admin`). Errors are "
         "`application/problem+json` with a message per field in `errors`."
@@ -51,3 +52,4 @@ errors.install(api)
 api.add_router("/pages", pages.router)
 api.add_router("/pages", incidents.router)
 api.add_router("/pages", maintenances.router)
+api.add_router("/pages", "aviso.notify.api.router")

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class NotifyConfig(AppConfig):
     name = "aviso.notify"
     label = "notify"
+    verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from aviso.notify import fanout, reminders, sending
+        from aviso.status import worker
+
+        worker.register_event_handler("notify.fanout", fanout.handle_event)
+        worker.register_job("notify.reminders", reminders.remind_maintenances)
+        worker.register_job("notify.deliveries", sending.send_due)

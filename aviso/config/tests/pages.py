@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from urllib.parse import urljoin
 
 HISTORY_PAGES = 4  # the demo's notices are up to a few windows back from today
 API_PATHS = [
@@ -39,7 +40,8 @@ def public_pages(client) -> dict[str, str]:
         match = _NEXT.search(get(url))
         if not match:
             break
-        url = match.group(1).replace("&amp;", "&")
+        # Public links are relative (they work from a sub-path): resolve against the page.
+        url = urljoin(url, match.group(1).replace("&amp;", "&"))
     for code in Incident.objects.order_by("started_at", "id").values_list("code", flat=True):
         get(f"/incidents/{code}")
     for code in Maintenance.objects.order_by("scheduled_for", "id").values_list("code", flat=True):

@@ -6,6 +6,7 @@ import datetime as dt
 from functools import lru_cache
 
 from django import template
+from django.templatetags.static import static
 from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from aviso.lib.markdown import render_markdown
 from aviso.lib.timezones import utc_offset_label
+from aviso.status import links
 
 register = template.Library()
 
@@ -48,6 +50,17 @@ def duration(delta: dt.timedelta | None) -> str:
     parts += [f"{hours}h"] if hours else []
     parts += [f"{minutes}m"] if minutes or not parts else []
     return " ".join(parts)
+
+
+@register.simple_tag(takes_context=True)
+def site_link(context, *parts) -> str:
+    """A site path (its parts joined) as a link that works from any sub-path or export."""
+    return links.site_link(context.get("request"), "".join(str(part) for part in parts))
+
+
+@register.simple_tag(takes_context=True)
+def site_static(context, path: str) -> str:
+    return links.static_link(context.get("request"), static(path))
 
 
 @lru_cache(maxsize=1024)

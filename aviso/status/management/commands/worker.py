@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, connections
 
 from aviso.status.worker import run_once
+
+log = logging.getLogger(__name__)
+
+# While the database is unreachable the worker waits and tries again, up to this often.
+MAX_BACKOFF = 10.0
 
 
 class Command(BaseCommand):
@@ -29,8 +36,21 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"worker {name} started")
+        backoff = poll
         while not self.shutdown:
-            did_work = run_once(name)
+            try:
+                did_work = run_once(name)
+            except DatabaseError as exc:
+                # A database that is down or restarting is waited out, not fatal:
+                # the broken connection is dropped and the next turn connects again.
+                log.warning("worker %s: database unavailable (%s); retrying", name, exc)
+                connections.close_all()
+                if once:
+                    raise
+                time.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            backoff = poll
             if once:
                 break
             if not did_work:

@@ -1,0 +1,245 @@
+"""Console screens for operators: alert channels, subscribers, deliveries.
+
+Plain server-rendered pages on their own small base template, to be moved onto
+the console's layout when it lands.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from aviso.console.roles import Role, console_view
+from aviso.notify import channels as channel_ops
+from aviso.notify import subscriptions
+from aviso.notify.choices import (
+    ActorKindChoices,
+    AlertKind,
+    ChannelKind,
+    DeliveryState,
+    Language,
+    SubscriberKind,
+)
+from aviso.notify.models import Channel, Delivery, Subscriber
+from aviso.status.models import Component, Page
+
+# Channels and subscriber lists are the admins'; responders watch and retry deliveries.
+admin_only = console_view(Role.ADMIN)
+responders = console_view(Role.RESPONDER)
+
+
+class ChannelForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=ChannelKind.choices)
+    url = forms.CharField(max_length=2000, help_text=_("Slack or webhook URL, or any Apprise URL"))
+    secret = forms.CharField(
+        max_length=200, required=False, help_text=_("JSON webhooks: signs each request")
+    )
+    page = forms.ModelChoiceField(Page.objects.all(), required=False, empty_label=_("All pages"))
+    alert_kinds = forms.MultipleChoiceField(
+        choices=AlertKind.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    actor_kinds = forms.MultipleChoiceField(
+        choices=ActorKindChoices.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    components = forms.ModelMultipleChoiceField(
+        Component.objects.select_related("page", "group"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    enabled = forms.BooleanField(required=False, initial=True)
+
+
+def _form_errors(form: forms.Form, error: ValidationError) -> None:
+    for field, problems in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, problems)
+
+
+@admin_only
+def channels(request: HttpRequest, code: str | None = None) -> HttpResponse:
+    channel = get_object_or_404(Channel, code=code) if code else None
+    if request.method == "POST":
+        form = ChannelForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            config = {"url": data["url"]}
+            if data["kind"] == ChannelKind.WEBHOOK and data["secret"]:
+                config["secret"] = data["secret"]
+            try:
+                channel_ops.save_channel(
+                    channel,
+                    name=data["name"],
+                    kind=data["kind"],
+                    config=config,
+                    page=data["page"],
+                    alert_kinds=data["alert_kinds"],
+                    actor_kinds=data["actor_kinds"],
+                    components=data["components"],
+                    enabled=data["enabled"],
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, _("Channel saved."))
+                return redirect("notify:console-channels")
+    elif channel:
+        form = ChannelForm(
+            initial={
+                "name": channel.name,
+                "kind": channel.kind,
+                "url": channel.config.get("url", ""),
+                "secret": channel.config.get("secret", ""),
+                "page": channel.page,
+                "alert_kinds": channel.alert_kinds,
+                "actor_kinds": channel.actor_kinds,
+                "components": channel.components.all(),
+                "enabled": channel.enabled,
+            }
+        )
+    else:
+        form = ChannelForm()
+    listing = Channel.objects.select_related("page").annotate(
+        dead=Count("deliveries", filter=Q(deliveries__state=DeliveryState.DEAD))
+    )
+    return render(
+        request,
+        "notify/console/channels.html",
+        {"channels": listing, "form": form, "editing": channel},
+        status=400 if form.errors else 200,
+    )
+
+
+@admin_only
+@require_POST
+def channel_test(request: HttpRequest, code: str) -> HttpResponse:
+    channel = get_object_or_404(Channel, code=code)
+    try:
+        delivery = channel_ops.send_test(channel)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("notify:console-channels")
+    messages.success(request, _("Test queued: the worker sends it within seconds."))
+    return redirect(f"{_deliveries_url()}?channel={channel.code}#d{delivery.pk}")
+
+
+@admin_only
+@require_POST
+def channel_delete(request: HttpRequest, code: str) -> HttpResponse:
+    get_object_or_404(Channel, code=code).delete()
+    messages.success(request, _("Channel deleted."))
+    return redirect("notify:console-channels")
+
+
+class AddSubscriberForm(forms.Form):
+    page = forms.ModelChoiceField(Page.objects.all())
+    kind = forms.ChoiceField(choices=SubscriberKind.choices)
+    address = forms.CharField(max_length=500, label=_("Email address or webhook URL"))
+    language = forms.ChoiceField(choices=Language.choices)
+
+
+@admin_only
+def subscribers(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = AddSubscriberForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                subscriber = subscriptions.add_confirmed(
+                    data["page"], data["kind"], data["address"], language=data["language"]
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, _("Subscriber added: %(a)s") % {"a": subscriber.address})
+                return redirect("notify:console-subscribers")
+    else:
+        form = AddSubscriberForm(initial={"page": Page.default()})
+    listing = Subscriber.objects.select_related("page").order_by("-id")
+    query = request.GET.get("q", "").strip()
+    if query:
+        listing = listing.filter(address__icontains=query)
+    state = request.GET.get("state")
+    if state == "active":
+        listing = listing.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+    elif state == "pending":
+        listing = listing.filter(confirmed_at__isnull=True, unsubscribed_at__isnull=True)
+    elif state == "unsubscribed":
+        listing = listing.filter(unsubscribed_at__isnull=False)
+    rows = Paginator(listing, 100).get_page(request.GET.get("p"))
+    counts = Subscriber.objects.aggregate(
+        active=Count("id", filter=Q(confirmed_at__isnull=False, unsubscribed_at__isnull=True)),
+        total=Count("id"),
+    )
+    return render(
+        request,
+        "notify/console/subscribers.html",
+        {"rows": rows, "form": form, "query": query, "state": state, "counts": counts},
+        status=400 if form.errors else 200,
+    )
+
+
+@admin_only
+@require_POST
+def subscriber_remove(request: HttpRequest, code: str) -> HttpResponse:
+    subscriber = get_object_or_404(Subscriber, code=code)
+    subscriptions.unsubscribe(subscriber)
+    messages.success(request, _("Unsubscribed %(a)s.") % {"a": subscriber.address})
+    return redirect("notify:console-subscribers")
+
+
+def _deliveries_url() -> str:
+    from django.urls import reverse
+
+    return reverse("notify:console-deliveries")
+
+
+@responders
+def deliveries(request: HttpRequest) -> HttpResponse:
+    listing = Delivery.objects.select_related("subscriber", "channel", "notice").order_by("-id")
+    state = request.GET.get("state")
+    if state in DeliveryState.values:
+        listing = listing.filter(state=state)
+    if request.GET.get("channel"):
+        listing = listing.filter(channel__code=request.GET["channel"])
+    rows = Paginator(listing, 100).get_page(request.GET.get("p"))
+    counts = dict(
+        Delivery.objects.values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    return render(
+        request,
+        "notify/console/deliveries.html",
+        {
+            "rows": rows,
+            "state": state,
+            "states": [(v, label, counts.get(v, 0)) for v, label in DeliveryState.choices],
+        },
+    )
+
+
+@responders
+@require_POST
+def delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give a dead delivery a fresh set of tries, starting now."""
+    updated = Delivery.objects.filter(pk=pk, state=DeliveryState.DEAD).update(
+        state=DeliveryState.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        claimed_until=None,
+    )
+    if updated:
+        messages.success(request, _("Delivery queued again."))
+    else:
+        messages.error(request, _("Only a dead delivery can be retried."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = _deliveries_url()
+    return redirect(target)

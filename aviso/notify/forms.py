@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from aviso.notify.choices import Language
+
+
+class ComponentsField(forms.MultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple
+
+
+def component_choices(page) -> list[tuple[str, str]]:
+    return [(c.code, c.display_name) for c in page.components.select_related("group")]
+
+
+class SubscribeForm(forms.Form):
+    KIND_CHOICES = [("email", _("Email")), ("webhook", _("Webhook"))]
+
+    kind = forms.ChoiceField(choices=KIND_CHOICES, initial="email", widget=forms.RadioSelect)
+    email = forms.CharField(label=_("Email address"), max_length=254, required=False)
+    url = forms.CharField(label=_("Webhook URL"), max_length=500, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    components = ComponentsField(
+        label=_("Only these components (none chosen: all of them)"), required=False
+    )
+
+    def __init__(self, *args, page, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["components"].choices = component_choices(page)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "email" and not data.get("email"):
+            self.add_error("email", _("Enter your email address."))
+        if data.get("kind") == "webhook" and not data.get("url"):
+            self.add_error("url", _("Enter the URL that should receive the webhooks."))
+        return data
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    components = ComponentsField(
+        label=_("Only these components (none chosen: all of them)"), required=False
+    )
+
+    def __init__(self, *args, page, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["components"].choices = component_choices(page)

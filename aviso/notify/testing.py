@@ -1,0 +1,156 @@
+"""Real local receivers for tests and the benchmark: an SMTP sink and an HTTP receiver.
+
+Both listen on 127.0.0.1 with ephemeral ports and run their asyncio loop in a
+thread. Not used by Aviso itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from aiosmtpd.smtp import SMTP
+
+# aiosmtpd logs every command at INFO; a sink taking 100,000 mails should not.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+
+class _Loop:
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def call(self, coro, timeout: float = 10):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+class SmtpSink:
+    """Counts what it accepts. Created "down": the port is reserved but refuses connections."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.delay = delay
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.connections = 0
+        self.lock = threading.Lock()
+        self._loop: _Loop | None = None
+        self._server = None
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted for delivery"
+
+    def _protocol(self) -> SMTP:
+        self.connections += 1
+        return SMTP(self, hostname="sink.local", data_size_limit=0)
+
+    def up(self) -> SmtpSink:
+        self._loop = _Loop()
+
+        async def start():
+            return await self._loop.loop.create_server(self._protocol, sock=self.sock)
+
+        self._server = self._loop.call(start())
+        return self
+
+    def down(self) -> None:
+        if self._loop is not None:
+            self._server.close()
+            self._loop.stop()
+            self._loop = None
+
+    def per_recipient(self) -> Counter:
+        with self.lock:
+            return Counter(r for rcpts, _ in self.messages for r in rcpts)
+
+    def __len__(self) -> int:
+        with self.lock:
+            return len(self.messages)
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict
+    body: bytes
+    at: float = 0.0
+
+    def json(self):
+        return json.loads(self.body)
+
+
+@dataclass
+class HttpReceiver:
+    """Answers by path: /ok, /fail (500), /hang (never in time), /slow (0.3 s), /slack."""
+
+    hang_seconds: float = 30.0
+    slow_seconds: float = 0.3
+    requests: list[Received] = field(default_factory=list)
+    port: int = 0
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self.requests.append(Received(request.path, dict(request.headers), body, time.monotonic()))
+        kind = request.path.strip("/").split("/")[0]
+        if kind == "fail":
+            return web.Response(status=500, text="boom")
+        if kind == "hang":
+            await asyncio.sleep(self.hang_seconds)
+        if kind == "slow":
+            await asyncio.sleep(self.slow_seconds)
+        if kind == "slack":
+            # Slack's incoming webhooks: "ok" for a valid message, 400 invalid_payload else.
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                return web.Response(status=400, text="invalid_payload")
+            if not isinstance(payload, dict) or not (payload.get("text") or payload.get("blocks")):
+                return web.Response(status=400, text="no_text")
+            return web.Response(text="ok")
+        return web.Response(text="ok")
+
+    def start(self) -> HttpReceiver:
+        self._loop = _Loop()
+
+        async def start():
+            app = web.Application()
+            app.router.add_route("POST", "/{tail:.*}", self._handle)
+            self._runner = web.AppRunner(app, access_log=None)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            await site.start()
+            return site._server.sockets[0].getsockname()[1]
+
+        self.port = self._loop.call(start())
+        return self
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def stop(self) -> None:
+        try:
+            self._loop.call(self._runner.cleanup(), timeout=5)
+        except Exception:  # noqa: S110 - hanging handlers may outlive the test; stop anyway
+            pass
+        self._loop.stop()
+
+    def paths(self) -> Counter:
+        return Counter(r.path for r in self.requests)

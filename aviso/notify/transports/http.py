@@ -1,0 +1,134 @@
+"""Outbound HTTP for webhooks, Slack and JSON alerts: concurrent, with timeouts, SSRF-guarded.
+
+An asyncio loop runs in its own thread with one aiohttp session; the worker's
+thread (which owns the database connection) submits requests and collects
+outcomes as each one finishes, so a receiver that hangs holds only its own
+delivery, until its timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import ipaddress
+import threading
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from aviso.lib.netguard import BlockedAddress, GuardedResolver, check_url, is_public
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    delivery_id: int
+    url: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    # Operator channels may point inside the network; public webhooks may not.
+    allow_private: bool = False
+
+
+@dataclass(frozen=True)
+class HttpOutcome:
+    delivery_id: int
+    error: str | None
+    # True when retrying cannot help (a refused address, a malformed URL).
+    permanent: bool = False
+
+
+def _literal_blocked(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not is_public(host)
+
+
+class HttpPump:
+    """Runs POSTs concurrently on a private event loop; use as a context manager."""
+
+    def __init__(self, *, concurrency: int, timeout: float, allow_private: bool) -> None:
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.allow_private = allow_private
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.session: aiohttp.ClientSession | None = None
+        self.private_session: aiohttp.ClientSession | None = None
+        self._call(self._open())
+
+    def _call(self, coro):
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    async def _open(self) -> None:
+        def session(allow_private: bool) -> aiohttp.ClientSession:
+            connector = aiohttp.TCPConnector(
+                resolver=GuardedResolver(allow_private=allow_private),
+                limit=self.concurrency,
+                ttl_dns_cache=60,
+            )
+            return aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                headers={"User-Agent": "Aviso-Notifications/1"},
+            )
+
+        self.session = session(self.allow_private)
+        self.private_session = session(True)
+
+    async def _close(self) -> None:
+        for session in (self.session, self.private_session):
+            if session is not None:
+                await session.close()
+
+    def submit(self, request: HttpRequest) -> concurrent.futures.Future:
+        return asyncio.run_coroutine_threadsafe(self._post(request), self.loop)
+
+    async def _post(self, request: HttpRequest) -> HttpOutcome:
+        allow_private = self.allow_private or request.allow_private
+        try:
+            host, _port = check_url(request.url)
+        except ValueError as exc:
+            return HttpOutcome(request.delivery_id, str(exc), permanent=True)
+        if not allow_private and _literal_blocked(host):
+            return HttpOutcome(
+                request.delivery_id,
+                f"refused: {host} is a private, loopback or link-local address",
+                permanent=True,
+            )
+        session = self.private_session if allow_private else self.session
+        headers = {"Content-Type": "application/json", **request.headers}
+        try:
+            async with session.post(
+                request.url, data=request.body, headers=headers, allow_redirects=False
+            ) as response:
+                text = await response.text(errors="replace")
+                if 200 <= response.status < 300:
+                    return HttpOutcome(request.delivery_id, None)
+                return HttpOutcome(request.delivery_id, f"HTTP {response.status}: {text[:200]}")
+        except BlockedAddress as exc:
+            return HttpOutcome(request.delivery_id, f"refused: {exc}", permanent=True)
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, BlockedAddress):
+                return HttpOutcome(request.delivery_id, f"refused: {exc.os_error}", permanent=True)
+            return HttpOutcome(request.delivery_id, f"connection failed: {exc}")
+        except TimeoutError:
+            return HttpOutcome(request.delivery_id, f"no answer within {self.timeout:g} s")
+        except aiohttp.ClientError as exc:
+            return HttpOutcome(request.delivery_id, f"{type(exc).__name__}: {exc}")
+
+    def close(self) -> None:
+        try:
+            self._call(self._close())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(timeout=5)
+            self.loop.close()
+
+    def __enter__(self) -> HttpPump:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

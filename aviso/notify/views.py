@@ -1,0 +1,132 @@
+"""The public subscriber pages: subscribe, confirm, manage, unsubscribe. No JavaScript."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from aviso.notify import conf, subscriptions
+from aviso.notify.forms import PreferencesForm, SubscribeForm
+from aviso.notify.models import Subscriber
+from aviso.notify.ratelimit import allow, client_address
+from aviso.status.models import Page
+
+
+def _page(request: HttpRequest) -> Page:
+    slug = request.GET.get("page") or request.POST.get("page")
+    page = Page.objects.filter(slug=slug).first() if slug else Page.default()
+    if page is None:
+        raise Http404("No status page has been set up yet.")
+    return page
+
+
+def _subscriber(token: str) -> Subscriber:
+    return get_object_or_404(Subscriber.objects.select_related("page"), token=token)
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    page = _page(request)
+    language = translation.get_language() or "en"
+    if request.method != "POST":
+        form = SubscribeForm(page=page, initial={"language": language[:2]})
+        return render(request, "notify/subscribe.html", {"page": page, "form": form})
+    limit, window = conf.subscribe_limit()
+    if not allow("subscribe", client_address(request), limit, window):
+        return render(request, "notify/too_many.html", {"page": page}, status=429)
+    form = SubscribeForm(request.POST, page=page)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["kind"] == "email":
+                subscriptions.subscribe_email(
+                    page, data["email"], language=data["language"], components=data["components"]
+                )
+            else:
+                subscriptions.subscribe_webhook(page, data["url"], components=data["components"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            # The same answer whether the address was new, pending or already subscribed.
+            return render(request, "notify/subscribed.html", {"page": page, "kind": data["kind"]})
+    return render(request, "notify/subscribe.html", {"page": page, "form": form}, status=400)
+
+
+@require_http_methods(["GET", "HEAD"])
+def webhook_docs(request: HttpRequest) -> HttpResponse:
+    """What a webhook receiver gets and how it checks the signature (``meta.documentation``)."""
+    return render(request, "notify/webhook_docs.html", {"page": _page(request)})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (link scanners only GET); POST confirms."""
+    subscriber = _subscriber(token)
+    if request.method == "POST":
+        subscriptions.confirm(subscriber)
+        return render(
+            request,
+            "notify/confirmed.html",
+            {"page": subscriber.page, "subscriber": subscriber},
+        )
+    return render(
+        request, "notify/confirm.html", {"page": subscriber.page, "subscriber": subscriber}
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    subscriber = _subscriber(token)
+    page = subscriber.page
+    saved = False
+    if request.method == "POST":
+        form = PreferencesForm(request.POST, page=page)
+        if form.is_valid():
+            try:
+                subscriptions.update_preferences(
+                    subscriber,
+                    language=form.cleaned_data["language"],
+                    components=form.cleaned_data["components"],
+                )
+                saved = True
+            except ValidationError as error:
+                _apply_errors(form, error)
+    else:
+        chosen = (
+            []
+            if subscriber.all_components
+            else subscriber.components.values_list("code", flat=True)
+        )
+        form = PreferencesForm(
+            page=page, initial={"language": subscriber.language, "components": list(chosen)}
+        )
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "notify/manage.html",
+        {"page": page, "subscriber": subscriber, "form": form, "saved": saved},
+        status=status,
+    )
+
+
+@csrf_exempt  # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" with no session
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    subscriber = _subscriber(token)
+    if request.method == "POST":
+        subscriptions.unsubscribe(subscriber)
+        return render(
+            request, "notify/unsubscribed.html", {"page": subscriber.page, "subscriber": subscriber}
+        )
+    return render(
+        request, "notify/unsubscribe.html", {"page": subscriber.page, "subscriber": subscriber}
+    )

@@ -1,0 +1,51 @@
+"""``aviso publish``: write the public site as static files, or refresh the snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from aviso.publish.export import export_site
+from aviso.publish.tasks import render_snapshots
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the whole public site (HTML, CSS, JSON, feeds) into --out DIR as static files "
+        "with relative links, and/or re-render the snapshots the web layer serves."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--out", default="", help="directory to write the static site into")
+        parser.add_argument(
+            "--snapshots", action="store_true", help="also re-render the live snapshots now"
+        )
+        parser.add_argument(
+            "--no-collect",
+            action="store_true",
+            help="skip collectstatic (already run by `aviso web` or `aviso up`)",
+        )
+
+    def handle(self, *args, out: str, snapshots: bool, no_collect: bool, **options):
+        if not out and not snapshots:
+            raise CommandError("say where to write the site: --out DIR (or --snapshots)")
+        target = Path(out).resolve() if out else None
+        if target is not None and target.exists() and not target.is_dir():
+            raise CommandError(f"--out {out}: exists and is not a directory")
+        try:
+            if snapshots:
+                render_snapshots()
+                self.stdout.write("snapshots rendered")
+            if target is not None:
+                if not no_collect:
+                    # Hashed stylesheet names come from the collected static files.
+                    call_command("collectstatic", interactive=False, verbosity=0)
+                files = export_site(target)
+                self.stdout.write(f"{len(files)} files written to {target}")
+        except DatabaseError as exc:
+            raise CommandError(f"the database is unreachable: {exc}".strip()) from exc
+        except OSError as exc:
+            raise CommandError(f"cannot write to {out}: {exc.strerror or exc}") from exc

@@ -1,0 +1,244 @@
+"""Snapshots of public responses: bytes, ETag and headers, in the cache and on disk.
+
+A snapshot set is one *manifest* (site path -> entry) plus content-addressed
+*blobs* (the body, and its gzip and brotli forms, named by the body's hash).
+Blobs are written before the manifest that names them, and old blobs stay until
+the next set replaces them, so a reader holding the previous manifest always
+finds its bytes. Everything lives in two places:
+
+- the data dir (``DATA_DIR/snapshots/``): the copy that survives restarts and a
+  database outage; the manifest is replaced atomically (write, then rename);
+- the Django cache (local memory, or Redis when ``AVISO_REDIS_URL`` is set): with
+  Redis every web process on every machine sees a new set at once.
+
+Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import brotli
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+
+log = logging.getLogger(__name__)
+
+CACHE_PREFIX = "aviso:snapshots:"
+MANIFEST_KEY = CACHE_PREFIX + "manifest"
+BLOB_TIMEOUT = 7 * 24 * 3600  # a blob unused for a week is re-read from disk
+COMPRESS_MIN_BYTES = 256
+BROTLI_QUALITY = 9  # 11 is a few times slower for a couple of percent
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One rendered public response and its precompressed forms."""
+
+    path: str  # the site path with its query, e.g. "/history?through=2026-05"
+    body: bytes
+    content_type: str
+    headers: tuple[tuple[str, str], ...] = ()
+    gzip: bytes | None = None
+    br: bytes | None = None
+    digest: str = field(default="")
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.digest}"'
+
+    @classmethod
+    def build(cls, path: str, body: bytes, content_type: str, headers: tuple = ()) -> Snapshot:
+        digest = hashlib.blake2b(body, digest_size=12).hexdigest()
+        gz = br = None
+        if len(body) >= COMPRESS_MIN_BYTES:
+            gz = gzip.compress(body, compresslevel=9, mtime=0)
+            br = brotli.compress(body, quality=BROTLI_QUALITY)
+            gz = gz if len(gz) < len(body) else None
+            br = br if len(br) < len(body) else None
+        return cls(path, body, content_type, tuple(headers), gz, br, digest)
+
+    def entry(self) -> dict:
+        return {
+            "digest": self.digest,
+            "content_type": self.content_type,
+            "headers": [list(h) for h in self.headers],
+            "gzip": self.gzip is not None,
+            "br": self.br is not None,
+        }
+
+
+@dataclass
+class Manifest:
+    generation: int
+    rendered_at: str
+    entries: dict[str, dict]
+
+    def to_json(self) -> dict:
+        return {
+            "generation": self.generation,
+            "rendered_at": self.rendered_at,
+            "entries": self.entries,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Manifest:
+        return cls(int(data["generation"]), str(data["rendered_at"]), dict(data["entries"]))
+
+
+def snapshot_dir() -> Path:
+    return Path(getattr(settings, "AVISO_SNAPSHOT_DIR", "") or settings.DATA_DIR / "snapshots")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        # mkstemp makes owner-only files; a web server serving an export must read them.
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _cache():
+    """The shared cache, or None when it is process-local memory.
+
+    A local-memory cache in the worker would hold bytes no web process can see
+    (each web process keeps what it serves in memory itself, read from disk),
+    so snapshots go to the cache only when it is shared, i.e. Redis.
+    """
+    cache = caches["default"]
+    return None if isinstance(cache, LocMemCache) else cache
+
+
+class SnapshotStore:
+    """Reads and writes snapshot sets in one directory and the shared cache (if any)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or snapshot_dir()
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.directory / "manifest.json"
+
+    def _blob_path(self, digest: str, suffix: str = "") -> Path:
+        return self.directory / "blobs" / digest[:2] / f"{digest}{suffix}"
+
+    # -- writing (the worker) -------------------------------------------------
+
+    def write(self, snapshots: list[Snapshot], *, rendered_at: str) -> Manifest:
+        """Store a complete set; paths absent from it stop being served from snapshots."""
+        previous = self.read_manifest()
+        generation = (previous.generation if previous else 0) + 1
+        for snap in snapshots:
+            self._write_blob(snap)
+        manifest = Manifest(generation, rendered_at, {s.path: s.entry() for s in snapshots})
+        data = json.dumps(manifest.to_json(), sort_keys=True).encode()
+        _atomic_write(self.manifest_path, data)
+        cache = _cache()
+        if cache is not None:
+            try:
+                for snap in snapshots:
+                    blob = (snap.body, snap.gzip, snap.br)
+                    cache.set(self._blob_key(snap.digest), blob, BLOB_TIMEOUT)
+                cache.set(MANIFEST_KEY, manifest.to_json(), None)
+            except Exception:  # a cache that is down must not stop the disk copy from counting
+                log.exception("snapshot cache write failed; the disk copy is current")
+        keep = {e["digest"] for e in manifest.entries.values()}
+        if previous:
+            keep |= {e["digest"] for e in previous.entries.values()}
+        self._collect_garbage(keep)
+        return manifest
+
+    def _write_blob(self, snap: Snapshot) -> None:
+        for suffix, data in (("", snap.body), (".gz", snap.gzip), (".br", snap.br)):
+            path = self._blob_path(snap.digest, suffix)
+            if data is not None and not path.exists():
+                _atomic_write(path, data)
+
+    def _collect_garbage(self, keep: set[str]) -> None:
+        blobs = self.directory / "blobs"
+        if not blobs.is_dir():
+            return
+        for path in blobs.glob("*/*"):
+            if path.name.split(".", 1)[0] not in keep and not path.name.startswith(".tmp-"):
+                path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _blob_key(digest: str) -> str:
+        return f"{CACHE_PREFIX}blob:{digest}"
+
+    # -- reading (the web layer) ----------------------------------------------
+
+    def read_manifest(self) -> Manifest | None:
+        """The newest manifest: the cache's when it has one, else the disk's."""
+        cache = _cache()
+        try:
+            cached = cache.get(MANIFEST_KEY) if cache is not None else None
+        except Exception:
+            cached = None  # Redis down: the disk copy answers
+        disk = self._read_disk_manifest()
+        if cached is not None:
+            manifest = Manifest.from_json(cached)
+            # Another process may have written a newer set to disk than our local cache holds.
+            if disk is None or disk.generation <= manifest.generation:
+                return manifest
+        return disk
+
+    def _read_disk_manifest(self) -> Manifest | None:
+        try:
+            return Manifest.from_json(json.loads(self.manifest_path.read_bytes()))
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError, TypeError):
+            log.exception("unreadable snapshot manifest at %s", self.manifest_path)
+            return None
+
+    def manifest_mtime(self) -> float:
+        try:
+            return self.manifest_path.stat().st_mtime
+        except FileNotFoundError:
+            return 0.0
+
+    def load(self, path: str, entry: dict) -> Snapshot | None:
+        """The snapshot of ``path`` described by a manifest ``entry``."""
+        digest = entry["digest"]
+        cache = _cache()
+        try:
+            blob = cache.get(self._blob_key(digest)) if cache is not None else None
+        except Exception:
+            blob = None
+        if blob is None:
+            blob = self._read_disk_blob(digest, entry)
+            if blob is None:
+                return None
+        body, gz, br = blob
+        headers = tuple((str(k), str(v)) for k, v in entry.get("headers", ()))
+        return Snapshot(path, body, entry["content_type"], headers, gz, br, digest)
+
+    def _read_disk_blob(self, digest: str, entry: dict) -> tuple | None:
+        try:
+            body = self._blob_path(digest).read_bytes()
+            gz = self._blob_path(digest, ".gz").read_bytes() if entry.get("gzip") else None
+            br = self._blob_path(digest, ".br").read_bytes() if entry.get("br") else None
+        except FileNotFoundError:
+            return None
+        return body, gz, br
+
+    def get(self, path: str) -> Snapshot | None:
+        manifest = self.read_manifest()
+        if manifest is None or path not in manifest.entries:
+            return None
+        return self.load(path, manifest.entries[path])
