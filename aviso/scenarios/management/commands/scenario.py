@@ -8,6 +8,8 @@ process with ``AVISO_DATA_DIR`` pointing at a temporary directory.
 
 from __future__ import annotations
 
+import email
+import email.header
 import os
 import re
 import subprocess
@@ -48,6 +50,16 @@ def _public_page(incident) -> str:
     return html
 
 
+def _emails(messages: list[tuple[list[str], bytes]]) -> list[dict]:
+    """Who got which subject: what the test reads to find a lost or doubled notice."""
+    found = []
+    for recipients, raw in messages:
+        parsed = email.message_from_bytes(raw)
+        subject = str(email.header.make_header(email.header.decode_header(parsed["Subject"])))
+        found += [{"to": r, "subject": subject} for r in recipients]
+    return found
+
+
 class Command(BaseCommand):
     help = "Replay one of the seed's incidents end to end: " + ", ".join(SCENARIOS)
 
@@ -75,6 +87,8 @@ class Command(BaseCommand):
         finally:
             harness.stop()
         outcome.durations["whole run"] = time.monotonic() - started
+        outcome.extra["slack_texts"] = [m.get("text", "") for m in harness.slack_messages()]
+        outcome.extra["emails"] = _emails(harness.smtp.messages)
         text = harness.timeline.render(outcome.title, outcome.durations)
         text += "\n\n  notices to each subscriber: " + ", ".join(
             f"{a} {n}" for a, n in outcome.notices_per_subscriber.items()
