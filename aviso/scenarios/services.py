@@ -147,3 +147,60 @@ class BotService:
 
     def stop(self) -> None:
         self.loops.run(self.runner.cleanup())
+
+
+class Campaigns:
+    """Bounded bursts of traffic: ``campaigns`` x ``senders`` concurrent senders, each
+    posting one message after another until ``stop()``, ``max_seconds`` or
+    ``max_requests`` in all, whichever comes first."""
+
+    def __init__(
+        self,
+        loops: LoopThread,
+        url: str,
+        *,
+        campaigns: int = 2,
+        senders: int = 10,
+        max_seconds: float = 40,
+        max_requests: int = 5000,
+    ) -> None:
+        self.loops = loops
+        self.url = url
+        self.count = campaigns * senders
+        self.max_seconds = max_seconds
+        self.max_requests = max_requests
+        self.sent = 0
+        self._stop: asyncio.Event | None = None
+        self._done: asyncio.Future | None = None
+
+    async def _sender(self, session) -> None:
+        while not self._stop.is_set() and self.sent < self.max_requests:
+            self.sent += 1
+            async with session.post(self.url, data=b"hola") as response:
+                await response.read()
+
+    async def _burst(self) -> None:
+        import aiohttp
+
+        connector = aiohttp.TCPConnector(limit=self.count)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            senders = [asyncio.create_task(self._sender(session)) for _ in range(self.count)]
+            try:
+                await asyncio.wait_for(self._stop.wait(), self.max_seconds)
+            except TimeoutError:
+                self._stop.set()
+            await asyncio.gather(*senders, return_exceptions=True)
+
+    def start(self) -> None:
+        async def begin() -> None:
+            self._stop = asyncio.Event()
+            self._done = asyncio.ensure_future(self._burst())
+
+        self.loops.run(begin())
+
+    def stop(self) -> None:
+        async def end() -> None:
+            self._stop.set()
+            await self._done
+
+        self.loops.run(end(), timeout=20)

@@ -111,3 +111,53 @@ class TestDependencyCut:
                 browser.close()
         assert "Workflows & Integrations: partial outage" in text
         assert "Resolved" in text
+
+
+@pytest.fixture(scope="module")
+def campaign_spike() -> dict:
+    return replay("campaign-spike")
+
+
+class TestCampaignSpike:
+    def test_it_goes_through_every_step_in_order(self, campaign_spike):
+        assert step_names(campaign_spike) == [
+            "bot service up",
+            "monitor up",
+            "two campaigns start",
+            "first slow check",
+            "component degraded_performance",
+            "operator alert on Slack",
+            "incident declared",
+            "subscribers emailed",
+            "campaigns end",
+            "checks fast again",
+            "incident monitoring",
+            "incident resolved",
+            "notices delivered",
+        ]
+        times = [s["at"] for s in campaign_spike["steps"]]
+        assert times == sorted(times)
+
+    def test_its_latency_crossed_the_threshold_under_load_only(self, campaign_spike):
+        assert campaign_spike["slow_ms"] > 400
+        assert campaign_spike["peak_in_flight"] >= 20
+        assert campaign_spike["status_during"] == "degraded_performance"
+
+    def test_it_carries_the_seeds_incident_to_resolved(self, campaign_spike):
+        incident = campaign_spike["incident"]
+        assert incident["name"] == (
+            "WhatsApp Messaging Service – Increased Latency & Delayed Delivery"
+        )
+        assert incident["updates"] == ["investigating", "monitoring", "resolved"]
+
+    def test_it_tells_operators_and_subscribers_each_thing_once(self, campaign_spike):
+        assert campaign_spike["notices_expected"] == 3
+        assert_each_notice_once(campaign_spike)
+        heads = [t.split("\n")[0] for t in campaign_spike["slack_texts"]]
+        # The latency alert reached the operators before anyone declared anything.
+        assert "WhatsApp Messaging Service is Degraded performance" in heads[0]
+        assert [h.split(":")[0] for h in heads if h.startswith("[Jelou]")] == [
+            "[Jelou] Investigating",
+            "[Jelou] Monitoring",
+            "[Jelou] Resolved",
+        ]

@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
-SCENARIOS = ("dependency-cut",)
+SCENARIOS = ("dependency-cut", "campaign-spike")
 SANDBOX = "AVISO_SCENARIO_SANDBOX"
 
 
@@ -32,6 +32,10 @@ def _load(name: str):
         from aviso.scenarios import dependency_cut
 
         return dependency_cut.run
+    if name == "campaign-spike":
+        from aviso.scenarios import campaign_spike
+
+        return campaign_spike.run
     raise CommandError(f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}")
 
 
