@@ -132,6 +132,9 @@ class Harness:
             NOTIFY_WEBHOOK_TIMEOUT=2,
             DETECTION_RESOLVE_AFTER_SECONDS=resolve_after,
             DETECTION_SWEEP_SECONDS=0.5,
+            # Flap damping counts up->degraded->down as three changes; its default
+            # window of 10 checks would hold recovery for 10 s of 1-s checks.
+            DETECTION_FLAP_WINDOW_CHECKS=5,
         )
         self._settings.enable()
         self._checker: _CheckerThread | None = None

@@ -35,6 +35,27 @@ def replay(name: str, *extra: str) -> dict:
     return json.loads((ARTIFACTS / f"{name}.outcome.json").read_text())
 
 
+needs_chromium = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason=f"no Debian chromium at {CHROMIUM}"
+)
+
+
+def screenshot(name: str) -> str:
+    """Open the saved public incident page in Chromium, keep a screenshot, return its text."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.goto((ARTIFACTS / f"{name}.incident.html").as_uri())
+            page.screenshot(path=str(ARTIFACTS / f"{name}.incident.png"), full_page=True)
+            return page.inner_text("body")
+        finally:
+            browser.close()
+
+
 def step_names(outcome: dict) -> list[str]:
     return [s["name"] for s in outcome["steps"]]
 
@@ -94,21 +115,9 @@ class TestDependencyCut:
         ]
 
     @pytest.mark.browser
-    @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Debian chromium at {CHROMIUM}")
+    @needs_chromium
     def test_it_screenshots_the_public_incident_page(self, dependency_cut):
-        sync_api = pytest.importorskip("playwright.sync_api")
-        html = ARTIFACTS / "dependency-cut.incident.html"
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-            )
-            try:
-                page = browser.new_page(viewport={"width": 1100, "height": 900})
-                page.goto(html.as_uri())
-                text = page.inner_text("body")
-                page.screenshot(path=str(ARTIFACTS / "dependency-cut.incident.png"), full_page=True)
-            finally:
-                browser.close()
+        text = screenshot("dependency-cut")
         assert "Workflows & Integrations: partial outage" in text
         assert "Resolved" in text
 
@@ -150,6 +159,12 @@ class TestCampaignSpike:
         )
         assert incident["updates"] == ["investigating", "monitoring", "resolved"]
 
+    @pytest.mark.browser
+    @needs_chromium
+    def test_it_screenshots_the_public_incident_page(self, campaign_spike):
+        text = screenshot("campaign-spike")
+        assert "Increased Latency & Delayed Delivery" in text
+
     def test_it_tells_operators_and_subscribers_each_thing_once(self, campaign_spike):
         assert campaign_spike["notices_expected"] == 3
         assert_each_notice_once(campaign_spike)
@@ -161,3 +176,79 @@ class TestCampaignSpike:
             "[Jelou] Monitoring",
             "[Jelou] Resolved",
         ]
+
+
+def _on_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture(scope="module")
+def db_saturation() -> dict:
+    from aviso.scenarios.pg import pg_available
+
+    # Aviso's own data stays in the scenario's SQLite sandbox; the database being
+    # saturated is a throwaway one on the PostgreSQL server. Run once, on the
+    # PostgreSQL pass of `make test`.
+    if not _on_postgres():
+        pytest.skip("runs on the PostgreSQL pass (AVISO_DATABASE_URL=postgres://...)")
+    if not pg_available():
+        pytest.skip("no PostgreSQL at 127.0.0.1:5432")
+    return replay("db-saturation")
+
+
+@pytest.mark.postgres
+class TestDbSaturation:
+    def test_it_warns_before_the_database_refuses_anyone(self, db_saturation):
+        names = step_names(db_saturation)
+        assert names.index("first warning") < names.index("first connection refused")
+        assert db_saturation["durations"]["warning before refusal"] > 0
+        warning = next(s for s in db_saturation["steps"] if s["name"] == "first warning")
+        assert "connections exhausted in" in warning["detail"]
+
+    def test_it_goes_from_load_to_resolution_in_order(self, db_saturation):
+        names = step_names(db_saturation)
+        order = [
+            "long-running sessions start",
+            "first warning",
+            "component degraded_performance",
+            "critical",
+            "incident opened",
+            "subscribers emailed",
+            "remediation",
+            "recovery: incident monitoring",
+            "incident resolved",
+            "notices delivered",
+        ]
+        assert [n for n in names if n in order] == order
+        assert "too many connections" in db_saturation["refusal"]
+
+    def test_it_opens_one_incident_on_the_component(self, db_saturation):
+        incident = db_saturation["incident"]
+        assert incident["name"] == "WhatsApp Messaging Service: outage"
+        assert db_saturation["status_during"] == "major_outage"
+        assert incident["updates"] == ["investigating", "monitoring", "resolved"]
+        assert db_saturation["terminated"] >= 1
+
+    @pytest.mark.browser
+    @needs_chromium
+    def test_it_screenshots_the_public_incident_page(self, db_saturation):
+        text = screenshot("db-saturation")
+        assert "WhatsApp Messaging Service: outage" in text
+
+    def test_it_tells_operators_and_subscribers_each_thing_once(self, db_saturation):
+        assert db_saturation["notices_expected"] == 3
+        assert_each_notice_once(db_saturation)
+
+    def test_it_drafts_a_postmortem_with_the_seeds_sections_and_the_timeline(self, db_saturation):
+        body = db_saturation["postmortem"]
+        headings = [line[3:] for line in body.splitlines() if line.startswith("## ")]
+        assert headings == [
+            "Incident Summary", "Impact", "Detection", "Response", "Root Cause",
+            "Resolution", "Preventive Measures", "Timeline",
+        ]  # fmt: skip
+        for figure in ("Time to detect", "Time to acknowledge", "Time to resolve"):
+            assert f"- {figure}: " in body
+        for step in ("first warning", "incident opened", "remediation", "incident resolved"):
+            assert f" s {step}" in body

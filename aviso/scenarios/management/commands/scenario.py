@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
-SCENARIOS = ("dependency-cut", "campaign-spike")
+SCENARIOS = ("dependency-cut", "campaign-spike", "db-saturation")
 SANDBOX = "AVISO_SCENARIO_SANDBOX"
 
 
@@ -36,6 +36,10 @@ def _load(name: str):
         from aviso.scenarios import campaign_spike
 
         return campaign_spike.run
+    if name == "db-saturation":
+        from aviso.scenarios import db_saturation
+
+        return db_saturation.run
     raise CommandError(f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}")
 
 

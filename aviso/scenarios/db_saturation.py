@@ -1,0 +1,190 @@
+"""June 30: costly long-running sessions fill a database's connections. The
+PostgreSQL monitor warns on the trend (time to exhaustion) before the database
+refuses anyone, goes critical when it is full, and an incident opens by itself on
+"WhatsApp Messaging Service"; operators hear of it on Slack, subscribers by
+email; the on-call (scripted) terminates the long-running sessions; recovery,
+monitoring, resolved; a postmortem draft with the seed's sections and the
+measured timeline."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+from django.utils import timezone
+
+from aviso.monitors.models import Monitor
+from aviso.notify.models import Channel, Subscriber
+from aviso.scenarios.harness import Harness, Step
+from aviso.scenarios.outcome import Outcome, notices_per_subscriber
+from aviso.scenarios.pg import LimitedDatabase
+from aviso.status import lifecycle
+from aviso.status.choices import ComponentStatus, IncidentStatus
+from aviso.status.lifecycle.postmortems import SECTIONS
+from aviso.status.models import Component, Incident
+from aviso.status.timeline import incident_timeline, timeline_markdown
+
+ACTOR = lifecycle.Actor.system("scenario")
+COMPONENT = "WhatsApp Messaging Service"
+SUBSCRIBERS = ["ana@example.org", "luis@example.org"]
+LIMIT = 10
+RAMP_SECONDS = 1.0  # one more long-running session a second, as in June's climb
+
+
+class Ramp:
+    """Adds a ``pg_sleep`` session every ``RAMP_SECONDS`` until the database refuses
+    one (the first refusal is what the warning must come before) or ``stop()``."""
+
+    def __init__(self, database: LimitedDatabase) -> None:
+        self.database = database
+        self.refused_at = None
+        self.refusal = ""
+        self.opened = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._go, daemon=True)
+
+    def _go(self) -> None:
+        while not self.stopping.is_set() and self.opened < LIMIT * 2:
+            try:
+                self.database.sleeper(120)
+                self.opened += 1
+            except psycopg.OperationalError as error:
+                self.refused_at = timezone.now()
+                self.refusal = str(error).strip().splitlines()[-1][:120]
+                return
+            self.stopping.wait(RAMP_SECONDS)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(10)
+
+
+def run(harness: Harness) -> Outcome:
+    database = LimitedDatabase(LIMIT)
+    ramp = Ramp(database)
+    try:
+        return _run(harness, database, ramp)
+    finally:
+        ramp.stop()
+        database.drop()
+
+
+def _run(harness: Harness, database: LimitedDatabase, ramp: Ramp) -> Outcome:
+    timeline, wait = harness.timeline, harness.wait_for
+    page = lifecycle.create_page(actor=ACTOR, name="Jelou", time_zone="UTC")
+    group = lifecycle.create_group(page, actor=ACTOR, name="Messaging Channels")
+    component = lifecycle.create_component(page, actor=ACTOR, name=COMPONENT, group=group)
+    now = timezone.now()
+    Subscriber.objects.bulk_create(
+        Subscriber(page=page, kind="email", address=a, confirmed_at=now) for a in SUBSCRIBERS
+    )
+    Channel.objects.create(
+        page=page, name="#ops", kind="slack", config={"url": harness.slack.url("/slack")}
+    )
+    # A 1-s interval written straight into the row (monitors validate >= 10 s). The
+    # trend warning (exhaustion within 30 s on the line through the last 5 s) is what must fire
+    # first; the connection thresholds only at a full database.
+    monitor = Monitor.objects.create(
+        name="Messaging database", kind="postgres",
+        config={
+            "dsn": database.dsn, "connections_warn": 0.95, "connections_critical": 1.0,
+            "exhaustion_warn_s": 30, "trend_window_s": 5,
+            "longest_query_warn_s": 600, "longest_query_critical_s": 900,
+        },
+        component=component, interval_seconds=1, timeout_seconds=3,
+        confirmations_down=2, confirmations_up=1, next_due_at=now,
+    )  # fmt: skip
+    timeline.mark("database up", f"{database.name}, CONNECTION LIMIT {LIMIT}")
+    harness.start()
+
+    wait("monitor up", lambda: Monitor.objects.filter(pk=monitor.pk, state="up").exists(), 15)
+    timeline.mark("monitor up")
+    ramp.thread.start()
+    timeline.mark("long-running sessions start", f"one more every {RAMP_SECONDS:.0f} s")
+
+    warning = wait("first warning", lambda: monitor.results.filter(
+        status="degraded").order_by("checked_at").first(), 30)  # fmt: skip
+    timeline.mark("first warning", warning.message[:80], at=warning.checked_at)
+    wait("degraded", lambda: Component.objects.filter(
+        pk=component.pk, status=ComponentStatus.DEGRADED_PERFORMANCE).exists(), 20)  # fmt: skip
+    timeline.mark("component degraded_performance", "set by detection")
+    wait("operator alert", harness.slack_messages, 20)
+    timeline.mark("first operator alert on Slack", "#ops")
+
+    critical = wait("critical", lambda: monitor.results.filter(
+        status="down").order_by("checked_at").first(), 40)  # fmt: skip
+    wait("first refusal", lambda: ramp.refused_at, 20)
+    # Whoever the database turned away first: the load or the monitor itself.
+    turned_away = monitor.results.filter(status="down", message__startswith="cannot connect")
+    first_turned_away = turned_away.order_by("checked_at").first()
+    refusals = [ramp.refused_at] + ([first_turned_away.checked_at] if first_turned_away else [])
+    refused_at = min(refusals)
+    timeline.mark("first connection refused", f"{ramp.opened} sessions held", at=refused_at)
+    timeline.mark("critical", critical.message[:80], at=critical.checked_at)
+    incident = wait("incident opened", lambda: Incident.objects.filter(page=page).first(), 20)
+    timeline.mark("incident opened", incident.name, at=incident.created_at)
+    status_during = Component.objects.get(pk=component.pk).status
+    wait("subscriber email", lambda: len(harness.smtp.per_recipient()) == len(SUBSCRIBERS), 20)
+    timeline.mark("subscribers emailed", f"{len(SUBSCRIBERS)} subscribers")
+
+    ramp.stop()
+    terminated = database.terminate_long_sessions(older_than_s=1)
+    timeline.mark("remediation", f"on-call terminated {terminated} long-running sessions")
+    wait("sessions gone", lambda: database.sessions_of_role() <= 1, 15)
+
+    def status_is(wanted: str):
+        return lambda: Incident.objects.filter(pk=incident.pk, status=wanted).first()
+
+    monitoring = wait("monitoring", status_is(IncidentStatus.MONITORING), 30)
+    timeline.mark("recovery: incident monitoring", at=monitoring.monitoring_at)
+    resolved = wait("resolved", status_is(IncidentStatus.RESOLVED), 30 + harness.resolve_after)
+    timeline.mark("incident resolved", at=resolved.resolved_at)
+
+    expected, per_subscriber = wait(
+        "every notice delivered", lambda: notices_per_subscriber(harness, incident, SUBSCRIBERS), 20
+    )
+    timeline.mark("notices delivered", f"{expected} notices to each subscriber")
+    timeline.steps.sort(key=lambda s: s.at)  # DB times and observed times, in one order
+    durations = {
+        "warning before refusal": timeline.seconds("first warning", "first connection refused"),
+        "time to detect": timeline.seconds("long-running sessions start", "first warning"),
+        "time to incident": timeline.seconds("long-running sessions start", "incident opened"),
+        "time to acknowledge": timeline.seconds("incident opened", "remediation"),
+        "time to resolve": timeline.seconds("long-running sessions start", "incident resolved"),
+    }
+    body = postmortem_draft(resolved, timeline.steps, timeline.started, durations)
+    lifecycle.save_postmortem(resolved, actor=ACTOR, body=body, notify=False)
+    return Outcome(
+        scenario="db-saturation",
+        title="db-saturation (June 30): long-running sessions fill the database",
+        incident=resolved,
+        status_during=status_during,
+        notices_expected=expected,
+        notices_per_subscriber=per_subscriber,
+        slack_messages=len(harness.slack_messages()),
+        durations=durations,
+        extra={"postmortem": body, "terminated": terminated, "refusal": ramp.refusal},
+    )
+
+
+def postmortem_draft(incident: Incident, steps: list[Step], started, durations: dict) -> str:
+    """The seed's sections, Detection prefilled with the measured figures, then the
+    measured timeline and the incident's own timeline."""
+    sections = []
+    for title in SECTIONS:
+        text = ""
+        if title == "Detection":
+            text = "\n".join(
+                f"- {name.capitalize()}: {value:.1f} s" for name, value in durations.items()
+            )
+        sections.append(f"## {title}\n\n{text}".rstrip())
+    measured = "\n".join(
+        f"- +{(s.at - started).total_seconds():.1f} s {s.name}"
+        + (f" ({s.detail})" if s.detail else "")
+        for s in steps
+    )
+    recorded = timeline_markdown(incident_timeline(incident), incident.page.zone)
+    return (
+        "\n\n".join(sections)
+        + f"\n\n## Timeline\n\n{measured}\n\n### As recorded on the incident\n\n{recorded}\n"
+    )
