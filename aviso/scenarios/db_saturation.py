@@ -2,7 +2,8 @@
 PostgreSQL monitor warns on the trend (time to exhaustion) before the database
 refuses anyone, goes critical when it is full, and an incident opens by itself on
 "WhatsApp Messaging Service"; operators hear of it on Slack, subscribers by
-email; the on-call (scripted) terminates the long-running sessions; recovery,
+email; Aviso's opt-in remediation (aviso/scenarios/remediation.py) lists, then
+terminates, the long-running sessions, audited; recovery,
 monitoring, resolved; a postmortem draft with the seed's sections and the
 measured timeline."""
 
@@ -17,14 +18,16 @@ from aviso.monitors.models import Monitor
 from aviso.notify.models import Channel, Subscriber
 from aviso.scenarios.harness import Harness, Step
 from aviso.scenarios.outcome import Outcome, notices_per_subscriber
-from aviso.scenarios.pg import LimitedDatabase
+from aviso.scenarios.pg import ADMIN_DSN, LimitedDatabase
+from aviso.scenarios.remediation import terminate_long_sessions
 from aviso.status import lifecycle
 from aviso.status.choices import ComponentStatus, IncidentStatus
 from aviso.status.lifecycle.postmortems import SECTIONS
-from aviso.status.models import Component, Incident
+from aviso.status.models import AuditEntry, Component, Incident
 from aviso.status.timeline import incident_timeline, timeline_markdown
 
 ACTOR = lifecycle.Actor.system("scenario")
+REMEDIATION = lifecycle.Actor.automation("remediation: long PostgreSQL sessions")
 COMPONENT = "WhatsApp Messaging Service"
 SUBSCRIBERS = ["ana@example.org", "luis@example.org"]
 LIMIT = 10
@@ -128,9 +131,17 @@ def _run(harness: Harness, database: LimitedDatabase, ramp: Ramp) -> Outcome:
     timeline.mark("subscribers emailed", f"{len(SUBSCRIBERS)} subscribers")
 
     ramp.stop()
-    terminated = database.terminate_long_sessions(older_than_s=1)
-    timeline.mark("remediation", f"on-call terminated {terminated} long-running sessions")
-    wait("sessions gone", lambda: database.sessions_of_role() <= 1, 15)
+    # Aviso's opt-in remediation: dry run first (what it would end), then applied.
+    # It connects as a superuser: the database is full for everyone else.
+    remedy = {
+        "dsn": ADMIN_DSN, "database": database.name, "roles": [database.name],
+        "older_than_s": 0.5, "actor": REMEDIATION,
+    }  # fmt: skip
+    dry = terminate_long_sessions(monitor, **remedy)
+    timeline.mark("remediation dry run", f"{len(dry.sessions)} sessions over 0.5 s, audited")
+    applied = terminate_long_sessions(monitor, **remedy, apply=True)
+    terminated = len(applied.terminated)
+    timeline.mark("remediation", f"terminated {terminated} long-running sessions, audited")
 
     def status_is(wanted: str):
         return lambda: Incident.objects.filter(pk=incident.pk, status=wanted).first()
@@ -149,7 +160,8 @@ def _run(harness: Harness, database: LimitedDatabase, ramp: Ramp) -> Outcome:
         "warning before refusal": timeline.seconds("first warning", "first connection refused"),
         "time to detect": timeline.seconds("long-running sessions start", "first warning"),
         "time to incident": timeline.seconds("long-running sessions start", "incident opened"),
-        "time to acknowledge": timeline.seconds("incident opened", "remediation"),
+        "time to acknowledge": timeline.seconds("incident opened", "remediation dry run"),
+        "time to remediate": timeline.seconds("incident opened", "remediation"),
         "time to resolve": timeline.seconds("long-running sessions start", "incident resolved"),
     }
     body = postmortem_draft(resolved, timeline.steps, timeline.started, durations)
@@ -163,7 +175,17 @@ def _run(harness: Harness, database: LimitedDatabase, ramp: Ramp) -> Outcome:
         notices_per_subscriber=per_subscriber,
         slack_messages=len(harness.slack_messages()),
         durations=durations,
-        extra={"postmortem": body, "terminated": terminated, "refusal": ramp.refusal},
+        extra={
+            "postmortem": body,
+            "terminated": terminated,
+            "dry_run_sessions": len(dry.sessions),
+            "refusal": ramp.refusal,
+            "audit": list(
+                AuditEntry.objects.filter(action__startswith="remediation.")
+                .order_by("id")
+                .values_list("action", flat=True)
+            ),
+        },  # fmt: skip
     )
 
 

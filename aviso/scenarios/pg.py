@@ -55,22 +55,6 @@ class LimitedDatabase:
         thread.start()
         self.threads.append(thread)
 
-    def sessions_of_role(self) -> int:
-        return self.admin.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [self.name]
-        ).fetchone()[0]
-
-    def terminate_long_sessions(self, older_than_s: float) -> int:
-        """What the on-call ran in June: end the role's queries running too long."""
-        rows = self.admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = %s AND usename = %s AND state = 'active'"
-            " AND query LIKE 'SELECT pg_sleep%%'"
-            " AND now() - query_start > make_interval(secs => %s)",
-            [self.name, self.name, older_than_s],
-        ).fetchall()
-        return sum(1 for (ok,) in rows if ok)
-
     def drop(self) -> None:
         self.admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",

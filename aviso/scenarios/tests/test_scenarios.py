@@ -216,6 +216,7 @@ class TestDbSaturation:
             "critical",
             "incident opened",
             "subscribers emailed",
+            "remediation dry run",
             "remediation",
             "recovery: incident monitoring",
             "incident resolved",
@@ -230,6 +231,7 @@ class TestDbSaturation:
         assert db_saturation["status_during"] == "major_outage"
         assert incident["updates"] == ["investigating", "monitoring", "resolved"]
         assert db_saturation["terminated"] >= 1
+        assert db_saturation["audit"] == ["remediation.dry_run", "remediation.terminate"]
 
     @pytest.mark.browser
     @needs_chromium
