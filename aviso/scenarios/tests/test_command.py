@@ -14,6 +14,7 @@ class TestScenarioCommand:
             call_command("scenario", "june")
 
 
+@pytest.mark.django_db
 class TestHarness:
     def test_it_fails_a_step_that_does_not_come_in_time(self):
         harness = Harness()
