@@ -1,6 +1,7 @@
 """June 30: costly long-running sessions fill a database's connections. The
 PostgreSQL monitor warns on the trend (time to exhaustion) before the database
-refuses anyone, goes critical when it is full, and an incident opens by itself on
+refuses anyone, goes critical when it is full, the messaging service in front
+of it fails its health check, and one incident opens by itself on
 "WhatsApp Messaging Service"; operators hear of it on Slack, subscribers by
 email; Aviso's opt-in remediation (aviso/scenarios/remediation.py) lists, then
 terminates, the long-running sessions, audited; recovery,
@@ -20,6 +21,7 @@ from aviso.scenarios.harness import Harness, Step
 from aviso.scenarios.outcome import Outcome, notices_per_subscriber
 from aviso.scenarios.pg import ADMIN_DSN, LimitedDatabase
 from aviso.scenarios.remediation import terminate_long_sessions
+from aviso.scenarios.services import DatabaseBackedService, LoopThread
 from aviso.status import lifecycle
 from aviso.status.choices import ComponentStatus, IncidentStatus
 from aviso.status.lifecycle.postmortems import SECTIONS
@@ -65,14 +67,20 @@ class Ramp:
 def run(harness: Harness) -> Outcome:
     database = LimitedDatabase(LIMIT)
     ramp = Ramp(database)
+    loops = LoopThread()
+    service = DatabaseBackedService(loops, database.dsn)
     try:
-        return _run(harness, database, ramp)
+        return _run(harness, database, ramp, service)
     finally:
         ramp.stop()
+        service.stop()
+        loops.stop()
         database.drop()
 
 
-def _run(harness: Harness, database: LimitedDatabase, ramp: Ramp) -> Outcome:
+def _run(
+    harness: Harness, database: LimitedDatabase, ramp: Ramp, service: DatabaseBackedService
+) -> Outcome:
     timeline, wait = harness.timeline, harness.wait_for
     page = lifecycle.create_page(actor=ACTOR, name="Jelou", time_zone="UTC")
     group = lifecycle.create_group(page, actor=ACTOR, name="Messaging Channels")
@@ -97,11 +105,17 @@ def _run(harness: Harness, database: LimitedDatabase, ramp: Ramp) -> Outcome:
         component=component, interval_seconds=1, timeout_seconds=3,
         confirmations_down=2, confirmations_up=1, next_due_at=now,
     )  # fmt: skip
+    health = Monitor.objects.create(
+        name="Messaging service health", kind="http", config={"url": service.url},
+        component=component, interval_seconds=1, timeout_seconds=3,
+        confirmations_down=2, confirmations_up=1, next_due_at=now,
+    )  # fmt: skip
     timeline.mark("database up", f"{database.name}, CONNECTION LIMIT {LIMIT}")
     harness.start()
 
-    wait("monitor up", lambda: Monitor.objects.filter(pk=monitor.pk, state="up").exists(), 15)
-    timeline.mark("monitor up")
+    both = Monitor.objects.filter(pk__in=[monitor.pk, health.pk], state="up")
+    wait("monitors up", lambda: both.count() == 2, 15)
+    timeline.mark("monitors up", "database and messaging service")
     ramp.thread.start()
     timeline.mark("long-running sessions start", f"one more every {RAMP_SECONDS:.0f} s")
 
@@ -117,10 +131,14 @@ def _run(harness: Harness, database: LimitedDatabase, ramp: Ramp) -> Outcome:
     critical = wait("critical", lambda: monitor.results.filter(
         status="down").order_by("checked_at").first(), 40)  # fmt: skip
     wait("first refusal", lambda: ramp.refused_at, 20)
-    # Whoever the database turned away first: the load or the monitor itself.
+    failing = wait("service failing", lambda: health.results.filter(
+        status="down").order_by("checked_at").first(), 20)  # fmt: skip
+    timeline.mark("messaging service failing", failing.message[:80], at=failing.checked_at)
+    # Whoever the database turned away first: the load, the service or the monitor.
     turned_away = monitor.results.filter(status="down", message__startswith="cannot connect")
     first_turned_away = turned_away.order_by("checked_at").first()
-    refusals = [ramp.refused_at] + ([first_turned_away.checked_at] if first_turned_away else [])
+    refusals = [ramp.refused_at, failing.checked_at]
+    refusals += [first_turned_away.checked_at] if first_turned_away else []
     refused_at = min(refusals)
     timeline.mark("first connection refused", f"{ramp.opened} sessions held", at=refused_at)
     timeline.mark("critical", critical.message[:80], at=critical.checked_at)

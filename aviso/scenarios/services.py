@@ -204,3 +204,41 @@ class Campaigns:
             await self._done
 
         self.loops.run(end(), timeout=20)
+
+
+class DatabaseBackedService:
+    """The messaging service in front of the database: ``/health`` opens a connection
+    and runs ``SELECT 1``; 503 with the database's refusal when it cannot."""
+
+    def __init__(self, loops: LoopThread, dsn: str) -> None:
+        self.loops = loops
+        self.dsn = dsn
+        self.port = loops.run(self._start())
+
+    async def _health(self, request: web.Request) -> web.Response:
+        import psycopg
+
+        try:
+            connection = await psycopg.AsyncConnection.connect(self.dsn, connect_timeout=2)
+            async with connection:
+                await connection.execute("SELECT 1")
+        except psycopg.Error as error:
+            reason = str(error).strip().splitlines()[-1][:200]
+            return web.Response(status=503, text=f"database refused: {reason}")
+        return web.Response(text="ok")
+
+    async def _start(self) -> int:
+        app = web.Application()
+        app.router.add_get("/health", self._health)
+        self.runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        return site._server.sockets[0].getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/health"
+
+    def stop(self) -> None:
+        self.loops.run(self.runner.cleanup())

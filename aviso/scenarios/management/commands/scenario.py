@@ -9,7 +9,8 @@ process with ``AVISO_DATA_DIR`` pointing at a temporary directory.
 from __future__ import annotations
 
 import email
-import email.header
+import email.policy
+import hashlib
 import os
 import re
 import subprocess
@@ -59,12 +60,16 @@ def _public_page(incident) -> str:
 
 
 def _emails(messages: list[tuple[list[str], bytes]]) -> list[dict]:
-    """Who got which subject: what the test reads to find a lost or doubled notice."""
+    """Who got which subject and which body: what the test reads to find a lost or
+    doubled notice (two updates may share a subject; a doubled one shares its body)."""
     found = []
     for recipients, raw in messages:
-        parsed = email.message_from_bytes(raw)
-        subject = str(email.header.make_header(email.header.decode_header(parsed["Subject"])))
-        found += [{"to": r, "subject": subject} for r in recipients]
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        subject = str(parsed["Subject"])
+        part = parsed.get_body(("plain", "html")) or parsed
+        text = part.get_payload(decode=True) or b""
+        digest = hashlib.sha256(text).hexdigest()[:16]
+        found += [{"to": r, "subject": subject, "body": digest} for r in recipients]
     return found
 
 
