@@ -3,17 +3,21 @@ long-running sessions that fill it (the June incident's load)."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 
 import psycopg
 
-ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
+# A superuser on the server to saturate (it creates and drops the database and role).
+ADMIN_DSN = os.environ.get(
+    "AVISO_SCENARIO_PG_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+)
 
 
-def pg_available(dsn: str = ADMIN_DSN) -> bool:
+def pg_available(dsn: str | None = None) -> bool:
     try:
-        psycopg.connect(dsn).close()
+        psycopg.connect(dsn or ADMIN_DSN, connect_timeout=3).close()
     except psycopg.Error:
         return False
     return True
@@ -23,10 +27,10 @@ class LimitedDatabase:
     """A database and a plain role of the same name (superusers ignore CONNECTION
     LIMIT, so the load and the monitor connect as the plain role)."""
 
-    def __init__(self, limit: int, admin_dsn: str = ADMIN_DSN) -> None:
+    def __init__(self, limit: int, admin_dsn: str | None = None) -> None:
         self.limit = limit
         self.name = f"aviso_scenario_{secrets.token_hex(4)}"
-        self.admin = psycopg.connect(admin_dsn, autocommit=True)
+        self.admin = psycopg.connect(admin_dsn or ADMIN_DSN, autocommit=True, connect_timeout=3)
         self.admin.execute(f'CREATE ROLE "{self.name}" LOGIN')
         self.admin.execute(f'GRANT pg_read_all_stats TO "{self.name}"')
         self.admin.execute(

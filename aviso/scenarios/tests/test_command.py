@@ -13,6 +13,12 @@ class TestScenarioCommand:
         with pytest.raises(CommandError, match="invalid choice: 'june'"):
             call_command("scenario", "june")
 
+    def test_it_says_what_db_saturation_needs_when_postgresql_is_unreachable(self, monkeypatch):
+        monkeypatch.setenv("AVISO_SCENARIO_SANDBOX", "1")  # no child process, no migrate
+        monkeypatch.setattr("aviso.scenarios.pg.ADMIN_DSN", "host=127.0.0.1 port=1 user=x")
+        with pytest.raises(CommandError, match="needs a PostgreSQL superuser"):
+            call_command("scenario", "db-saturation")
+
 
 @pytest.mark.django_db
 class TestHarness:

@@ -39,6 +39,13 @@ def _load(name: str):
         return campaign_spike.run
     if name == "db-saturation":
         from aviso.scenarios import db_saturation
+        from aviso.scenarios.pg import ADMIN_DSN, pg_available
+
+        if not pg_available():
+            raise CommandError(
+                f"db-saturation needs a PostgreSQL superuser at {ADMIN_DSN!r}"
+                " (set AVISO_SCENARIO_PG_DSN)"
+            )
 
         return db_saturation.run
     raise CommandError(f"unknown scenario {name!r}; choose one of: {', '.join(SCENARIOS)}")
