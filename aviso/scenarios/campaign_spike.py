@@ -75,9 +75,9 @@ def _run(harness: Harness, bot: BotService, campaigns: Campaigns) -> Outcome:
     timeline.mark("monitor up", f"{calm:.0f} ms")
 
     campaigns.start()
-    timeline.mark("two campaigns start", f"{campaigns.count} concurrent senders")
+    began = timeline.mark("two campaigns start", f"{campaigns.count} concurrent senders").at
 
-    first = wait("first slow check", lambda: monitor.results.filter(
+    first = wait("first slow check", lambda: monitor.results.filter(due_at__gte=began,
         status="degraded").order_by("checked_at").first(), 20)  # fmt: skip
     timeline.mark("first slow check", f"{first.latency_ms:.0f} ms", at=first.checked_at)
     wait("degraded", _component_is(component, ComponentStatus.DEGRADED_PERFORMANCE), 20)
