@@ -193,3 +193,6 @@ DETECTION_FLAP_CHANGES = envint("AVISO_DETECTION_FLAP_CHANGES", 3)
 DETECTION_FLAP_WINDOW_CHECKS = envint("AVISO_DETECTION_FLAP_WINDOW_CHECKS", 10)
 HEARTBEAT_SECONDS = envint("AVISO_HEARTBEAT_SECONDS", 10)
 METRICS_TOKEN = envstr("AVISO_METRICS_TOKEN")
+
+# The seed's incidents replayed end to end (`aviso scenario NAME`). Appended by scenarios.
+INSTALLED_APPS += ["aviso.scenarios"]
