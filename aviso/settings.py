@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # django-ninja's own copy of Swagger UI: the API docs page works offline.
+    "ninja",
     "aviso.status",
     "aviso.console",
     "aviso.monitors",
