@@ -37,7 +37,7 @@ test: $(VENV)/.dev-installed browser-deps
 	AVISO_DATABASE_URL= $(PY) -m pytest
 	@if $(PY) scripts/pg_reachable.py "$(PG_URL)"; then \
 		echo "PostgreSQL reachable: running the database tests again on it (browser tests ran once)"; \
-		AVISO_DATABASE_URL="$(PG_URL)" $(PY) -m pytest -m "(django_db or postgres) and not browser"; \
+		AVISO_DATABASE_URL="$(PG_URL)" $(PY) -m pytest -m "(django_db or postgres) and (postgres or not browser)"; \
 	else \
 		echo "PostgreSQL not reachable at $(PG_URL): database tests ran on SQLite only"; \
 	fi
