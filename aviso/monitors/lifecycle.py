@@ -15,7 +15,12 @@ from django.utils import timezone
 
 from aviso.monitors.choices import MonitorKind, MonitorState, PingKind
 from aviso.monitors.configs import ConfigError, parse_config
-from aviso.monitors.models import MIN_INTERVAL_SECONDS, Monitor, encode_regions
+from aviso.monitors.models import (
+    MIN_INTERVAL_SECONDS,
+    Monitor,
+    MonitorRegionSlot,
+    encode_regions,
+)
 from aviso.status.lifecycle import Actor, LifecycleError
 from aviso.status.lifecycle.records import record, snapshot
 from aviso.status.models import Component
@@ -65,9 +70,15 @@ def _validate(values: dict) -> dict:
     regions = values.get("regions") or []
     if isinstance(regions, str):
         regions = [r for r in regions.replace(" ", ",").split(",") if r]
-    bad = [r for r in regions if not str(r).replace("-", "").replace("_", "").isalnum()]
+    bad = [
+        r
+        for r in regions
+        if not str(r).replace("-", "").replace("_", "").isalnum() or len(str(r).strip()) > 32
+    ]
     if bad or len(encode_regions(regions)) > 200:
-        errors["regions"] = "Region names: letters, digits, - and _, separated by commas."
+        errors["regions"] = (
+            "Region names: letters, digits, - and _ (at most 32 each), separated by commas."
+        )
     else:
         values["regions"] = encode_regions(regions)
     component = values.get("component")
@@ -114,6 +125,7 @@ def create_monitor(
     )
     with transaction.atomic():
         monitor = Monitor.objects.create(**values, next_due_at=_first_due(interval_seconds))
+        _sync_region_slots(monitor)
         record(actor, "monitor.create", monitor, page=_page(monitor), before=None,
                after=snapshot(monitor, list(EDITABLE)), event=None)  # fmt: skip
     return monitor
@@ -143,6 +155,7 @@ def update_monitor(monitor: Monitor, *, actor: Actor, **changes) -> Monitor:
             locked.probe_state = None
             locked.next_due_at = _first_due(locked.interval_seconds)
         locked.save()
+        _sync_region_slots(locked, reschedule=reschedule)
         record(actor, "monitor.update", locked, page=_page(locked), before=before,
                after=snapshot(locked, list(EDITABLE)), event=None)  # fmt: skip
     return locked
@@ -156,6 +169,7 @@ def resume_monitor(monitor: Monitor, *, actor: Actor) -> Monitor:
     with transaction.atomic():
         monitor = update_monitor(monitor, actor=actor, paused=False)
         Monitor.objects.filter(pk=monitor.pk).update(next_due_at=timezone.now())
+        MonitorRegionSlot.objects.filter(monitor=monitor).update(next_due_at=timezone.now())
     monitor.refresh_from_db()
     return monitor
 
@@ -178,6 +192,26 @@ def record_ping(ping_key: str, kind: PingKind, at: dt.datetime | None = None) ->
         fields["last_start_at"] = at
     return bool(
         Monitor.objects.filter(ping_key=ping_key, kind=MonitorKind.HEARTBEAT).update(**fields)
+    )
+
+
+def _sync_region_slots(monitor: Monitor, *, reschedule: bool = False) -> None:
+    """One schedule slot per listed region (none for a monitor without regions):
+    each listed region checks the monitor once per interval. Called inside the
+    lifecycle's transaction."""
+    wanted = set(monitor.region_list)
+    slots = MonitorRegionSlot.objects.filter(monitor=monitor)
+    slots.exclude(region__in=wanted).delete()
+    if reschedule:
+        slots.update(next_due_at=_first_due(monitor.interval_seconds))
+    have = set(slots.values_list("region", flat=True))
+    MonitorRegionSlot.objects.bulk_create(
+        [
+            MonitorRegionSlot(
+                monitor=monitor, region=region, next_due_at=_first_due(monitor.interval_seconds)
+            )
+            for region in sorted(wanted - have)
+        ]
     )
 
 

@@ -112,13 +112,41 @@ class Result(models.Model):
     class Meta:
         ordering = ["-due_at"]
         constraints = [
-            # A check never runs (nor is stored) twice for one schedule slot.
-            models.UniqueConstraint(fields=["monitor", "due_at"], name="result_once_per_slot")
+            # A check never runs (nor is stored) twice for one schedule slot; a monitor
+            # listing regions has one schedule per region (MonitorRegionSlot).
+            models.UniqueConstraint(
+                fields=["monitor", "due_at", "region"], name="result_once_per_slot"
+            )
         ]
         indexes = [models.Index(fields=["due_at"], name="result_due_at")]
 
     def __str__(self) -> str:
         return f"{self.monitor_id} {self.due_at:%Y-%m-%d %H:%M:%S} {self.status}"
+
+
+class MonitorRegionSlot(models.Model):
+    """The schedule and lease of one region's checks of a monitor that lists regions.
+
+    Such a monitor is checked once per interval by each listed region, so each
+    region needs its own ``next_due_at`` and lease; monitors with no regions
+    keep both on their own row. Kept in sync by the monitors lifecycle.
+    """
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="region_slots")
+    region = models.CharField(max_length=32)
+    next_due_at = models.DateTimeField(default=timezone.now)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["monitor", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["monitor", "region"], name="region_slot_once")
+        ]
+        indexes = [models.Index(fields=["region", "next_due_at"], name="region_slot_due")]
+
+    def __str__(self) -> str:
+        return f"{self.monitor_id} {self.region}"
 
 
 class Rollup(models.Model):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from aviso.detection import engine
 from aviso.monitors import store
-from aviso.monitors.models import Monitor
+from aviso.monitors.models import Monitor, MonitorRegionSlot
 from aviso.monitors.probes import Outcome, ProbeContext, run_probe
 from aviso.monitors.store import Done
 from aviso.monitors.tests.factories import make_monitor  # noqa: F401 - re-exported
@@ -22,6 +22,9 @@ def check(monitor: Monitor, *, region: str = "", outcome: Outcome | None = None)
     and hand the observations to detection, as the checker does."""
     now = timezone.now()
     Monitor.objects.filter(pk=monitor.pk).update(next_due_at=now, claimed_by="", claimed_until=None)
+    MonitorRegionSlot.objects.filter(monitor=monitor, region=region).update(
+        next_due_at=now, claimed_by="", claimed_until=None
+    )
     jobs, broken = store.claim_due(
         "tests", until=now + dt.timedelta(seconds=1), lease=dt.timedelta(seconds=30),
         batch=100, region=region or None,

@@ -230,6 +230,50 @@ class TestRegions:
         evidence = Evidence.objects.get(outage__incident=incident)
         assert evidence.regions == ["eu", "us"]
 
+    def test_each_region_checks_every_interval_and_the_majority_decides(self, target):
+        """Three checkers (eu, us, ap) each claim their own slot of the monitor every
+        interval and run the real probe; the target fails only for the regions in
+        ``failing`` (the mode is flipped before each region's check)."""
+        import asyncio
+        import datetime as dt
+
+        from aviso.monitors import store
+        from aviso.monitors.models import Result
+        from aviso.monitors.probes import ProbeContext, run_probe
+
+        component = make_component(make_page(), "API")
+        monitor = self._monitor(component, target.url)
+        rounds = 0
+
+        def interval(failing):
+            nonlocal rounds
+            rounds += 1
+            for region in ("eu", "us", "ap"):
+                # The slots' schedule, not the test, says when each region is due:
+                # look one more interval ahead each round.
+                until = engine.timezone.now() + dt.timedelta(seconds=61 * rounds)
+                jobs, _ = store.claim_due(
+                    f"checker-{region}", until=until, lease=dt.timedelta(seconds=30),
+                    batch=10, region=region,
+                )  # fmt: skip
+                assert [(j.target.id, j.region) for j in jobs] == [(monitor.id, region)]
+                target.mode = "500" if region in failing else "ok"
+                outcome = asyncio.run(run_probe(jobs[0].target, ProbeContext(block_private=False)))
+                now = engine.timezone.now()
+                done = store.Done(jobs[0], now, outcome, jobs[0].due_at + dt.timedelta(seconds=60))
+                engine.on_observations(store.save_results(f"checker-{region}", [done]))
+            for region in ("eu", "us", "ap"):
+                assert Result.objects.filter(monitor=monitor, region=region).count() == rounds
+
+        interval(set())
+        interval({"ap"})
+        interval({"ap"})
+        assert not Incident.objects.exists()
+        assert status_of(component) == ComponentStatus.OPERATIONAL
+        interval({"ap", "us"})
+        incident = Incident.objects.get()
+        assert Evidence.objects.get(outage__incident=incident).regions == ["ap", "us"]
+
 
 class TestQuorum:
     def test_a_region_not_heard_from_for_three_intervals_does_not_count(self, target):

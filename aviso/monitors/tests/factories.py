@@ -7,7 +7,7 @@ import datetime as dt
 from django.utils import timezone
 
 from aviso.monitors import lifecycle
-from aviso.monitors.models import Monitor
+from aviso.monitors.models import Monitor, MonitorRegionSlot
 from aviso.testing import SYSTEM
 
 
@@ -18,6 +18,7 @@ def make_monitor(
     due = fields.pop("next_due_at", None)
     monitor = lifecycle.create_monitor(actor=SYSTEM, name=name, kind=kind, config=config, **fields)
     Monitor.objects.filter(pk=monitor.pk).update(next_due_at=due or timezone.now())
+    MonitorRegionSlot.objects.filter(monitor=monitor).update(next_due_at=due or timezone.now())
     monitor.refresh_from_db()
     return monitor
 

@@ -7,12 +7,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from aviso.monitors import detection
+from aviso.monitors import detection, lifecycle
 from aviso.monitors.choices import CheckStatus, MonitorState
-from aviso.monitors.models import Monitor, Result
+from aviso.monitors.models import Monitor, MonitorRegionSlot, Result
 from aviso.monitors.probes import Outcome
 from aviso.monitors.store import Done, claim_due, release, save_results
 from aviso.monitors.tests.factories import make_monitor
+from aviso.testing import SYSTEM
 
 pytestmark = pytest.mark.django_db
 LEASE = dt.timedelta(seconds=30)
@@ -169,3 +170,57 @@ class TestRelease:
         jobs, _ = claim("a")
         assert release("a", [j.target.id for j in jobs]) == 1
         assert len(claim("b")[0]) == 1
+
+
+class TestRegionSlots:
+    """A monitor listing regions is checked once per interval by each of them."""
+
+    def test_each_listed_region_stores_one_result_per_interval_slot(self):
+        monitor = make_monitor("everywhere", regions=["eu", "us", "ap"], interval_seconds=60)
+        anywhere = make_monitor("anywhere")
+        assert [j.target.id for j in claim("plain")[0]] == [anywhere.id]  # no region: not it
+        for interval in (1, 2):
+            for region in ("eu", "us", "ap"):
+                jobs, _ = claim(f"checker-{region}", region=region, ahead=61 * interval)
+                mine = [j for j in jobs if j.target.id == monitor.id]
+                assert [j.region for j in mine] == [region]
+                assert claim(f"other-{region}", region=region, ahead=61 * interval) == ([], [])
+                observations = save_results(f"checker-{region}", finish(mine))
+                assert [o.region for o in observations] == [region]
+                # The slot is done for this interval; the next one is an interval later.
+                assert claim(f"checker-{region}", region=region, ahead=1) == ([], [])
+            counts = {
+                region: Result.objects.filter(monitor=monitor, region=region).count()
+                for region in ("eu", "us", "ap")
+            }
+            assert counts == {"eu": interval, "us": interval, "ap": interval}
+
+    def test_a_result_is_dropped_when_the_region_lease_was_lost(self):
+        monitor = make_monitor("eu and us", regions=["eu", "us"])
+        jobs, _ = claim("first", region="eu")
+        MonitorRegionSlot.objects.filter(monitor=monitor, region="eu").update(
+            claimed_until=timezone.now() - dt.timedelta(seconds=1)
+        )
+        assert [j.target.id for j in claim("second", region="eu")[0]] == [monitor.id]
+        assert save_results("first", finish(jobs)) == []
+        assert not Result.objects.exists()
+
+    def test_release_gives_back_region_slots(self):
+        monitor = make_monitor("eu", regions=["eu"])
+        claim("stopping", region="eu")
+        assert release("stopping", [monitor.id]) == 1
+        assert [j.target.id for j in claim("next", region="eu")[0]] == [monitor.id]
+
+    def test_slots_follow_the_monitors_regions_and_pause(self):
+        monitor = make_monitor("moving", regions=["eu", "us"])
+        slots = MonitorRegionSlot.objects.filter(monitor=monitor)
+        assert sorted(slots.values_list("region", flat=True)) == ["eu", "us"]
+        monitor = lifecycle.update_monitor(monitor, actor=SYSTEM, regions=["us", "ap"])
+        assert sorted(slots.values_list("region", flat=True)) == ["ap", "us"]
+        lifecycle.pause_monitor(monitor, actor=SYSTEM)
+        assert claim("paused", region="us", ahead=30) == ([], [])
+        lifecycle.resume_monitor(monitor, actor=SYSTEM)
+        assert [j.region for j in claim("back", region="us")[0]] == ["us"]
+        lifecycle.update_monitor(monitor, actor=SYSTEM, regions=[])
+        assert not slots.exists()
+        assert [j.target.id for j in claim("plain")[0]] == [monitor.id]

@@ -30,7 +30,11 @@ class Command(BaseCommand):
     help = "Run due monitor checks; several checkers share the monitors on PostgreSQL."
 
     def add_arguments(self, parser):
-        parser.add_argument("--region", default=None, help="run monitors of this region too")
+        parser.add_argument(
+            "--region",
+            default=None,
+            help="also check the monitors listing this region (each region every interval)",
+        )
         parser.add_argument("--name", default=None, help="this checker's name in leases")
         parser.add_argument("--lease", type=float, default=90.0, help="lease seconds")
         parser.add_argument("--horizon", type=float, default=5.0, help="claim this far ahead")
