@@ -32,6 +32,7 @@ class TestCreateMonitor:
         }
         assert set(refused(confirmations_down=0)) == {"confirmations_down"}
         assert set(refused(regions=["eu west"])) == {"regions"}
+        assert set(refused(regions=["eu", "r" * 33])) == {"regions"}  # a result's column
         assert set(refused(kind="smtp")) == {"kind"}
 
     @pytest.mark.parametrize(
