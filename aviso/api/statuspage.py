@@ -17,13 +17,11 @@ from django.conf import settings
 from django.db.models import Prefetch
 
 from aviso.status.choices import (
-    ComponentStatus,
-    IncidentImpact,
     IncidentStatus,
     MaintenanceStatus,
     worst_component_status,
 )
-from aviso.status.derivation import impact_from_components, page_state
+from aviso.status.derivation import page_state
 from aviso.status.models import (
     AuditEntry,
     Component,
@@ -40,12 +38,6 @@ from aviso.status.models import (
 LIST_LIMIT = 50
 # Zones Statuspage (Rails) writes with "Z" instead of "+00:00".
 _UTC_NAMES = {"UTC", "Etc/UTC", "UCT", "Etc/UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu"}
-_IMPACT_ORDER = [
-    IncidentImpact.NONE,
-    IncidentImpact.MINOR,
-    IncidentImpact.MAJOR,
-    IncidentImpact.CRITICAL,
-]
 _ACTIVE_OR_PLANNED = [MaintenanceStatus.SCHEDULED, *MaintenanceStatus.active_values()]
 
 
@@ -197,7 +189,7 @@ def _affected(changes: list | None) -> list[dict] | None:
     ]
 
 
-def _update_json(update: IncidentUpdate, incident_code: str, zone) -> dict:
+def update_json(update: IncidentUpdate, incident_code: str, zone) -> dict:
     return {
         "id": update.code,
         "status": update.status,
@@ -221,24 +213,6 @@ def incident_status(incident: Incident) -> str:
     return incident.status
 
 
-def incident_impact(incident: Incident, updates: list[IncidentUpdate]) -> str:
-    """The operator's impact, else the worst any update gave a component.
-
-    The stored impact follows the components' current statuses, so it falls to
-    "none" once a resolve sets them back; Statuspage keeps the incident's peak.
-    """
-    if incident.impact_override:
-        return incident.impact
-    statuses = [
-        change["new_status"]
-        for update in updates
-        for change in update.affected_components or []
-        if isinstance(change, dict) and change.get("new_status") in ComponentStatus.values
-    ]
-    peak = impact_from_components(statuses)
-    return max([peak, IncidentImpact(incident.impact)], key=_IMPACT_ORDER.index)
-
-
 def _incidents(page: Page, queryset, components: _Components) -> list[dict]:
     """Incidents with their updates and components: three queries."""
     zone, base = page.zone, page_url(page)
@@ -258,18 +232,18 @@ def _incidents(page: Page, queryset, components: _Components) -> list[dict]:
                 "updated_at": timestamp(incident.updated_at, zone),
                 "monitoring_at": timestamp(incident.monitoring_at, zone),
                 "resolved_at": timestamp(incident.resolved_at, zone),
-                "impact": incident_impact(incident, updates),
+                "impact": incident.impact,  # the lifecycle keeps its peak
                 "shortlink": f"{base}/incidents/{incident.code}",
                 "started_at": timestamp(incident.started_at, zone),
                 "page_id": page.code,
-                "incident_updates": [_update_json(u, incident.code, zone) for u in updates],
+                "incident_updates": [update_json(u, incident.code, zone) for u in updates],
                 "components": components.pick(a.component_id for a in incident.affected.all()),
             }
         )
     return result
 
 
-def _maintenance_update_json(update: MaintenanceUpdate, code: str, zone) -> dict:
+def maintenance_update_json(update: MaintenanceUpdate, code: str, zone) -> dict:
     return {
         "id": update.code,
         "status": update.status,
@@ -310,7 +284,7 @@ def _maintenances(page: Page, queryset, components: _Components) -> list[dict]:
                 "started_at": timestamp(maintenance.created_at, zone),
                 "page_id": page.code,
                 "incident_updates": [
-                    _maintenance_update_json(u, maintenance.code, zone) for u in updates
+                    maintenance_update_json(u, maintenance.code, zone) for u in updates
                 ],
                 "components": components.pick(c.pk for c in maintenance.components.all()),
                 "scheduled_for": timestamp(maintenance.scheduled_for, zone),

@@ -1,6 +1,7 @@
 """Subscriber webhook bodies in Statuspage's shape (see docs/notifications.md).
 
-Kept small and local to notify; the v2 JSON API renders the same objects.
+The timestamps and update objects are the v2 JSON API's own; the incident and
+maintenance add the webhook-only fields (postmortem, impact override).
 """
 
 from __future__ import annotations
@@ -10,16 +11,14 @@ import zoneinfo
 
 from django.conf import settings
 
+from aviso.api.statuspage import (
+    incident_status,
+    maintenance_update_json,
+    timestamp,
+    update_json,
+)
 from aviso.status.derivation import page_state
 from aviso.status.models import Component, Incident, Maintenance, Page
-
-
-def sp_time(moment: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> str | None:
-    """ISO 8601 with milliseconds and the page's offset; ``Z`` for UTC pages."""
-    if moment is None:
-        return None
-    text = moment.astimezone(zone).isoformat(timespec="milliseconds")
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def page_json(page: Page) -> dict:
@@ -35,8 +34,8 @@ def component_json(component: Component, zone: zoneinfo.ZoneInfo) -> dict:
     return {
         "status": component.status,
         "name": component.name,
-        "created_at": sp_time(component.created_at, zone),
-        "updated_at": sp_time(component.updated_at, zone),
+        "created_at": timestamp(component.created_at, zone),
+        "updated_at": timestamp(component.updated_at, zone),
         "position": component.position,
         "description": component.description or None,
         "showcase": component.showcase,
@@ -57,37 +56,22 @@ def incident_json(incident: Incident) -> dict:
     )
     return {
         "name": incident.name,
-        "status": "postmortem" if published else incident.status,
-        "created_at": sp_time(incident.created_at, zone),
-        "updated_at": sp_time(incident.updated_at, zone),
-        "monitoring_at": sp_time(incident.monitoring_at, zone),
-        "resolved_at": sp_time(incident.resolved_at, zone),
+        "status": incident_status(incident),
+        "created_at": timestamp(incident.created_at, zone),
+        "updated_at": timestamp(incident.updated_at, zone),
+        "monitoring_at": timestamp(incident.monitoring_at, zone),
+        "resolved_at": timestamp(incident.resolved_at, zone),
         "impact": incident.impact,
         "shortlink": public_url(page, "status:incident", incident.code),
-        "started_at": sp_time(incident.started_at, zone),
+        "started_at": timestamp(incident.started_at, zone),
         "postmortem_body": postmortem.body if published else None,
-        "postmortem_published_at": sp_time(postmortem.published_at, zone) if published else None,
+        "postmortem_published_at": timestamp(postmortem.published_at, zone) if published else None,
         "scheduled_for": None,
         "scheduled_until": None,
         "impact_override": incident.impact if incident.impact_override else None,
         "id": incident.code,
         "page_id": page.code,
-        "incident_updates": [
-            {
-                "status": update.status,
-                "body": update.body,
-                "created_at": sp_time(update.created_at, zone),
-                "updated_at": sp_time(update.updated_at, zone),
-                "display_at": sp_time(update.display_at, zone),
-                "affected_components": update.affected_components,
-                "deliver_notifications": update.deliver_notifications,
-                "custom_tweet": None,
-                "tweet_id": None,
-                "id": update.code,
-                "incident_id": incident.code,
-            }
-            for update in updates
-        ],
+        "incident_updates": [update_json(u, incident.code, zone) for u in updates],
         "components": [component_json(c, zone) for c in components],
     }
 
@@ -98,32 +82,20 @@ def maintenance_json(maintenance: Maintenance) -> dict:
     return {
         "name": maintenance.name,
         "status": maintenance.status,
-        "created_at": sp_time(maintenance.created_at, zone),
-        "updated_at": sp_time(maintenance.updated_at, zone),
+        "created_at": timestamp(maintenance.created_at, zone),
+        "updated_at": timestamp(maintenance.updated_at, zone),
         "monitoring_at": None,
-        "resolved_at": sp_time(maintenance.completed_at, zone),
+        "resolved_at": timestamp(maintenance.completed_at, zone),
         "impact": "maintenance",
         "shortlink": public_url(page, "status:maintenance", maintenance.code),
-        "started_at": sp_time(maintenance.started_at or maintenance.scheduled_for, zone),
-        "scheduled_for": sp_time(maintenance.scheduled_for, zone),
-        "scheduled_until": sp_time(maintenance.scheduled_until, zone),
+        "started_at": timestamp(maintenance.started_at or maintenance.scheduled_for, zone),
+        "scheduled_for": timestamp(maintenance.scheduled_for, zone),
+        "scheduled_until": timestamp(maintenance.scheduled_until, zone),
         "id": maintenance.code,
         "page_id": page.code,
         "incident_updates": [
-            {
-                "status": update.status,
-                "body": update.body,
-                "created_at": sp_time(update.created_at, zone),
-                "updated_at": sp_time(update.created_at, zone),
-                "display_at": sp_time(update.display_at, zone),
-                "affected_components": None,
-                "deliver_notifications": update.deliver_notifications,
-                "custom_tweet": None,
-                "tweet_id": None,
-                "id": update.code,
-                "incident_id": maintenance.code,
-            }
-            for update in maintenance.updates.order_by("-display_at", "-id")
+            maintenance_update_json(u, maintenance.code, zone)
+            for u in maintenance.updates.order_by("-display_at", "-id")
         ],
         "components": [
             component_json(c, zone) for c in maintenance.components.select_related("group", "page")
@@ -136,7 +108,7 @@ def component_update_json(component: Component, change: dict, at: dt.datetime, r
     return {
         "old_status": change["old_status"],
         "new_status": change["new_status"],
-        "created_at": sp_time(at, zone),
+        "created_at": timestamp(at, zone),
         "component_type": "Component",
         "id": ref,
         "component_id": component.code,
