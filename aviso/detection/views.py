@@ -16,6 +16,7 @@ from aviso.detection.models import Heartbeat
 from aviso.monitors.models import Result
 from aviso.status.choices import IncidentStatus
 from aviso.status.models import Event, Incident
+from aviso.status.worker import pending_events
 
 RECENT = dt.timedelta(minutes=5)
 
@@ -105,8 +106,10 @@ def metrics(request: HttpRequest) -> HttpResponse:
     _head(out, "aviso_open_incidents", "gauge", "Incidents not resolved.")
     _line(out, "aviso_open_incidents",
           Incident.objects.filter(status__in=IncidentStatus.open_values()).count())  # fmt: skip
-    _head(out, "aviso_outbox_depth", "gauge", "Outbox events not handled yet.")
-    _line(out, "aviso_outbox_depth", Event.objects.filter(handled_at__isnull=True).count())
+    _head(out, "aviso_outbox_depth", "gauge", "Outbox events not handled yet (dead ones aside).")
+    _line(out, "aviso_outbox_depth", pending_events().count())
+    _head(out, "aviso_outbox_dead", "gauge", "Outbox events given up on, waiting for a retry.")
+    _line(out, "aviso_outbox_dead", Event.objects.filter(dead_at__isnull=False).count())
     _head(out, "aviso_process_silent", "gauge", "1 when a process missed two heartbeats.")
     silent = {hb.name for hb in liveness.silent(now)}
     for hb in Heartbeat.objects.filter(stopped_at__isnull=True):

@@ -1,0 +1,176 @@
+"""Bad days for the outbox, the supervisor, snapshots and query strings: nothing lost,
+nothing doubled."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from aviso.notify.channels import save_channel
+from aviso.notify.choices import NoticeKind
+from aviso.notify.models import Delivery
+from aviso.notify.tests.helpers import subscribers
+from aviso.publish.models import RenderState
+from aviso.status import lifecycle, worker
+from aviso.status.lifecycle import Actor
+from aviso.status.models import AuditEntry, Event, HandlerRun
+from aviso.testing import make_component, make_page, make_person
+
+PERSON = Actor.system("test")
+
+
+class Boom(RuntimeError):
+    pass
+
+
+@pytest.fixture
+def broken_handler(monkeypatch):
+    """An extra event handler that always fails, registered beside the real ones."""
+    calls = []
+
+    def broken(event: Event) -> None:
+        calls.append(event.pk)
+        raise Boom("the handler's dependency is down")
+
+    handlers = dict(worker._event_handlers)
+    handlers["test.broken"] = broken
+    monkeypatch.setattr(worker, "_event_handlers", handlers)
+    return calls
+
+
+def _declare(page, component) -> Event:
+    Event.objects.update(handled_at=timezone.now())  # the page's own set-up is not under test
+    lifecycle.create_incident(
+        page, actor=PERSON, name="Delayed delivery", status="investigating", impact="minor",
+        body="We are looking into it.", components={component: "degraded_performance"},
+    )  # fmt: skip
+    return Event.objects.get(kind="incident.created")
+
+
+def _due_again(event: Event) -> None:
+    """Move the backoff out of the way, as time passing would."""
+    past = timezone.now() - dt.timedelta(seconds=1)
+    HandlerRun.objects.filter(event=event, next_try_at__isnull=False).update(next_try_at=past)
+    Event.objects.filter(pk=event.pk).update(claimed_until=past)
+
+
+@pytest.mark.django_db
+class TestOneFailingHandler:
+    """One outbox handler keeps failing: it must neither block nor undo the others' work."""
+
+    def test_it_keeps_the_fanout_and_the_render_mark_when_another_handler_fails(
+        self, broken_handler
+    ):
+        page = make_page()
+        api = make_component(page)
+        subscribers(page, 3)
+        event = _declare(page, api)
+        worker.process_events("w")
+        assert broken_handler == [event.pk]
+        # Before: one transaction for all handlers, so these were rolled back with the failure.
+        assert Delivery.objects.filter(notice__event=event).count() == 3
+        assert RenderState.objects.get(target="snapshots").wanted >= 1
+        event.refresh_from_db()
+        assert event.handled_at is None and event.dead_at is None
+        assert "test.broken" in event.last_error
+
+    def test_it_does_not_run_the_handlers_that_succeeded_again(self, broken_handler, monkeypatch):
+        page = make_page()
+        event = _declare(page, make_component(page))
+        ran = []
+        handlers = dict(worker._event_handlers)
+        handlers["test.counting"] = lambda e: ran.append(e.pk)
+        monkeypatch.setattr(worker, "_event_handlers", handlers)
+        for _ in range(3):
+            worker.handle_event(event)
+            _due_again(event)
+        assert ran == [event.pk]
+        assert len(broken_handler) == 3
+
+    def test_it_waits_out_the_backoff_before_trying_again(self, broken_handler):
+        page = make_page()
+        event = _declare(page, make_component(page))
+        worker.process_events("w")
+        assert not worker.process_events("w")  # the retry is not due yet
+        assert len(broken_handler) == 1
+        event.refresh_from_db()
+        assert event.claimed_until > timezone.now()
+
+
+@pytest.mark.django_db
+class TestAHandlerThatNeverRecovers:
+    """A handler fails on every try: the event must stay visible as dead, never pass as handled."""
+
+    @pytest.fixture(autouse=True)
+    def _two_tries(self, settings):
+        settings.OUTBOX_MAX_TRIES = 2
+
+    def _exhaust(self, event: Event) -> None:
+        for _ in range(2):
+            _due_again(event)
+            worker.handle_event(event)
+        event.refresh_from_db()
+
+    def test_it_sets_the_event_aside_as_dead_not_handled(self, broken_handler):
+        page = make_page()
+        event = _declare(page, make_component(page))
+        self._exhaust(event)
+        # Before: after the last try the event was marked handled, its failure out of sight.
+        assert event.handled_at is None
+        assert event.dead_at is not None
+        assert not worker.pending_events().filter(pk=event.pk).exists()
+        entry = AuditEntry.objects.get(action="event.dead")
+        assert entry.object_id == str(event.pk) and entry.after["handlers"] == ["test.broken"]
+
+    def test_it_alerts_the_operators_once(self, broken_handler):
+        page = make_page()
+        save_channel(None, name="ops", kind="webhook", config={"url": "http://127.0.0.1:9/hook"})
+        event = _declare(page, make_component(page))
+        self._exhaust(event)
+        alert = Event.objects.get(kind="outbox.dead")
+        assert alert.payload["event_id"] == event.pk and not alert.notify
+        # The alert event's own broken handler dies too, and raises no alert about the alert.
+        self._exhaust(alert)
+        assert alert.dead_at is not None
+        assert Event.objects.filter(kind="outbox.dead").count() == 1
+        delivery = Delivery.objects.get(notice__event=alert)
+        assert delivery.notice.kind == NoticeKind.OUTBOX_DEAD
+        assert "Boom" in delivery.notice.data["body"]
+
+    def test_it_counts_dead_events_in_the_metrics(self, broken_handler, client, settings):
+        settings.METRICS_TOKEN = "t0ken"
+        page = make_page()
+        self._exhaust(_declare(page, make_component(page)))
+        body = client.get("/metrics", HTTP_AUTHORIZATION="Bearer t0ken").content.decode()
+        assert "aviso_outbox_dead 1" in body.splitlines()
+
+    def test_an_operator_retry_runs_only_the_dead_handler_and_is_audited(
+        self, broken_handler, client, monkeypatch
+    ):
+        page = make_page()
+        event = _declare(page, make_component(page))
+        self._exhaust(event)
+        deliveries = Delivery.objects.count()
+        fixed = dict(worker._event_handlers)
+        fixed["test.broken"] = lambda e: None
+        monkeypatch.setattr(worker, "_event_handlers", fixed)
+        client.force_login(make_person("rita", "responder"))
+        listing = client.get("/console/outbox/")
+        assert listing.status_code == 200 and f"#{event.pk}" in listing.content.decode()
+        response = client.post(f"/console/outbox/{event.pk}/retry/")
+        assert response.status_code == 302
+        assert AuditEntry.objects.filter(action="event.retry", object_id=str(event.pk)).exists()
+        assert worker.process_events("w")
+        event.refresh_from_db()
+        assert event.handled_at is not None and event.dead_at is None
+        assert Delivery.objects.count() == deliveries  # notify's fan-out was not re-run
+
+    def test_a_viewer_cannot_retry_and_a_live_event_is_refused(self, broken_handler, client):
+        page = make_page()
+        event = _declare(page, make_component(page))
+        client.force_login(make_person("vera", "viewer"))
+        assert client.post(f"/console/outbox/{event.pk}/retry/").status_code == 403
+        with pytest.raises(lifecycle.LifecycleError, match="not dead"):
+            lifecycle.retry_event(event, actor=PERSON)
