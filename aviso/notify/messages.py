@@ -85,7 +85,8 @@ def subject_for(kind: str, data: dict) -> str:
         return _("[%(page)s] Test notification") % {"page": page}
     if kind == NoticeKind.OUTBOX_DEAD:
         return _("[%(page)s] Outbox work given up: %(event)s") % {
-            "page": page, "event": data["title"]
+            "page": page,
+            "event": data["title"],
         }
     if kind == NoticeKind.POSTMORTEM:
         label = _("Postmortem")

@@ -50,8 +50,12 @@ def set_event_dead(event: Event, *, actor: Actor = OUTBOX_WORKER) -> Event | Non
         after={"dead_at": now.isoformat(), "handlers": handlers},
         event=alert,
         notify=False,
-        payload={"event_id": event.pk, "event_kind": event.kind, "handlers": handlers,
-                 "detail": detail[:2000]},  # fmt: skip
+        payload={
+            "event_id": event.pk,
+            "event_kind": event.kind,
+            "handlers": handlers,
+            "detail": detail[:2000],
+        },  # fmt: skip
     )
 
 
