@@ -13,6 +13,10 @@ from aviso.notify.choices import NoticeKind
 from aviso.notify.models import Delivery
 from aviso.notify.tests.helpers import subscribers
 from aviso.publish.models import RenderState
+from aviso.publish.store import SnapshotStore
+from aviso.publish.tasks import render_snapshots
+from aviso.publish.tests.conftest import django_wsgi, wsgi_get  # noqa: F401 (a fixture)
+from aviso.publish.wsgi import SnapshotApp
 from aviso.status import lifecycle, worker
 from aviso.status.lifecycle import Actor
 from aviso.status.models import AuditEntry, Event, HandlerRun
@@ -174,3 +178,48 @@ class TestAHandlerThatNeverRecovers:
         assert client.post(f"/console/outbox/{event.pk}/retry/").status_code == 403
         with pytest.raises(lifecycle.LifecycleError, match="not dead"):
             lifecycle.retry_event(event, actor=PERSON)
+
+
+@pytest.fixture
+def snapshots(settings, tmp_path, django_wsgi):  # noqa: F811 (the imported fixture)
+    """A rendered site behind the snapshot layer, as ``aviso web`` serves it."""
+    settings.AVISO_SNAPSHOT_DIR = str(tmp_path / "snapshots")
+    page = make_page()
+    _declare(page, make_component(page))
+    render_snapshots()
+    app = SnapshotApp(django_wsgi, SnapshotStore())
+    app.lookup("/")  # the first lookup reads the manifest from disk
+    return app
+
+
+@pytest.mark.django_db
+class TestJunkQueryStrings:
+    """A client adds parameters no page reads, to miss the snapshots and make Django render."""
+
+    @pytest.mark.parametrize(
+        "junk", ["utm_source=x", "utm_source=x&fbclid=abc", "nocache=1699999999", "through"]
+    )
+    def test_it_serves_the_bare_page_from_its_snapshot(
+        self, snapshots, junk, django_assert_num_queries
+    ):
+        bare = wsgi_get(snapshots, "/")
+        with django_assert_num_queries(0):  # before: each junk string was a database render
+            reply = wsgi_get(snapshots, f"/?{junk}")
+        assert reply.status_code == 200 and reply.body == bare.body
+        assert reply.headers["etag"] == bare.headers["etag"]
+
+    def test_it_keeps_the_parameter_history_reads_and_drops_the_rest(
+        self, snapshots, django_assert_num_queries
+    ):
+        keys = SnapshotStore().read_manifest().entries
+        through = next(key for key in keys if key.startswith("/history?through="))
+        wanted = wsgi_get(snapshots, through)
+        with django_assert_num_queries(0):
+            reply = wsgi_get(snapshots, f"/history?utm_medium=mail&{through.partition('?')[2]}")
+            bare = wsgi_get(snapshots, "/history?utm_medium=mail")
+        assert reply.body == wanted.body
+        assert bare.body == wsgi_get(snapshots, "/history").body
+
+    def test_a_window_with_no_snapshot_still_reaches_django_and_shows_that_window(self, snapshots):
+        reply = wsgi_get(snapshots, "/history?utm_source=x&through=2001-03")
+        assert reply.status_code == 200 and b"Mar 2001" in reply.body
