@@ -8,10 +8,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from aviso.config.backup import backed_up_models, backup, restore
+from aviso.config.statuspage_import import import_statuspage
+from aviso.config.tests.test_statuspage_import import sample_dir
 from aviso.notify.channels import save_channel
-from aviso.notify.choices import NoticeKind
-from aviso.notify.models import Delivery
-from aviso.notify.tests.helpers import subscribers
+from aviso.notify.choices import DeliveryState, NoticeKind
+from aviso.notify.models import Delivery, Subscriber
+from aviso.notify.tests.helpers import drain, subscribers
 from aviso.publish.models import RenderState
 from aviso.publish.store import SnapshotStore
 from aviso.publish.tasks import render_snapshots
@@ -19,7 +22,7 @@ from aviso.publish.tests.conftest import django_wsgi, wsgi_get  # noqa: F401 (a 
 from aviso.publish.wsgi import SnapshotApp
 from aviso.status import lifecycle, worker
 from aviso.status.lifecycle import Actor
-from aviso.status.models import AuditEntry, Event, HandlerRun
+from aviso.status.models import AuditEntry, Event, HandlerRun, Incident
 from aviso.testing import make_component, make_page, make_person
 
 PERSON = Actor.system("test")
@@ -223,3 +226,53 @@ class TestJunkQueryStrings:
     def test_a_window_with_no_snapshot_still_reaches_django_and_shows_that_window(self, snapshots):
         reply = wsgi_get(snapshots, "/history?utm_source=x&through=2001-03")
         assert reply.status_code == 200 and b"Mar 2001" in reply.body
+
+
+def _audience(page) -> None:
+    """Everyone who could be told: an unscoped operator channel, an email and a webhook."""
+    save_channel(None, name="ops", kind="webhook", config={"url": "http://127.0.0.1:9/hook"})
+    subscribers(page, 1)
+    Subscriber.objects.create(
+        page=page, kind="webhook", address="http://127.0.0.1:9/sub", confirmed_at=timezone.now()
+    )
+
+
+@pytest.mark.django_db
+class TestHistoryComingBackIn:
+    """Old incidents arrive by import or restore: nobody may be alerted of them as news."""
+
+    def test_an_import_alerts_neither_operators_nor_subscribers(self, tmp_path):
+        page = make_page("Acme")
+        _audience(page)
+        source = sample_dir(tmp_path, summary="twilio_summary.json",
+                            incidents="emma_incidents_2019.json")  # fmt: skip
+        import_statuspage(str(source), slug=page.slug)
+        assert Incident.objects.filter(page=page).count() > 10
+        drain()
+        # Before: incidents, postmortems and component changes went to the operators' channel,
+        # and component changes to webhook subscribers, as if they were happening now.
+        assert not Delivery.objects.exists()
+        imported = Event.objects.filter(page=page, kind__startswith="incident.")
+        assert imported.exists() and not imported.filter(historical=False).exists()
+        assert not Event.objects.filter(handled_at__isnull=True).exists()
+
+    def test_a_restore_does_not_send_what_the_backup_still_owed(self, tmp_path):
+        page = make_page("Acme")
+        _audience(page)
+        _declare(page, make_component(page))
+        worker.process_events("w")  # the fan-out is done; nothing was sent yet
+        pending = Delivery.objects.filter(state=DeliveryState.PENDING).count()
+        assert pending == 3
+        lifecycle.resolve_incident(Incident.objects.get(), actor=PERSON, body="Fixed.")
+        path = tmp_path / "b.jsonl.gz"
+        backup(path)
+        for model in reversed(backed_up_models()):
+            model._default_manager.all().delete()
+        restore(path, migrate=False)
+        drain()
+        # Before: the restored instance sent the old notices and fanned out the resolve.
+        assert not Delivery.objects.filter(state=DeliveryState.SENT).exists()
+        assert Delivery.objects.filter(state=DeliveryState.SKIPPED).count() == pending
+        resolved = Event.objects.get(kind="incident.resolved")
+        assert resolved.historical and resolved.handled_at is not None
+        assert not Delivery.objects.filter(notice__event=resolved).exists()
