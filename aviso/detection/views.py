@@ -16,22 +16,44 @@ from aviso.detection.models import Heartbeat
 from aviso.monitors.models import Result
 from aviso.status.choices import IncidentStatus
 from aviso.status.models import Event, Incident
+from aviso.status.supervisor import read_state, supervisor_state_path
 from aviso.status.worker import pending_events
 
 RECENT = dt.timedelta(minutes=5)
 
 
+def _supervised() -> tuple[dict | None, list[str]]:
+    """``aviso up``'s children (restarts, last exit) and those not running right now."""
+    state = read_state(supervisor_state_path())
+    if state is None:
+        return None, []  # not run under ``aviso up``
+    down = [name for name, child in state.get("children", {}).items()
+            if child.get("state") != "running"]  # fmt: skip
+    if state["stale"]:
+        down.append("supervisor")
+    return state, down
+
+
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     silent = liveness.silent()
+    supervised, down = _supervised()
+    if silent:
+        status = "silent processes"
+    elif down:
+        status = "restarting: " + ", ".join(down)
+    else:
+        status = "ok"
     body = {
-        "status": "silent processes" if silent else "ok",
+        "status": status,
         "silent": [
             {"name": hb.name, "kind": hb.kind, "last_seen_at": hb.last_seen_at.isoformat()}
             for hb in silent
         ],
     }
-    return JsonResponse(body, status=503 if silent else 200)
+    if supervised is not None:
+        body["supervisor"] = supervised
+    return JsonResponse(body, status=503 if silent or down else 200)
 
 
 def _authorised(request: HttpRequest, token: str) -> bool:

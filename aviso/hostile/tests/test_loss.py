@@ -4,6 +4,16 @@ nothing doubled."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -23,9 +33,11 @@ from aviso.publish.wsgi import SnapshotApp
 from aviso.status import lifecycle, worker
 from aviso.status.lifecycle import Actor
 from aviso.status.models import AuditEntry, Event, HandlerRun, Incident
+from aviso.status.supervisor import supervisor_state_path
 from aviso.testing import make_component, make_page, make_person
 
 PERSON = Actor.system("test")
+ROOT = Path(__file__).resolve().parents[3]
 
 
 class Boom(RuntimeError):
@@ -276,3 +288,101 @@ class TestHistoryComingBackIn:
         resolved = Event.objects.get(kind="incident.resolved")
         assert resolved.historical and resolved.handled_at is not None
         assert not Delivery.objects.filter(notice__event=resolved).exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = condition()
+        except (OSError, ValueError, KeyError):
+            result = None
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+
+
+class TestAChildDiesUnderAvisoUp:
+    """The worker is SIGKILLed mid-work: before, ``aviso up`` stopped web and checker too."""
+
+    def test_the_worker_comes_back_and_web_never_stops_answering(self, tmp_path):
+        data, port = tmp_path / "data", _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AVISO_", "DJANGO_"))}
+        # AVISO_DEBUG: collectstatic copies instead of compressing ~1,000 files, which takes
+        # minutes on a busy two-core machine and is not what is under test here.
+        env |= {"AVISO_DATA_DIR": str(data), "AVISO_ADMIN_PASSWORD": "pw-Secret-123",
+                "PYTHONPATH": str(ROOT), "AVISO_DEBUG": "1"}  # fmt: skip
+        log = (tmp_path / "up.log").open("w")
+        up = subprocess.Popen(  # noqa: S603 - our own command
+            [sys.executable, "-m", "aviso", "up", "--port", str(port)],
+            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        state_file = data / "supervisor.json"
+        try:
+            up_and_healthy = lambda: state_file.exists() and _get(base + "/healthz")[0] == 200  # noqa: E731
+            _wait_for(up_and_healthy, 180, "aviso up to start and answer")
+            before = json.loads(state_file.read_text())["children"]
+            os.kill(before["worker"]["pid"], signal.SIGKILL)
+            answers = []
+
+            def worker_back():
+                answers.append(_get(base + "/healthz")[0])  # raises if web stopped answering
+                worker = json.loads(state_file.read_text())["children"]["worker"]
+                return worker if worker["state"] == "running" and worker["restarts"] else None
+
+            worker = _wait_for(worker_back, 30, "the worker to be restarted")
+            assert worker["pid"] != before["worker"]["pid"] and worker["last_exit"] == -9
+            assert up.poll() is None
+            status, body = _get(base + "/healthz")
+            health = json.loads(body)
+            assert health["supervisor"]["children"]["worker"]["restarts"] == 1
+            assert health["supervisor"]["children"]["web"]["pid"] == before["web"]["pid"]
+            assert health["supervisor"]["children"]["checker"]["pid"] == before["checker"]["pid"]
+            assert set(answers) <= {200, 503} and _get(base + "/")[0] in (200, 404)
+        finally:
+            up.send_signal(signal.SIGTERM)
+            try:
+                up.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                up.kill()
+            log.close()
+        output = (tmp_path / "up.log").read_text()
+        assert "worker exited with -9" in output and "worker restarted" in output
+        assert "stopping" not in output.split("worker exited with -9")[1].splitlines()[0]
+        assert not state_file.exists()  # a clean stop
+
+
+@pytest.mark.django_db
+class TestHealthzDuringARestart:
+    """While ``aviso up`` waits to restart a child, /healthz must not say all is well."""
+
+    def test_it_answers_503_and_names_the_child(self, client, settings):
+        path = supervisor_state_path()
+        worker = {"state": "restarting", "pid": None, "restarts": 3, "last_exit": -9}
+        state = {"pid": 1, "updated_at": timezone.now().isoformat(), "children": {
+            "web": {"state": "running", "pid": 2, "restarts": 0}, "worker": worker}}  # fmt: skip
+        path.write_text(json.dumps(state))
+        try:
+            response = client.get("/healthz")
+        finally:
+            path.unlink()
+        assert response.status_code == 503
+        assert response.json()["status"] == "restarting: worker"
+        assert response.json()["supervisor"]["children"]["worker"]["restarts"] == 3
+        assert client.get("/healthz").status_code == 200
