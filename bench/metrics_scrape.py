@@ -48,29 +48,34 @@ def build(monitors: int, days: int, old_every: int, recent_minutes: int) -> int:
             batch_size=2000,
         )  # fmt: skip
     ids = list(Monitor.objects.order_by("id").values_list("id", flat=True))
-    slots = [now - dt.timedelta(minutes=m) for m in range(recent_minutes)]
-    start = now - dt.timedelta(days=days)
-    old = start
-    while old < now - dt.timedelta(minutes=recent_minutes):
-        slots.append(old)
-        old += dt.timedelta(minutes=old_every)
     table = Result._meta.db_table
     columns = "monitor_id, due_at, checked_at, status, latency_ms, message, region"
     # The table name is the model's own, not input.
     sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)"  # noqa: S608
-    inserted = 0
     text = connection.vendor == "sqlite"  # Django's own text form; skips per-row adapting
-    for slot in slots:
-        checked = slot + dt.timedelta(milliseconds=350)
-        due_at, checked_at = (
-            (slot.strftime("%Y-%m-%d %H:%M:%S"), checked.strftime("%Y-%m-%d %H:%M:%S.%f"))
-            if text
-            else (slot, checked)
-        )
-        rows = [(mid, due_at, checked_at, "up", 20.0 + mid % 50, "", "") for mid in ids]
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
-        inserted += len(rows)
+
+    def insert(slots: list[dt.datetime]) -> int:
+        for slot in slots:
+            checked = slot + dt.timedelta(milliseconds=350)
+            due_at, checked_at = (
+                (slot.strftime("%Y-%m-%d %H:%M:%S"), checked.strftime("%Y-%m-%d %H:%M:%S.%f"))
+                if text
+                else (slot, checked)
+            )
+            rows = [(mid, due_at, checked_at, "up", 20.0 + mid % 50, "", "") for mid in ids]
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
+        return len(slots) * len(ids)
+
+    old, slots = now - dt.timedelta(days=days), []
+    while old < now - dt.timedelta(minutes=recent_minutes):
+        slots.append(old)
+        old += dt.timedelta(minutes=old_every)
+    inserted = insert(slots)
+    # The recent minutes last, around the time the scrapes will run (inserting them takes
+    # a minute or two): from a few minutes ahead back to ``recent_minutes`` before that.
+    ahead = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=3)
+    inserted += insert([ahead - dt.timedelta(minutes=m) for m in range(recent_minutes)])
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"VACUUM ANALYZE {table}")
@@ -139,6 +144,13 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("DROP INDEX result_checked_at")
         print("plan:", *plan(), sep="\n  ")
+        from django.utils import timezone
+
+        from aviso.detection.views import RECENT
+        from aviso.monitors.models import Result
+
+        window = Result.objects.filter(checked_at__gte=timezone.now() - RECENT).count()
+        print(f"results in the scrape's five-minute window: {window}")
         times, queries = scrape(args.runs)
         times.sort()
         p90 = times[int(0.9 * (len(times) - 1))]
