@@ -180,7 +180,7 @@ def http_request(delivery: Delivery, notice: Notice, subscriber: Subscriber | No
             payload = messages.webhook_body(notice.data, subscriber.token)
         body = json.dumps(payload, separators=(",", ":")).encode()
         headers = {
-            signing.HEADER: signing.sign(subscriber.secret, body),
+            signing.HEADER: signing.sign(subscriber.signing_secret, body),
             "X-Aviso-Delivery": delivery.key,
             "X-Aviso-Event": notice.data.get("event_kind", notice.kind),
         }
@@ -192,10 +192,11 @@ def http_request(delivery: Delivery, notice: Notice, subscriber: Subscriber | No
         payload = messages.json_alert(notice.kind, notice.data)
     body = json.dumps(payload).encode()
     headers = {"X-Aviso-Delivery": delivery.key}
-    if channel.config.get("secret"):
-        headers[signing.HEADER] = signing.sign(channel.config["secret"], body)
+    config = channel.opened_config
+    if config.get("secret"):
+        headers[signing.HEADER] = signing.sign(config["secret"], body)
     # Operators configure their own channels; they may point inside their network.
-    return HttpRequest(delivery.pk, channel.config["url"], body, headers, allow_private=True)
+    return HttpRequest(delivery.pk, config["url"], body, headers, allow_private=True)
 
 
 class Turn:
@@ -354,7 +355,7 @@ def send_apprise(worker: str, now: dt.datetime | None = None) -> bool:
         data = delivery.notice.data
         title = messages.headline(delivery.notice.kind, data)
         body = messages.plain_summary(delivery.notice.kind, data)
-        return delivery.pk, apprise_urls.send(delivery.channel.config["url"], title, body)
+        return delivery.pk, apprise_urls.send(delivery.channel.opened_config["url"], title, body)
 
     with concurrent.futures.ThreadPoolExecutor(8, thread_name_prefix="apprise") as pool:
         for delivery_id, error in pool.map(one, rows):
