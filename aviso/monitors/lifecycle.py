@@ -13,7 +13,7 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from aviso.lib.sealed import fill_kept, seal_paths
+from aviso.lib.sealed import REDACTED, SealedError, fill_kept, seal_paths
 from aviso.monitors.choices import MonitorKind, MonitorState, PingKind
 from aviso.monitors.configs import (
     ConfigError,
@@ -49,9 +49,17 @@ def _seal_config(values: dict, stored: dict | None, errors: dict[str, str]) -> N
     """
     kind, config = values["kind"], values.get("config") or {}
     if isinstance(config, dict):
-        config, kept_errors = fill_kept(keyring(), config, stored, secret_paths(kind, config))
+        try:
+            config, kept_errors = fill_kept(keyring(), config, stored, secret_paths(kind, config))
+        except SealedError as error:
+            kept_errors = {"config": f"{error}; enter the secret again instead of {REDACTED}"}
         if kept_errors:
-            errors.update({f"config.{path}": message for path, message in kept_errors.items()})
+            errors.update(
+                {
+                    path if path == "config" else f"config.{path}": message
+                    for path, message in kept_errors.items()
+                }
+            )
             return
     try:
         plain = parse_config(kind, config).model_dump(mode="json")
@@ -167,7 +175,12 @@ def update_monitor(monitor: Monitor, *, actor: Actor, **changes) -> Monitor:
         raise LifecycleError({field: "Cannot be changed." for field in sorted(unknown)})
     values = {field: getattr(monitor, field) for field in EDITABLE}
     values["regions"] = monitor.region_list
-    values["config"] = plain_config(monitor.kind, monitor.config)
+    try:
+        values["config"] = plain_config(monitor.kind, monitor.config)
+    except SealedError as error:
+        # Sealed with a key no longer configured: only new settings can fix it.
+        if "config" not in changes:
+            raise LifecycleError({"config": f"{error}; enter the settings again"}) from None
     values.update(changes)
     values = _validate(values, stored=monitor.config)
     with transaction.atomic():

@@ -15,7 +15,16 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from pydantic import ValidationError as PydanticError
 
-from aviso.lib.sealed import Path, SecretFields, fill_kept, redact_paths, seal_paths, unseal_paths
+from aviso.lib.sealed import (
+    REDACTED,
+    Path,
+    SealedError,
+    SecretFields,
+    fill_kept,
+    redact_paths,
+    seal_paths,
+    unseal_paths,
+)
 from aviso.notify.choices import ActorKindChoices, AlertKind, ChannelKind, NoticeKind
 from aviso.notify.models import Channel, Delivery, Notice
 from aviso.notify.notices import local_time, page_data
@@ -107,7 +116,10 @@ def save_channel(
     if bad:
         errors["alert_kinds"] = f"Unknown routing value {bad[0]!r}."
     stored = channel.config if channel is not None and channel.kind == kind else None
-    config, kept_errors = fill_kept(keyring(), config, stored, secret_paths(kind, config))
+    try:
+        config, kept_errors = fill_kept(keyring(), config, stored, secret_paths(kind, config))
+    except SealedError as error:
+        kept_errors = {"url": f"{error}; enter it again instead of {REDACTED}"}
     errors |= kept_errors
     if errors:
         raise ValidationError(errors)

@@ -410,6 +410,20 @@ class TestKeyRotation:
         assert Monitor.objects.get(pk=monitor.pk).config == before
 
 
+    def test_a_secret_under_a_lost_key_is_refused_clearly_and_replaced(self, settings):
+        settings.ENCRYPTION_KEYS = ["lost-key"]
+        monitor = postgres_monitor()
+        settings.ENCRYPTION_KEYS = ["new-key"]
+        with pytest.raises(lifecycle.LifecycleError) as refused:
+            monitors.update_monitor(monitor, actor=SYSTEM, name="Renamed")
+        assert "another key" in refused.value.errors["config"]
+        with pytest.raises(lifecycle.LifecycleError) as refused:
+            monitors.update_monitor(monitor, actor=SYSTEM, config={"dsn": REDACTED})
+        assert "enter the secret again" in refused.value.errors["config"]
+        monitors.update_monitor(monitor, actor=SYSTEM, config={"dsn": DSN})
+        assert Monitor.objects.get(pk=monitor.pk).typed_config.dsn == DSN
+
+
 # --- backups ---------------------------------------------------------------------------
 
 
