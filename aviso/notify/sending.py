@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from aviso.lib.sealed import REDACTED
 from aviso.notify import conf, messages, signing
 from aviso.notify.choices import DeliveryState, NoticeKind, Transport
 from aviso.notify.models import Delivery, Notice, Subscriber
@@ -355,7 +356,10 @@ def send_apprise(worker: str, now: dt.datetime | None = None) -> bool:
         data = delivery.notice.data
         title = messages.headline(delivery.notice.kind, data)
         body = messages.plain_summary(delivery.notice.kind, data)
-        return delivery.pk, apprise_urls.send(delivery.channel.opened_config["url"], title, body)
+        url = delivery.channel.opened_config["url"]
+        error = apprise_urls.send(url, title, body)
+        # Apprise's log lines may quote the URL, and its token with it.
+        return delivery.pk, error.replace(url, REDACTED) if error else error
 
     with concurrent.futures.ThreadPoolExecutor(8, thread_name_prefix="apprise") as pool:
         for delivery_id, error in pool.map(one, rows):
