@@ -246,6 +246,24 @@ class TestAutomationTextsPerPage:
         assert page.automation_texts == {"monitoring": "All good with {component} again."}
         entry = AuditEntry.objects.filter(action="page.update").latest("id")
         assert entry.after["automation_texts"] == page.automation_texts
+        shown = client.get("/console/settings/").content.decode()
+        assert "All good with {component} again." in shown
+        assert "may be affecting {component}" in shown  # the defaults, as help
+
+    def test_the_console_keeps_what_was_typed_when_a_text_is_refused(self, client):
+        page = make_page("Acme")
+        client.force_login(make_person("root", "admin"))
+        too_long = "Trouble with {component}. " + "x" * 2000
+        form = {
+            "name": "Acme", "slug": page.slug, "time_zone": page.time_zone,
+            "automation_resolved": too_long,
+        }  # fmt: skip
+        response = client.post("/console/settings/", form)
+        assert response.status_code == 400
+        body = response.content.decode()
+        assert "at most 2000 characters" in body and too_long in body
+        page.refresh_from_db()
+        assert page.automation_texts == {}
 
 
 # --- what is sealed --------------------------------------------------------------------
