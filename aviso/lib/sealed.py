@@ -4,7 +4,7 @@ A sealed value is a string ``sealed:v1:<Fernet token>``, so it sits in a
 ``CharField`` or anywhere inside a ``JSONField`` and a backup carries it as it
 is, still encrypted. ``Keyring`` holds every key Aviso knows: the first seals,
 all unseal (``MultiFernet``), so a key is rotated by putting the new one first,
-re-sealing (``aviso manage reseal``) and then dropping the old one.
+re-sealing (``aviso reseal``) and then dropping the old one.
 
 Per-kind settings say where their secrets are with paths into the settings
 dict (``("dsn",)``, ``("headers", "Authorization")``); ``SecretFields`` is the

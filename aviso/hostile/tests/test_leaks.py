@@ -427,7 +427,6 @@ class TestKeyRotation:
             call_command("reseal")
         assert Monitor.objects.get(pk=monitor.pk).config == before
 
-
     def test_a_secret_under_a_lost_key_is_refused_clearly_and_replaced(self, settings):
         settings.ENCRYPTION_KEYS = ["lost-key"]
         monitor = postgres_monitor()
