@@ -116,11 +116,12 @@ def save_channel(
     if bad:
         errors["alert_kinds"] = f"Unknown routing value {bad[0]!r}."
     stored = channel.config if channel is not None and channel.kind == kind else None
-    try:
-        config, kept_errors = fill_kept(keyring(), config, stored, secret_paths(kind, config))
-    except SealedError as error:
-        kept_errors = {"url": f"{error}; enter it again instead of {REDACTED}"}
-    errors |= kept_errors
+    if isinstance(config, dict):
+        try:
+            config, kept = fill_kept(keyring(), config, stored, secret_paths(kind, config))
+        except SealedError as error:
+            kept = {"url": f"{error}; enter it again instead of {REDACTED}"}
+        errors |= kept
     if errors:
         raise ValidationError(errors)
     plain = clean_config(kind, config)
