@@ -47,7 +47,8 @@ def _fernet_key(material: str) -> bytes:
             return raw
     except ValueError:
         pass
-    digest = hashlib.sha256(b"aviso sealed secrets\x00" + raw).digest()
+    # Stretched, so a weak passphrase costs a dump's thief more than one hash a guess.
+    digest = hashlib.scrypt(raw, salt=b"aviso sealed secrets", n=2**14, r=8, p=1, dklen=32)
     return base64.urlsafe_b64encode(digest)
 
 
