@@ -13,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aviso.detection.views import RECENT
+from aviso.detection import views
+from aviso.detection.views import COUNT_CAP, RECENT, SAMPLE
 from aviso.monitors.models import Monitor, Result
 
 pytestmark = pytest.mark.django_db
@@ -77,8 +78,23 @@ class TestMetricsAtScale:
         assert reads
         since = timezone.now() - RECENT
         recent = Result.objects.filter(checked_at__gte=since).order_by()
-        for query in (recent, recent.order_by("-checked_at")[:5000]):
+        for query in (recent[:COUNT_CAP], recent.order_by("-checked_at")[:SAMPLE]):
             sql, params = query.values("checked_at", "due_at", "latency_ms").query.sql_with_params()
             plan = _plan(sql, params)
             assert "result_checked_at" in plan, plan
             assert f"SCAN {table}" not in plan and "Seq Scan" not in plan, plan
+
+    def test_past_the_cap_it_counts_from_the_newest_checks_rate(self, client, monkeypatch):
+        monkeypatch.setattr(views, "COUNT_CAP", 50)
+        monkeypatch.setattr(views, "SAMPLE", 20)
+        monitor = Monitor.objects.create(name="m", kind="tcp", config={"host": "127.0.0.1"})
+        now = timezone.now() - dt.timedelta(seconds=5)
+        Result.objects.bulk_create(
+            Result(monitor=monitor, due_at=now - dt.timedelta(seconds=1.5 * k), status="up",
+                   checked_at=now - dt.timedelta(seconds=1.5 * k), latency_ms=1)
+            for k in range(190)
+        )  # fmt: skip
+        body, _ = _scrape(client)
+        line = next(line for line in body.splitlines() if line.startswith("aviso_checks_recent"))
+        # One check every 1.5 s is 200 in five minutes; 20 newest span 28.5 s: about 210.
+        assert 195 <= float(line.split()[-1]) <= 215
