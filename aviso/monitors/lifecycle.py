@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from aviso.lib.netguard import BlockedAddress, Policy, check_host
 from aviso.monitors.choices import MonitorKind, MonitorState, PingKind
 from aviso.monitors.configs import ConfigError, parse_config
 from aviso.monitors.models import (
@@ -46,11 +48,12 @@ def _validate(values: dict) -> dict:
         errors["kind"] = f"Choose one of: {', '.join(MonitorKind.values)}."
     else:
         try:
-            values["config"] = parse_config(kind, values.get("config") or {}).model_dump(
-                mode="json"
-            )
+            conf = parse_config(kind, values.get("config") or {})
         except ConfigError as error:
             errors.update(error.errors)
+        else:
+            errors.update(_address_errors(conf))
+            values["config"] = conf.model_dump(mode="json")
     interval = values.get("interval_seconds")
     if not isinstance(interval, int) or isinstance(interval, bool):
         errors["interval_seconds"] = "A whole number of seconds."
@@ -88,6 +91,23 @@ def _validate(values: dict) -> dict:
         raise LifecycleError(errors)
     values["paused"] = bool(values.get("paused"))
     return values
+
+
+def outbound_policy() -> Policy:
+    """The address guard's policy for monitors, from the settings."""
+    return Policy(block_private=settings.OUTBOUND_BLOCK_PRIVATE, allow=settings.OUTBOUND_ALLOW)
+
+
+def _address_errors(conf) -> dict[str, str]:
+    """Literal addresses the guard refuses (names are judged when the probe connects)."""
+    errors: dict[str, str] = {}
+    policy = outbound_policy()
+    for field, host, _port in conf.endpoints():
+        try:
+            check_host(host, policy)
+        except BlockedAddress as error:
+            errors.setdefault(f"config.{field}", str(error))
+    return errors
 
 
 def _first_due(interval: int) -> dt.datetime:

@@ -26,8 +26,9 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
     server_name = conf.server_name or conf.host
     started = time.perf_counter()
     try:
+        address = await ctx.address(conf.host, conf.port)
         _, writer = await asyncio.open_connection(
-            conf.host, conf.port, ssl=_context(conf.verify), server_hostname=server_name
+            address, conf.port, ssl=_context(conf.verify), server_hostname=server_name
         )
     except ssl.SSLCertVerificationError as error:
         return Outcome(CheckStatus.DOWN, None, f"certificate not valid: {error.verify_message}")
