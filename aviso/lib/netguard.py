@@ -79,7 +79,8 @@ def parse_allow(entries: Iterable[str]) -> tuple[IPNetwork, ...]:
         if not entry:
             continue
         try:
-            networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+            bare = entry.replace("[", "").replace("]", "")  # "[fd00::]/8" as in a URL
+            networks.append(ipaddress.ip_network(bare, strict=False))
         except ValueError:
             raise ValueError(f"{entry!r} is not an IP address or network") from None
     return tuple(networks)
