@@ -25,6 +25,12 @@ Framework-free: callers build the policy from their settings. ``check_host``
 is for validation time (a literal address is judged before anything is
 stored); ``resolve``, ``aresolve`` and ``GuardedResolver`` are for connect
 time.
+
+A new outbound client (a probe kind, a poller) takes the address from
+``aresolve`` (a probe: ``ctx.address``) and hands its library that address,
+keeping the name only for TLS (``server_hostname``, SNI) and the Host header;
+a library that resolves by itself must be given the address instead of the
+name, or it re-opens the rebinding gap.
 """
 
 from __future__ import annotations

@@ -27,6 +27,9 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
     started = time.perf_counter()
     try:
         address = await ctx.address(conf.host, conf.port)
+    except OSError as error:  # the name does not resolve (a refusal is run_probe's to say)
+        return Outcome(CheckStatus.DOWN, None, f"cannot connect: {error}")
+    try:
         _, writer = await asyncio.open_connection(
             address, conf.port, ssl=_context(conf.verify), server_hostname=server_name
         )
