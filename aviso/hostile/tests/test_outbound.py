@@ -95,7 +95,9 @@ class TestEveryProbeKindIsGuarded:
         monkeypatch.setattr(psycopg.AsyncConnection, "connect", refuse)
 
     def test_every_registered_kind_has_a_sample_here(self):
-        assert set(probes()) == set(SAMPLES) | CONNECTS_NOWHERE
+        assert set(probes()) == set(SAMPLES) | CONNECTS_NOWHERE, (
+            "a probe kind without a sample here is not shown to be guarded: add it to SAMPLES"
+        )
         for kind in CONNECTS_NOWHERE:
             assert parse_config(kind, {}).endpoints() == []
 

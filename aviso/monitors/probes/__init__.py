@@ -8,7 +8,9 @@ target or one probe bug never stops the checker.
 Every probe that connects gets its address from ``ctx.address(host, port)``
 (the address guard, ``aviso.lib.netguard``) and connects to what it returns,
 never to the name again; its configuration lists the hosts it connects to
-(``endpoints()``), which are checked when the monitor is saved. A probe's
+(``endpoints()``), which are checked when the monitor is saved and again by
+``run_probe`` before the probe runs (a literal address the policy refuses
+never reaches the probe; a configuration that does not list its hosts fails). A probe's
 message is its own verdict, never what the target sent: the console shows it
 to people who could not otherwise read that target (tests in
 ``aviso/hostile/tests/test_outbound.py`` walk every kind registered here).
@@ -24,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aviso.lib.netguard import BlockedAddress, IPNetwork, Policy, aresolve
+from aviso.lib.netguard import BlockedAddress, IPNetwork, Policy, aresolve, check_host
 from aviso.monitors.choices import CheckStatus
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,8 @@ async def run_probe(target: Target, ctx: ProbeContext) -> Outcome:
         _PROBES.update(probes())
     started = time.perf_counter()
     try:
+        for _field, host, _port in target.config.endpoints():
+            check_host(host, ctx.policy)
         async with asyncio.timeout(target.timeout):
             return await _PROBES[target.kind](target, ctx)
     except TimeoutError:
