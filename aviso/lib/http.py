@@ -80,6 +80,14 @@ def header_problem(name: str, value: str) -> str | None:
     return None
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot go on a request line, or None: a space or control
+    character there would split the request line (a redirect's Location too)."""
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        return "the URL holds a space or a control character"
+    return None
+
+
 def same_origin(first: str, second: str) -> bool:
     a, b = urlsplit(first), urlsplit(second)
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
@@ -188,6 +196,9 @@ async def fetch(
 
 
 async def _exchange(url, method, headers, body, max_bytes, verify_tls, policy: Policy):
+    problem = url_problem(url)
+    if problem:
+        raise OutboundError(f"refused: {problem}")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise OutboundError("not an http(s) URL with a host")

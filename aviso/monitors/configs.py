@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from aviso.lib.http import header_problem
+from aviso.lib.http import header_problem, url_problem
 from aviso.monitors.choices import MonitorKind
 
 Endpoint = tuple[str, str, int]  # (config field, host, port)
@@ -50,6 +50,9 @@ class HttpConf(_Conf):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http:// or https:// URL with a host")
+        problem = url_problem(value)
+        if problem:
+            raise ValueError(problem)
         try:
             _ = parts.port  # urlsplit checks the port only when asked
         except ValueError:

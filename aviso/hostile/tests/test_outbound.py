@@ -372,6 +372,28 @@ class TestHeaderInjection:
         assert "config.headers" in response.json()["errors"]
         assert not Monitor.objects.exists()
 
+    @pytest.mark.parametrize("url", ["http://127.0.0.1/a b", "http://127.0.0.1/a\rX-Injected: 1"])
+    def test_the_api_refuses_a_url_that_would_split_the_request_line(self, client, url):
+        body = {"name": "U", "kind": "http", "config": {"url": url}}
+        response = client.post(
+            "/api/v1/monitors", json.dumps(body), content_type="application/json", **bearer()
+        )
+        assert response.status_code == 422, response.content
+        assert "space or a control character" in response.json()["errors"]["config.url"]
+
+    def test_a_redirect_location_cannot_split_the_request_line(self):
+        head = (
+            b"HTTP/1.1 302 Found\r\nLocation: /next\rX-Injected: yes\r\n"
+            b"Content-Length: 0\r\n\r\n"
+        )
+        server = ScriptedServer(replies=[head], close=True)
+        try:
+            with pytest.raises(OutboundError, match="space or a control character"):
+                asyncio.run(fetch(f"http://127.0.0.1:{server.port}/", timeout=3))
+        finally:
+            server.stop()
+        assert server.connections == 1
+
     def test_the_http_helper_refuses_it_before_connecting(self):
         recorder = Recorder()
         try:
