@@ -195,7 +195,10 @@ CONSOLE_LOGIN_WINDOW_SECONDS = envint("AVISO_LOGIN_WINDOW_SECONDS", 900)
 # everything whatever it says. Addresses and networks in OUTBOUND_ALLOW pass
 # every rule (a bad entry stops the start with its name).
 OUTBOUND_BLOCK_PRIVATE = envbool("AVISO_OUTBOUND_BLOCK_PRIVATE", False)
-OUTBOUND_ALLOW = parse_allow(envlist("AVISO_OUTBOUND_ALLOW", []))
+try:
+    OUTBOUND_ALLOW = parse_allow(envlist("AVISO_OUTBOUND_ALLOW", []))
+except ValueError as _error:
+    raise ValueError(f"AVISO_OUTBOUND_ALLOW: {_error}") from None
 MONITOR_RESULT_RETENTION_DAYS = envint("AVISO_MONITOR_RESULT_RETENTION_DAYS", 7)
 
 # Automatic incidents and liveness (aviso.detection).

@@ -38,7 +38,7 @@ from aviso.notify.tests.helpers import drain
 from aviso.notify.transports.http import HttpPump, HttpRequest
 from aviso.status import lifecycle
 from aviso.status.lifecycle.validation import MAX_BODY_CHARS
-from aviso.testing import SYSTEM, make_component, make_page, make_user
+from aviso.testing import SYSTEM, make_component, make_page, make_person, make_user
 
 from .wire import Recorder, ScriptedServer, Tripwire, ca_and_server_cert, stand_in_dns
 
@@ -195,6 +195,19 @@ class TestMetadataRefusedWhenTheMonitorIsSaved:
         [(field, message)] = response.json()["errors"].items()
         assert field.startswith("config.")
         assert "cloud metadata address" in message
+        assert not Monitor.objects.exists()
+
+    def test_the_console_form_says_so_and_keeps_what_was_typed(self, client):
+        client.force_login(make_person("oncall", "responder"))
+        typed = json.dumps({"host": "0xa9fea9fe", "port": 80})
+        answer = client.post("/console/monitors/new/", {
+            "name": "x", "kind": "tcp", "interval_seconds": 30, "timeout_seconds": 1,
+            "confirmations_down": 1, "confirmations_up": 1, "config": typed,
+        })  # fmt: skip
+        page = answer.content.decode()
+        assert answer.status_code == 400
+        assert "host: refused: 0xa9fea9fe (169.254.169.254) is a cloud metadata address" in page
+        assert "0xa9fea9fe" in page
         assert not Monitor.objects.exists()
 
     def test_a_listed_address_may_be_saved(self, client, settings):
