@@ -44,6 +44,7 @@ from aviso.lib.netguard import BlockedAddress, Policy, UnresolvedHost, aresolve
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_MAX_BYTES = 1_000_000
 MAX_HEADER_LINES = 200
+MAX_HEADER_BYTES = 64 * 1024  # all header lines together
 USER_AGENT = "Aviso-Monitor/0.1"
 
 
@@ -240,10 +241,14 @@ async def _exchange(url, method, headers, body, max_bytes, verify_tls, policy: P
             raise BadAnswer("not an HTTP/1.x answer")
         status = int(code)
         answer_headers: CIMultiDict = CIMultiDict()
+        header_bytes = 0
         for _ in range(MAX_HEADER_LINES):
             line = await reader.readline()
             if line in (b"\r\n", b"\n", b""):
                 break
+            header_bytes += len(line)
+            if header_bytes > MAX_HEADER_BYTES:
+                raise BadAnswer("headers too large")
             name, _, value = line.decode("latin-1").partition(":")
             answer_headers.add(name.strip(), value.strip())
         else:

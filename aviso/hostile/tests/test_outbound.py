@@ -330,6 +330,15 @@ class TestUnboundedReads:
             server.stop()
         assert (len(answer.body), answer.truncated) == (100_000, True)
 
+    def test_endless_headers_are_cut(self):
+        head = b"HTTP/1.1 200 OK\r\n" + b"X-Filler: " + b"y" * 60_000 + b"\r\n"
+        server = ScriptedServer(replies=[head + (b"X-More: " + b"z" * 60_000 + b"\r\n") * 150])
+        try:
+            with pytest.raises(OutboundError, match="headers too large"):
+                asyncio.run(fetch(f"http://127.0.0.1:{server.port}/", timeout=3))
+        finally:
+            server.stop()
+
     @pytest.mark.django_db
     def test_a_webhook_receivers_endless_answer_is_cut(self):
         recorder = Recorder()
