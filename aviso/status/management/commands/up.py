@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand
 
 from aviso.status.management.commands.createadmin import ensure_admin
 from aviso.status.models import Page
+from aviso.status.staticfiles import collect_static_if_changed
 from aviso.status.supervisor import Supervisor, supervisor_state_path
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, demo: bool, host: str, port: int, publish_dir: str, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static_if_changed()
         if demo and not Page.objects.exists():
             call_command("demo")
         if not get_user_model().objects.exists():
