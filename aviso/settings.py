@@ -36,7 +36,8 @@ ALLOWED_HOSTS = envlist("AVISO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]
 CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith("http") else []
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin as a read-only view behind the console sign-in (aviso.console.admin_site).
+    "aviso.console.admin_apps.ReadOnlyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

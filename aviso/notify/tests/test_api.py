@@ -11,7 +11,7 @@ from aviso.api.tests.test_management_api import Api, _problem
 from aviso.notify.choices import NoticeKind
 from aviso.notify.models import Delivery, Notice, Subscriber
 from aviso.notify.subscriptions import add_confirmed
-from aviso.testing import make_component, make_page, make_user
+from aviso.testing import make_component, make_page, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def page():
 
 @pytest.fixture
 def tokens():
-    user = make_user("ops")
+    user = make_person("ops", "admin")
     return {
         scope: ApiToken.issue(user, name=f"{scope} bot", scope=scope)[1]
         for scope in ("read", "write", "admin")

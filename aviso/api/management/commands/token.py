@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from aviso.api.auth import ROLE_CEILING
 from aviso.api.choices import TokenScope
 from aviso.api.models import ApiToken
+from aviso.console.roles import role_of
 
 
 class Command(BaseCommand):
@@ -33,6 +35,15 @@ class Command(BaseCommand):
             raise CommandError(f"No user {user!r}; create one first (aviso createadmin).")
         if not account.is_active:
             raise CommandError(f"User {user!r} is inactive.")
+        # A token never does more than its owner may in the console (checked again at each use).
+        role = role_of(account)
+        if role is None:
+            raise CommandError(f"User {user!r} has no console role; give them one first.")
+        if not ROLE_CEILING[role].allows(scope):
+            raise CommandError(
+                f"User {user!r} is a {role.value}, whose tokens go up to "
+                f"{ROLE_CEILING[role].value}; {scope} is more."
+            )
         name = (name or "cli").strip()[:100]
         _, raw = ApiToken.issue(account, name=name, scope=scope)
         # The only time the value is shown: stdout alone, so scripts can capture it.
