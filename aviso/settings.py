@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from aviso.lib.clientaddr import parse_networks
 from aviso.lib.dburl import parse_database_url
 from aviso.lib.emailurl import parse_email_url
 from aviso.lib.env import envbool, envint, envlist, envstr
@@ -34,6 +35,8 @@ DEBUG = envbool("AVISO_DEBUG", False)
 BASE_URL = envstr("AVISO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = envlist("AVISO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith("http") else []
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
+TRUSTED_PROXIES = parse_networks(envlist("AVISO_TRUSTED_PROXIES", []))
 
 INSTALLED_APPS = [
     # The admin as a read-only view behind the console sign-in (aviso.console.admin_site).
@@ -180,9 +183,14 @@ MIDDLEWARE.insert(
     "django_otp.middleware.OTPMiddleware",
 )
 OTP_TOTP_ISSUER = "Aviso"
-# Console sign-in throttling: failures per user name and per address in a window.
+# Console sign-in throttling (aviso.console.throttle): failures allowed before each
+# further try waits, doubling from one second: per account from one address, per
+# address, and per account from everywhere (not felt where the account signed in before).
 CONSOLE_LOGIN_MAX_FAILURES = envint("AVISO_LOGIN_MAX_FAILURES", 5)
 CONSOLE_LOGIN_MAX_FAILURES_PER_ADDRESS = envint("AVISO_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+CONSOLE_LOGIN_MAX_FAILURES_PER_ACCOUNT = envint("AVISO_LOGIN_MAX_FAILURES_PER_ACCOUNT", 20)
+CONSOLE_LOGIN_MAX_DELAY_SECONDS = envint("AVISO_LOGIN_MAX_DELAY_SECONDS", 300)
+# A count whose last failure is older than this starts again from zero.
 CONSOLE_LOGIN_WINDOW_SECONDS = envint("AVISO_LOGIN_WINDOW_SECONDS", 900)
 
 # Monitors (aviso.monitors): outbound probes may reach private addresses unless
