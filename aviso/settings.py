@@ -11,6 +11,7 @@ from aviso.lib.clientaddr import parse_networks
 from aviso.lib.dburl import parse_database_url
 from aviso.lib.emailurl import parse_email_url
 from aviso.lib.env import envbool, envint, envlist, envstr
+from aviso.lib.secheaders import HSTS_SECONDS, parse_proxy_header
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("AVISO_DATA_DIR", "./data")).resolve()
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "aviso.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -89,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "aviso.detection.context_processors.liveness",
+                "aviso.security.csp_nonce",
             ],
         },
     }
@@ -145,6 +148,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Over https browsers are told to stay on it (aviso.lib.secheaders sends the same
+# header from the snapshot layer).
+SECURE_HSTS_SECONDS = HSTS_SECONDS if SESSION_COOKIE_SECURE else 0
+# Behind a proxy that ends TLS: the header it sets (and overwrites from clients)
+# to say the request came over https, e.g. "X-Forwarded-Proto" or "X-Forwarded-Proto: https".
+SECURE_PROXY_SSL_HEADER = parse_proxy_header(envstr("AVISO_SECURE_PROXY_HEADER"))
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
