@@ -24,6 +24,9 @@ class Command(BaseCommand):
         listing.add_argument("--user", help="Only this user's tokens.")
         revoke = verbs.add_parser("revoke", help="Revoke a token by its prefix.")
         revoke.add_argument("prefix", help="The prefix shown by `aviso token list`.")
+        revoke.add_argument(
+            "--all", dest="revoke_all", action="store_true", help="Revoke every token with it."
+        )
 
     def handle(self, *args, verb: str, **options):
         getattr(self, f"_{verb}")(**options)
@@ -62,11 +65,14 @@ class Command(BaseCommand):
                 f"last used {used}\t{token.name}"
             )
 
-    def _revoke(self, *, prefix: str, **_):
+    def _revoke(self, *, prefix: str, revoke_all: bool = False, **_):
         matches = list(ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True))
         if not matches:
             raise CommandError(f"No active token with prefix {prefix!r}.")
-        if len(matches) > 1:
-            raise CommandError(f"{len(matches)} tokens share prefix {prefix!r}; use the admin.")
-        matches[0].revoke()
+        if len(matches) > 1 and not revoke_all:
+            raise CommandError(
+                f"{len(matches)} tokens share prefix {prefix!r}; add --all to revoke them all."
+            )
+        for token in matches:
+            token.revoke()
         self.stdout.write(f"Revoked {prefix}.")
