@@ -510,3 +510,53 @@ class TestScriptInjectionAndDowngrade:
         assert parse_proxy_header("") is None
         with pytest.raises(ValueError, match="must be a header name like X-Forwarded-Proto"):
             parse_proxy_header("X Forwarded Proto")
+
+
+CHROMIUM = "/usr/bin/chromium"
+INJECT = """() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.injected = true';
+    document.body.appendChild(s);
+    return window.injected === true;
+}"""
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+class TestInjectedScriptInABrowser:
+    """What Chromium does with a script that got into a page (an XSS that slipped through)."""
+
+    def test_an_injected_script_runs_neither_on_the_public_page_nor_in_the_console(
+        self, people, live_server, browser
+    ):
+        # ``people`` (the data) before ``browser``: inside Playwright's loop the ORM must not run.
+        context = browser.new_context()
+        tab = context.new_page()
+        violations = []
+        tab.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m))
+        try:
+            tab.goto(live_server.url + "/")
+            assert tab.evaluate(INJECT) is False
+            tab.goto(live_server.url + LOGIN)
+            tab.fill("#id_username", "responder")
+            tab.fill("#id_password", PASSWORD)
+            tab.click("button[type=submit]")
+            tab.wait_for_url(live_server.url + "/console/")
+            # The console's own scripts (htmx, loaded with the nonce) run...
+            assert tab.evaluate("() => typeof window.htmx") == "object"
+            # ...an injected one without the nonce does not.
+            assert tab.evaluate(INJECT) is False
+        finally:
+            context.close()
+        assert violations, "Chromium reported the refused scripts"
