@@ -53,7 +53,8 @@ class SignInThrottle(models.Model):
 
     key = models.CharField(max_length=64, unique=True)
     failures = models.PositiveIntegerField(default=0)
-    last_failure_at = models.DateTimeField()
+    # Indexed: stale counts are swept on each failure (see throttle.record_failure).
+    last_failure_at = models.DateTimeField(db_index=True)
     # No attempt for this key is checked before this time.
     wait_until = models.DateTimeField(null=True, blank=True)
 

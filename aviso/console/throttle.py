@@ -96,6 +96,11 @@ def _delay(failures: int, free: int, ceiling: int) -> int:
 def record_failure(request: HttpRequest, username: str) -> None:
     now = timezone.now()
     window = dt.timedelta(seconds=settings.CONSOLE_LOGIN_WINDOW_SECONDS)
+    # Counts past their window are worth nothing: guesses from many addresses
+    # must not grow the table for ever.
+    SignInThrottle.objects.filter(last_failure_at__lt=now - window).exclude(
+        wait_until__gt=now
+    ).delete()
     for key, free, ceiling in _counts(request, username):
         with transaction.atomic():
             row = SignInThrottle.objects.select_for_update().filter(key=key).first()
@@ -122,6 +127,8 @@ def record_success(request: HttpRequest, username: str) -> None:
     """
     account, address = _account(username), address_of(request)
     SignInThrottle.objects.filter(key=_hash("pair", account, address)).delete()
+    since = timezone.now() - dt.timedelta(days=KNOWN_ADDRESS_DAYS)
+    KnownSignInAddress.objects.filter(account=account, last_seen_at__lt=since).delete()
     KnownSignInAddress.objects.update_or_create(
         account=account,
         address=_hash("address", address),

@@ -6,6 +6,7 @@ defences are described in docs/security.md ("Who may do what", "Signing in").
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aviso.api.models import ApiToken
@@ -333,6 +335,17 @@ class TestSignInGuessing:
         _sign_in(client, "viewer", "guess")
         cache.clear()  # what another process (or a restart) would see: no memory of it
         assert _sign_in(Client(), "viewer").status_code == 429
+
+    @override_settings(CONSOLE_LOGIN_MAX_FAILURES=1)
+    def test_old_guesses_are_forgotten_and_do_not_pile_up_rows(self, people):
+        for n in range(5):
+            _sign_in(Client(REMOTE_ADDR=f"127.0.3.{n}"), "viewer", "guess")
+        long_ago = timezone.now() - dt.timedelta(seconds=901)
+        SignInThrottle.objects.update(last_failure_at=long_ago, wait_until=None)
+        _sign_in(Client(REMOTE_ADDR="127.0.4.1"), "viewer", "guess")
+        # Only the newest guess's counts are left (its pair, its address, the account).
+        assert SignInThrottle.objects.count() == 3
+        assert set(SignInThrottle.objects.values_list("failures", flat=True)) == {1}
 
     @override_settings(CONSOLE_LOGIN_MAX_FAILURES=1)
     def test_a_forged_forwarded_for_header_does_not_dodge_the_count(self, people):
