@@ -37,7 +37,7 @@ from aviso.status import lifecycle
 from aviso.status.models import AuditEntry, Event, Incident
 from aviso.status.sealing import reseal
 from aviso.status.timeline import incident_timeline
-from aviso.testing import SYSTEM, make_component, make_page, make_person, make_user
+from aviso.testing import SYSTEM, make_component, make_page, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def closed_port() -> int:
 
 
 def bearer(scope: str) -> dict:
-    user = make_user(f"bot-{scope}-{ApiToken.objects.count()}")
+    user = make_person(f"bot-{scope}-{ApiToken.objects.count()}", "admin")
     _, raw = ApiToken.issue(user, name=scope, scope=scope)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
