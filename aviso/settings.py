@@ -227,6 +227,10 @@ DETECTION_RESOLVE_AFTER_SECONDS = envint("AVISO_DETECTION_RESOLVE_AFTER_SECONDS"
 DETECTION_FLAP_CHANGES = envint("AVISO_DETECTION_FLAP_CHANGES", 3)
 DETECTION_FLAP_WINDOW_CHECKS = envint("AVISO_DETECTION_FLAP_WINDOW_CHECKS", 10)
 HEARTBEAT_SECONDS = envint("AVISO_HEARTBEAT_SECONDS", 10)
+# Tries of one outbox handler on one event before it is dead (console, metric, alert).
+OUTBOX_MAX_TRIES = envint("AVISO_OUTBOX_MAX_TRIES", 12)
+# `aviso up`: the longest wait before restarting a child that keeps dying.
+RESTART_MAX_BACKOFF_SECONDS = envint("AVISO_RESTART_MAX_BACKOFF_SECONDS", 30)
 METRICS_TOKEN = envstr("AVISO_METRICS_TOKEN")
 
 # The seed's incidents replayed end to end (`aviso scenario NAME`). Appended by scenarios.
