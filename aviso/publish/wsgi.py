@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode
 
+from aviso.lib.secheaders import public_headers
 from aviso.publish.store import Manifest, Snapshot, SnapshotStore
 
 log = logging.getLogger(__name__)
@@ -93,13 +94,14 @@ class _Prepared:
 
     __slots__ = ("not_modified", "snapshot", "variants")
 
-    def __init__(self, snap: Snapshot) -> None:
+    def __init__(self, snap: Snapshot, extra: list[tuple[str, str]]) -> None:
         self.snapshot = snap
         common = [
             ("Content-Type", snap.content_type),
             ("Cache-Control", CACHE_CONTROL),
             ("Vary", "Accept-Encoding"),
             *snap.headers,
+            *extra,
         ]
         self.variants: dict[str, tuple[bytes, list[tuple[str, str]]]] = {}
         for coding, body in (("br", snap.br), ("gzip", snap.gzip), ("identity", snap.body)):
@@ -115,6 +117,7 @@ class _Prepared:
             ("ETag", snap.etag),
             ("Cache-Control", CACHE_CONTROL),
             ("Vary", "Accept-Encoding"),
+            *extra,
         ]
 
     def choose(self, accept_encoding: str) -> tuple[bytes, list[tuple[str, str]]]:
@@ -129,9 +132,16 @@ class _Prepared:
 class SnapshotApp:
     """WSGI app: snapshots first, then ``fallback`` (the Django app)."""
 
-    def __init__(self, fallback: Callable, store: SnapshotStore | None = None) -> None:
+    def __init__(
+        self,
+        fallback: Callable,
+        store: SnapshotStore | None = None,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
         self.fallback = fallback
         self.store = store or SnapshotStore()
+        # The security headers Django's middleware would add (aviso.lib.secheaders).
+        self.headers = public_headers(https=False) if headers is None else headers
         self._manifest: Manifest | None = None
         self._prepared: dict[str, _Prepared] = {}
         self._query_names: dict[str, frozenset[str]] = {}
@@ -173,7 +183,7 @@ class SnapshotApp:
             return None
         if snap is None:
             return None
-        prepared = _Prepared(snap)
+        prepared = _Prepared(snap, self.headers)
         if manifest is self._manifest:  # not replaced meanwhile
             self._prepared[key] = prepared
         return prepared

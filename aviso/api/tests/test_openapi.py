@@ -28,7 +28,7 @@ from aviso.api.models import ApiToken
 from aviso.monitors.tests.factories import make_monitor
 from aviso.notify.subscriptions import add_confirmed
 from aviso.status import lifecycle
-from aviso.testing import SYSTEM, make_component, make_page, make_user
+from aviso.testing import SYSTEM, make_component, make_page, make_person
 from aviso.wsgi import application
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -66,10 +66,10 @@ class TestOpenApiContract:
             "incidents": incident.code,
             "maintenances": maintenance.code,
             "update": incident.updates.first().code,
-            "subscribers": add_confirmed(page, "email", "fuzz@example.org").code,
+            "subscribers": add_confirmed(page, "email", "fuzz@example.org", actor=SYSTEM).code,
             "monitors": make_monitor(component=component).code,
         }
-        _, raw = ApiToken.issue(make_user("fuzzer"), name="fuzz", scope="admin")
+        _, raw = ApiToken.issue(make_person("fuzzer", "admin"), name="fuzz", scope="admin")
         headers = {"Authorization": f"Bearer {raw}"}
         # Like Django's test client: a request must not close the test's connection
         # (on PostgreSQL that would end the test transaction).

@@ -34,7 +34,7 @@ from aviso.status import lifecycle, worker
 from aviso.status.lifecycle import Actor
 from aviso.status.models import AuditEntry, Event, HandlerRun, Incident
 from aviso.status.supervisor import supervisor_state_path
-from aviso.testing import make_component, make_page, make_person
+from aviso.testing import SYSTEM, make_component, make_page, make_person
 
 PERSON = Actor.system("test")
 ROOT = Path(__file__).resolve().parents[3]
@@ -145,7 +145,13 @@ class TestAHandlerThatNeverRecovers:
 
     def test_it_alerts_the_operators_once(self, broken_handler):
         page = make_page()
-        save_channel(None, name="ops", kind="webhook", config={"url": "http://127.0.0.1:9/hook"})
+        save_channel(
+            None,
+            actor=SYSTEM,
+            name="ops",
+            kind="webhook",
+            config={"url": "http://127.0.0.1:9/hook"},
+        )
         event = _declare(page, make_component(page))
         self._exhaust(event)
         alert = Event.objects.get(kind="outbox.dead")
@@ -242,7 +248,9 @@ class TestJunkQueryStrings:
 
 def _audience(page) -> None:
     """Everyone who could be told: an unscoped operator channel, an email and a webhook."""
-    save_channel(None, name="ops", kind="webhook", config={"url": "http://127.0.0.1:9/hook"})
+    save_channel(
+        None, actor=SYSTEM, name="ops", kind="webhook", config={"url": "http://127.0.0.1:9/hook"}
+    )
     subscribers(page, 1)
     Subscriber.objects.create(
         page=page, kind="webhook", address="http://127.0.0.1:9/sub", confirmed_at=timezone.now()
