@@ -13,8 +13,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from aviso.lib.dates import day_label, decimal_label, moment_label
+from aviso.lib.languages import NATIVE_NAMES
+from aviso.lib.languages import tag as language_tag
 from aviso.lib.markdown import render_markdown
 from aviso.status import languages, links
+from aviso.status.languages import page_languages
 
 register = template.Library()
 
@@ -30,6 +33,22 @@ def page_time(moment: dt.datetime | None, page) -> str:
     if moment is None:
         return ""
     return moment_label(moment.astimezone(page.zone), get_language())
+
+
+@register.simple_tag
+def update_body(update, page) -> str:
+    """An update's Markdown in the reader's language; else the page's first, saying so."""
+    first = page_languages(page)[0]
+    text, fallback = update.body_for(get_language(), first)
+    html = render_markdown(text)
+    if fallback:
+        note = _("This update is not available in %(language)s; shown in %(original)s.") % {
+            "language": NATIVE_NAMES.get(get_language(), get_language()),
+            "original": NATIVE_NAMES[first],
+        }
+        html = f'<p class="fallback-note" lang="{language_tag(get_language())}">{escape(note)}</p>' + html
+        html = f'<div lang="{language_tag(first)}">{html}</div>'
+    return mark_safe(html)  # noqa: S308 - nh3 cleaned the Markdown; the note is escaped
 
 
 @register.simple_tag
