@@ -113,3 +113,12 @@ def negotiate(available: list[str], *, cookie: str = "", accept_language: str = 
             if code.split("-", 1)[0] == base:
                 return code
     return available[0]
+
+
+def cookie_value(header: str, name: str = COOKIE) -> str:
+    """One cookie's value from a ``Cookie`` header, without a full parser (the snapshot layer)."""
+    for item in header.split(";"):
+        key, sep, value = item.strip().partition("=")
+        if sep and key == name:
+            return value.strip().strip('"')
+    return ""

@@ -46,7 +46,10 @@ def update_body(update, page) -> str:
             "language": NATIVE_NAMES.get(get_language(), get_language()),
             "original": NATIVE_NAMES[first],
         }
-        html = f'<p class="fallback-note" lang="{language_tag(get_language())}">{escape(note)}</p>' + html
+        html = (
+            f'<p class="fallback-note" lang="{language_tag(get_language())}">{escape(note)}</p>'
+            + html
+        )
         html = f'<div lang="{language_tag(first)}">{html}</div>'
     return mark_safe(html)  # noqa: S308 - nh3 cleaned the Markdown; the note is escaped
 
