@@ -79,10 +79,14 @@ class TestPortugueseSubscriber:
         assert "elevated error rates" not in text
         assert "30 de junho de 2026 · 16:30 (GMT-5)" in text
         assert f"/pt-br/incidents/{incident.code}" in text
-        assert notice["List-Unsubscribe"].endswith(f"/subscriptions/{subscriber.token}/unsubscribe>")
+        assert notice["List-Unsubscribe"].endswith(
+            f"/subscriptions/{subscriber.token}/unsubscribe>"
+        )
 
     def test_the_unsubscribe_page_speaks_the_subscribers_language(self, client, page):
-        client.post("/subscribe", {"kind": "email", "email": "ana@example.org", "language": "pt-br"})
+        client.post(
+            "/subscribe", {"kind": "email", "email": "ana@example.org", "language": "pt-br"}
+        )
         subscriber = Subscriber.objects.get(address="ana@example.org")
         response = client.get(f"/subscriptions/{subscriber.token}/unsubscribe")
         assert response["Content-Language"] == "pt-BR"

@@ -45,7 +45,7 @@ class TestNegotiationAtTheSnapshotLayer:
             english = wsgi_get(app, "/", accept_language="en-US,en;q=0.9")
         assert spanish.status_code == english.status_code == 200
         assert b'<html lang="es">' in spanish.body
-        assert "Las solicitudes tardan segundos.".encode() in spanish.body
+        assert b"Las solicitudes tardan segundos." in spanish.body
         assert spanish.headers["content-language"] == "es"
         assert b'<html lang="en">' in english.body
         assert b"Requests take seconds." in english.body
@@ -58,7 +58,10 @@ class TestNegotiationAtTheSnapshotLayer:
         first = wsgi_get(app, "/history", accept_language="en", cookie="aviso_language=es")
         assert first.headers["content-language"] == "es"
         again = wsgi_get(
-            app, "/history", accept_language="en", cookie="aviso_language=es",
+            app,
+            "/history",
+            accept_language="en",
+            cookie="aviso_language=es",
             if_none_match=first.headers["etag"],
         )
         assert again.status_code == 304
@@ -75,7 +78,7 @@ class TestNegotiationAtTheSnapshotLayer:
                 assert reply.headers["vary"] == "Accept-Encoding"
         spanish = wsgi_get(app, "/es/api/v2/summary.json")
         assert spanish.headers["content-language"] == "es"
-        assert "Las solicitudes tardan segundos.".encode() in spanish.body
+        assert b"Las solicitudes tardan segundos." in spanish.body
 
     def test_only_the_pages_languages_are_rendered(self, site):
         manifest = SnapshotStore().read_manifest()
