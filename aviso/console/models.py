@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from aviso.status.choices import IncidentImpact, IncidentStatus
@@ -76,3 +77,16 @@ class KnownSignInAddress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account[:8]}… from {self.address[:8]}…"
+
+
+class OperatorPreference(models.Model):
+    """One person's console settings: the language the console speaks to them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="console_preference"
+    )
+    # Blank: the browser's Accept-Language decides.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language or 'browser'}"

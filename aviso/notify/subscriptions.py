@@ -300,7 +300,7 @@ def update_preferences(
     subscriber: Subscriber, *, language: str, components, actor: Actor
 ) -> Subscriber:
     if language not in Language.values:
-        raise ValidationError({"language": _("Choose English or Spanish.")})
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
     chosen = _components(subscriber.page, components)
     before = picture(subscriber)
     subscriber.language = language
