@@ -25,20 +25,3 @@ def subscribers(page, count: int, kind: str = "email", language: str = "en") -> 
         add_confirmed(page, kind, f"person{i}@example.org", language=language) for i in range(count)
     ]
 
-
-def set_component_status(component, status: str, actor) -> None:
-    """``lifecycle.set_component_status``, skipping the test where the foundation's bug bites.
-
-    On the foundation commit this branch started from, it locks a nullable join
-    (``select_for_update().select_related("group")``), which PostgreSQL refuses;
-    main has since fixed it (``of=("self",)``), and there these tests run.
-    """
-    import pytest
-    from django.db import NotSupportedError
-
-    from aviso.status import lifecycle
-
-    try:
-        lifecycle.set_component_status(component, status, actor=actor)
-    except NotSupportedError:
-        pytest.skip("status.set_component_status locks a nullable join (fixed on main)")

@@ -1,0 +1,123 @@
+"""Every ``aviso`` verb on a data dir that was never set up: it sets the data dir
+up and succeeds, or exits non-zero with one line saying what to run. Never a traceback.
+
+Each verb runs as a real process, in a fresh data dir of its own, bounded in time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from aviso.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "aviso" / "config" / "tests" / "samples"
+TIMEOUT = 180  # generous: the machines running the suite are shared
+
+# (verb and arguments, what it does on a data dir never set up): "sets up" and exits 0,
+# "says" what to run in one line and exits non-zero, or needs no database and exits 0.
+VERBS = [
+    (["demo"], "sets up"),
+    (["apply", str(ROOT / "examples" / "demo.yaml")], "sets up"),
+    (["import", "statuspage", "--from", "{samples}"], "sets up"),
+    (["createadmin", "--username", "first", "--email", "first@example.org"], "sets up"),
+    (["manage", "check"], "needs none"),
+    (["export"], "says"),
+    (["publish", "--out", "{tmp}/site"], "says"),
+    (["backup", "{tmp}/backup.jsonl.gz"], "says"),
+    (["restore", "{tmp}/missing.jsonl.gz"], "says"),
+    (["token", "list"], "says"),
+    (["token", "create", "--user", "nobody", "--scope", "read"], "says"),
+    (["web", "--port", "{port}"], "says"),
+    (["worker"], "says"),
+    (["checker"], "says"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fresh_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AVISO_")}
+    return env | {
+        "AVISO_DATA_DIR": str(tmp_path / "data"),
+        "DJANGO_SETTINGS_MODULE": "aviso.settings",
+        "AVISO_LOG_LEVEL": "WARNING",
+    }
+
+
+def run(argv: list[str], tmp_path: Path) -> subprocess.CompletedProcess:
+    samples = tmp_path / "samples"
+    samples.mkdir(exist_ok=True)
+    (samples / "incidents.json").write_bytes((SAMPLES / "discord_incidents_2022.json").read_bytes())
+    args = [a.format(tmp=tmp_path, samples=samples, port=free_port()) for a in argv]
+    return subprocess.run(
+        [sys.executable, "-m", "aviso", *args], env=fresh_env(tmp_path), cwd=tmp_path,
+        capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_the_list_covers_every_verb_the_help_names(capsys):
+    main(["--help"])
+    listed = capsys.readouterr().out.split("Verbs:", 1)[1]
+    verbs = {v.strip() for v in listed.split(",")}
+    assert verbs == {argv[0] for argv, _ in VERBS} | {"up"}
+
+
+@pytest.mark.parametrize(("argv", "outcome"), VERBS, ids=[" ".join(v[:2]) for v, _ in VERBS])
+def test_a_verb_on_a_never_set_up_data_dir_sets_it_up_or_says_what_to_run(argv, outcome, tmp_path):
+    done = run(argv, tmp_path)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output, output[-3000:]
+    if outcome == "needs none":
+        assert done.returncode == 0, output[-3000:]
+    elif outcome == "sets up":
+        assert done.returncode == 0, output[-3000:]
+        # Set up for good: a reading verb now works on the same data dir.
+        again = run(["export"], tmp_path)
+        assert again.returncode == 0, again.stderr[-3000:]
+    else:
+        assert done.returncode != 0, output[-3000:]
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, done.stderr
+        assert not done.stdout.strip(), done.stdout
+
+
+def test_up_sets_up_a_never_set_up_data_dir_and_stops_cleanly(tmp_path):
+    up = subprocess.Popen(
+        [sys.executable, "-m", "aviso", "up", "--port", str(free_port())],
+        env=fresh_env(tmp_path) | {"PYTHONUNBUFFERED": "1"}, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(up.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not any("Aviso is up at" in line for line in lines):
+            assert up.poll() is None, up.stderr.read()[-3000:]
+            assert time.monotonic() < deadline, "aviso up did not come up in time"
+            time.sleep(0.2)
+        up.send_signal(signal.SIGTERM)
+        up.wait(timeout=60)
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+    reader.join(10)
+    err = up.stderr.read()
+    assert up.returncode == 0, err[-3000:]
+    assert "Traceback" not in "".join(lines) + err, err[-3000:]
+    assert any("First start: an admin account was created." in line for line in lines)
