@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> None:
         print(__doc__.strip())
         print(
             "\nVerbs: up, web, worker, checker, demo, publish, apply, export, "
-            "import, backup, restore, createadmin, token, manage"
+            "import, backup, restore, reseal, createadmin, token, manage"
         )
         return
     verb = argv[0]
