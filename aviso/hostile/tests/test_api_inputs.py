@@ -1,4 +1,5 @@
-"""Numbers and times the APIs take, at and past every boundary: a 4xx, never a 5xx.
+"""Numbers and times the APIs take, at and past every boundary: a 4xx, never a 5xx;
+and ``aviso`` verbs pointed at a database they cannot use: one line, never a traceback.
 
 An integer past 64 bits reaches SQLite as an ``OverflowError``, a time at year 1
 with a positive offset is before year 1 in UTC: each was a 500 before the APIs
@@ -13,6 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
+import socket
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
@@ -245,3 +251,39 @@ class TestNumbersInPublicAndConsolePages:
                 if response.status_code >= 500:
                     failures.append(f"{method.upper()} {url} -> {response.status_code}")
         assert not failures, "\n".join(failures)
+
+
+def _aviso(tmp_path, *argv: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AVISO_")}
+    return subprocess.run(
+        [sys.executable, "-m", "aviso", *argv],
+        env=clean | {"AVISO_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "aviso.settings"}
+        | env,
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+class TestVerbsOnADataDirNeverSetUp:
+    def test_a_database_that_cannot_be_reached_is_one_line_not_a_traceback(self, tmp_path):
+        """Attack: AVISO_DATABASE_URL at a closed port on the loopback."""
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]  # closed again before the command connects
+        url = f"postgres://postgres@127.0.0.1:{port}/none?connect_timeout=2"
+        done = _aviso(tmp_path, "export", AVISO_DATABASE_URL=url)
+        assert done.returncode != 0
+        assert "Traceback" not in done.stderr, done.stderr[-3000:]
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "cannot reach the database" in done.stderr
+
+    def test_a_verb_that_only_reads_says_what_to_run_and_creates_nothing(self, tmp_path):
+        """Attack: a reading verb on an empty data dir must not half set it up."""
+        done = _aviso(tmp_path, "backup", str(tmp_path / "out.jsonl.gz"))
+        assert done.returncode == 2
+        (line,) = done.stderr.strip().splitlines()
+        assert re.fullmatch(
+            r"aviso backup: the database is not set up \(\d+ migrations to apply\); "
+            r"run `aviso up` or `aviso manage migrate` first",
+            line,
+        ), line
+        assert not (tmp_path / "out.jsonl.gz").exists()
