@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from aviso.lib.dburl import parse_database_url
 from aviso.lib.emailurl import parse_email_url
 from aviso.lib.env import envbool, envint, envlist, envstr
+from aviso.lib.netguard import parse_allow
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("AVISO_DATA_DIR", "./data")).resolve()
@@ -150,6 +151,10 @@ X_FRAME_OPTIONS = "DENY"
 EMAIL_URL = envstr("AVISO_EMAIL_URL")
 globals().update(parse_email_url(EMAIL_URL))
 DEFAULT_FROM_EMAIL = envstr("AVISO_FROM_EMAIL", "Aviso <aviso@localhost>")
+# Subscriber mail checks the SMTP server's certificate (STARTTLS and SMTPS)
+# against the system's CAs (or SSL_CERT_FILE); off only for a server you trust
+# on a network you trust.
+EMAIL_TLS_VERIFY = envbool("AVISO_EMAIL_TLS_VERIFY", True)
 
 # The public page's bounded work: how many history months a page shows.
 HISTORY_MONTHS_PER_PAGE = 3
@@ -187,9 +192,16 @@ CONSOLE_LOGIN_MAX_FAILURES = envint("AVISO_LOGIN_MAX_FAILURES", 5)
 CONSOLE_LOGIN_MAX_FAILURES_PER_ADDRESS = envint("AVISO_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
 CONSOLE_LOGIN_WINDOW_SECONDS = envint("AVISO_LOGIN_WINDOW_SECONDS", 900)
 
-# Monitors (aviso.monitors): outbound probes may reach private addresses unless
-# this is on (self-hosted monitoring usually watches internal services).
+# The outbound address guard (aviso.lib.netguard). Probes and the Statuspage
+# import may reach private addresses unless this is on (self-hosted monitoring
+# usually watches internal services); cloud metadata addresses are refused to
+# everything whatever it says. Addresses and networks in OUTBOUND_ALLOW pass
+# every rule (a bad entry stops the start with its name).
 OUTBOUND_BLOCK_PRIVATE = envbool("AVISO_OUTBOUND_BLOCK_PRIVATE", False)
+try:
+    OUTBOUND_ALLOW = parse_allow(envlist("AVISO_OUTBOUND_ALLOW", []))
+except ValueError as _error:
+    raise ValueError(f"AVISO_OUTBOUND_ALLOW: {_error}") from None
 MONITOR_RESULT_RETENTION_DAYS = envint("AVISO_MONITOR_RESULT_RETENTION_DAYS", 7)
 
 # Automatic incidents and liveness (aviso.detection).
@@ -197,6 +209,10 @@ DETECTION_RESOLVE_AFTER_SECONDS = envint("AVISO_DETECTION_RESOLVE_AFTER_SECONDS"
 DETECTION_FLAP_CHANGES = envint("AVISO_DETECTION_FLAP_CHANGES", 3)
 DETECTION_FLAP_WINDOW_CHECKS = envint("AVISO_DETECTION_FLAP_WINDOW_CHECKS", 10)
 HEARTBEAT_SECONDS = envint("AVISO_HEARTBEAT_SECONDS", 10)
+# Tries of one outbox handler on one event before it is dead (console, metric, alert).
+OUTBOX_MAX_TRIES = envint("AVISO_OUTBOX_MAX_TRIES", 12)
+# `aviso up`: the longest wait before restarting a child that keeps dying.
+RESTART_MAX_BACKOFF_SECONDS = envint("AVISO_RESTART_MAX_BACKOFF_SECONDS", 30)
 METRICS_TOKEN = envstr("AVISO_METRICS_TOKEN")
 
 # The seed's incidents replayed end to end (`aviso scenario NAME`). Appended by scenarios.

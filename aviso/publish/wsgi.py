@@ -1,6 +1,7 @@
 """The thin WSGI layer that answers public requests from snapshots.
 
-It sits in front of Django: a GET or HEAD whose path (and query) has a
+It sits in front of Django: a GET or HEAD whose path (and the query parameters
+the public views read; any other parameter is ignored) has a
 snapshot is answered from memory here, with no middleware, URL resolver,
 session or database; everything else goes to Django unchanged. Measured on
 the design's two-core machines a bare WSGI callable serves about ten times the
@@ -18,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from urllib.parse import parse_qsl, urlencode
 
 from aviso.publish.store import Manifest, Snapshot, SnapshotStore
 
@@ -58,6 +60,32 @@ def _etag_matches(header: str, digest: str) -> bool:
         if tag.strip('"').split("-", 1)[0] == digest:
             return True
     return False
+
+
+def query_names(keys: Iterable[str]) -> dict[str, frozenset[str]]:
+    """For each snapshotted path, the query parameters its snapshot keys use."""
+    names: dict[str, set[str]] = {}
+    for key in keys:
+        path, _, query = key.partition("?")
+        names.setdefault(path, set()).update(n for n, _ in parse_qsl(query, keep_blank_values=True))
+    return {path: frozenset(found) for path, found in names.items()}
+
+
+def snapshot_key(path: str, query: str, known: frozenset[str]) -> str:
+    """The snapshot key a request maps to.
+
+    The public views read only the parameters the renderer puts in snapshot
+    keys (``/history?through=``), so any other parameter (``utm_source``, a
+    cache buster) changes nothing in the answer: it is dropped, and the
+    request is served from the same snapshot as the bare address instead of
+    reaching Django and the database. A repeated parameter keeps its last
+    value, as Django's ``request.GET.get`` does.
+    """
+    if not query:
+        return path
+    kept = {name: value for name, value in parse_qsl(query, keep_blank_values=True)
+            if name in known}  # fmt: skip
+    return f"{path}?{urlencode(sorted(kept.items()))}" if kept else path
 
 
 class _Prepared:
@@ -106,6 +134,7 @@ class SnapshotApp:
         self.store = store or SnapshotStore()
         self._manifest: Manifest | None = None
         self._prepared: dict[str, _Prepared] = {}
+        self._query_names: dict[str, frozenset[str]] = {}
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
@@ -126,6 +155,7 @@ class SnapshotApp:
             ):
                 self._manifest = manifest
                 self._prepared = {}
+                self._query_names = query_names(manifest.entries)
             self._checked_at = now
 
     def lookup(self, key: str) -> _Prepared | None:
@@ -151,11 +181,10 @@ class SnapshotApp:
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         if method == "GET" or method == "HEAD":
-            query = environ.get("QUERY_STRING", "")
-            key = environ.get("PATH_INFO", "") or "/"
-            if query:
-                key = f"{key}?{query}"
-            prepared = self.lookup(key)
+            path = environ.get("PATH_INFO", "") or "/"
+            self._refresh()
+            known = self._query_names.get(path, frozenset())
+            prepared = self.lookup(snapshot_key(path, environ.get("QUERY_STRING", ""), known))
             if prepared is not None:
                 return self._serve(prepared, environ, start_response, method)
         return self.fallback(environ, start_response)
