@@ -41,20 +41,3 @@ def confirmed_webhook(page, url: str) -> Subscriber:
     subscriber.refresh_from_db()
     return subscriber
 
-
-def set_component_status(component, status: str, actor) -> None:
-    """``lifecycle.set_component_status``, skipping the test where the foundation's bug bites.
-
-    On the foundation commit this branch started from, it locks a nullable join
-    (``select_for_update().select_related("group")``), which PostgreSQL refuses;
-    main has since fixed it (``of=("self",)``), and there these tests run.
-    """
-    import pytest
-    from django.db import NotSupportedError
-
-    from aviso.status import lifecycle
-
-    try:
-        lifecycle.set_component_status(component, status, actor=actor)
-    except NotSupportedError:
-        pytest.skip("status.set_component_status locks a nullable join (fixed on main)")

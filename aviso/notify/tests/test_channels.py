@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from aviso.notify.channels import save_channel
 from aviso.notify.choices import NoticeKind
 from aviso.notify.models import Delivery
-from aviso.notify.tests.helpers import confirmed_webhook, drain, set_component_status, subscribers
+from aviso.notify.tests.helpers import confirmed_webhook, drain, subscribers
 from aviso.status import lifecycle
 from aviso.status.worker import process_events
 from aviso.testing import SYSTEM, make_component, make_page
@@ -52,8 +52,8 @@ class TestRouting:
         api = make_component(page, "API")
         process_events("setup")
         channel(receiver, "ops", alert_kinds=["component_down", "component_up"])
-        set_component_status(api, "major_outage", MONITOR)
-        set_component_status(api, "operational", MONITOR)
+        lifecycle.set_component_status(api, "major_outage", actor=MONITOR)
+        lifecycle.set_component_status(api, "operational", actor=MONITOR)
         drain()
         summaries = [r.json()["summary"] for r in receiver.requests]
         assert summaries == [

@@ -14,7 +14,7 @@ from aviso.notify.choices import DeliveryState, NoticeKind
 from aviso.notify.fanout import handle_event
 from aviso.notify.models import Delivery, Subscriber
 from aviso.notify.sending import send_due
-from aviso.notify.tests.helpers import confirmed_webhook, drain, set_component_status, subscribers
+from aviso.notify.tests.helpers import confirmed_webhook, drain, subscribers
 from aviso.status import lifecycle
 from aviso.status.models import Event
 from aviso.testing import SYSTEM, make_component, make_page
@@ -229,7 +229,7 @@ class TestWebhookDelivery:
         page = make_page()
         api = make_component(page, "API")
         confirmed_webhook(page, receiver.url("ok"))
-        set_component_status(api, "degraded_performance", SYSTEM)
+        lifecycle.set_component_status(api, "degraded_performance", actor=SYSTEM)
         drain()
         payload = receiver.requests[0].json()
         assert payload["component_update"]["new_status"] == "degraded_performance"
