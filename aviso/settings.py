@@ -17,7 +17,6 @@ from aviso.lib.secheaders import HSTS_SECONDS, parse_proxy_header
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("AVISO_DATA_DIR", "./data")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
-(DATA_DIR / "static").mkdir(exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -140,7 +139,10 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Collected static files: in the data dir unless set (several data dirs on one
+# machine, or a web server that serves them itself, can share one folder).
+STATIC_ROOT = Path(envstr("AVISO_STATIC_ROOT", str(DATA_DIR / "static"))).resolve()
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing one
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -201,7 +203,12 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     DATABASES["default"]["TEST"] = {"NAME": envstr("AVISO_TEST_DB_NAME", f"test_aviso_{_checkout}")}
 
 # A database that is down: the console and API answer 503 with a message (aviso.publish).
-MIDDLEWARE += ["aviso.publish.middleware.DatabaseDownMiddleware"]
+# Outside every middleware that may query (sessions, the operator's language, the
+# second-factor check): a failure there comes back as a 500 it turns into the 503.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "aviso.publish.middleware.DatabaseDownMiddleware",
+)
 
 # The console's optional TOTP two-factor sign-in (django-otp). Appended by the console.
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]

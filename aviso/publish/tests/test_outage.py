@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pytest
 
+from aviso.testing import shared_static_root
+
 PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 RUNUSER = shutil.which("runuser")
 
@@ -146,6 +148,7 @@ def world():
         "AVISO_LOG_LEVEL": "WARNING",
     }
     env.pop("AVISO_REDIS_URL", None)
+    env["AVISO_STATIC_ROOT"] = shared_static_root(env)
 
     def aviso(*argv: str) -> str:
         done = subprocess.run(
