@@ -20,7 +20,6 @@ and a string no longer in the code leaves the catalogs.
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +27,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # Babel is a development dependency, imported when used.
     from babel.messages.catalog import Catalog
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 LOCALE_DIR = PACKAGE_DIR / "locale"
 SOURCE_LANGUAGE = "en"
 # Directory names under LOCALE_DIR (Django's "locale names"), in the order shown.
@@ -49,7 +48,7 @@ KEYWORDS: dict[str, object] = {
     "npgettext_lazy": ((1, "c"), 2, 3),
 }
 TEMPLATE_SUFFIXES = (".html", ".txt")
-SKIPPED_DIRS = {"tests", "migrations", "locale", "static", "__pycache__"}
+SKIPPED_DIRS = {"tests", "migrations", "locale", "static", "__pycache__", "catalogs"}
 
 
 def source_files() -> Iterator[Path]:
@@ -145,26 +144,3 @@ def update() -> None:
         catalog.fuzzy = False
         write(catalog, locale)
     compile_all()
-
-
-def _setup_django() -> None:
-    import os
-
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aviso.settings")
-    django.setup()
-
-
-def main(argv: list[str]) -> int:
-    verbs = {"update": update, "compile": compile_all}
-    if len(argv) != 1 or argv[0] not in verbs:
-        print("usage: python -m aviso.catalogs update|compile", file=sys.stderr)  # noqa: T201
-        return 2
-    _setup_django()
-    verbs[argv[0]]()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
