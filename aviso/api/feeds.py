@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
 from django.utils.xmlutils import SimplerXMLGenerator
 
 from aviso.api.statuspage import last_change, page_url
@@ -32,15 +33,15 @@ from aviso.status.models import (
 FEED_LIMIT = 50
 ATOM_NS = "http://www.w3.org/2005/Atom"
 LABELS = {
-    IncidentStatus.INVESTIGATING: "Investigating",
-    IncidentStatus.IDENTIFIED: "Identified",
-    IncidentStatus.MONITORING: "Monitoring",
-    IncidentStatus.RESOLVED: "Resolved",
-    MaintenanceStatus.SCHEDULED: "Scheduled",
-    MaintenanceStatus.IN_PROGRESS: "In progress",
-    MaintenanceStatus.VERIFYING: "Verifying",
-    MaintenanceStatus.COMPLETED: "Completed",
-    MaintenanceStatus.CANCELLED: "Cancelled",
+    IncidentStatus.INVESTIGATING: _("Investigating"),
+    IncidentStatus.IDENTIFIED: _("Identified"),
+    IncidentStatus.MONITORING: _("Monitoring"),
+    IncidentStatus.RESOLVED: _("Resolved"),
+    MaintenanceStatus.SCHEDULED: _("Scheduled"),
+    MaintenanceStatus.IN_PROGRESS: _("In progress"),
+    MaintenanceStatus.VERIFYING: _("Verifying"),
+    MaintenanceStatus.COMPLETED: _("Completed"),
+    MaintenanceStatus.CANCELLED: _("Cancelled"),
 }
 
 
@@ -67,13 +68,13 @@ def _blocks(updates: list, postmortem=None) -> list[Block]:
     oldest_first = sorted(updates, key=lambda u: (u.display_at, u.pk))
     blocks, previous = [], None
     for update in oldest_first:
-        label = LABELS.get(update.status, str(update.status)) if update.status != previous else ""
+        label = str(LABELS.get(update.status, update.status)) if update.status != previous else ""
         previous = update.status
         body = html.escape(update.body).replace("\n", "<br>")
-        blocks.append(Block(update.display_at, label or "Update", body))
+        blocks.append(Block(update.display_at, label or str(_("Update")), body))
     if postmortem is not None and postmortem.is_published:
         blocks.append(
-            Block(postmortem.published_at, "Postmortem", render_markdown(postmortem.body))
+            Block(postmortem.published_at, str(_("Postmortem")), render_markdown(postmortem.body))
         )
     blocks.sort(key=lambda b: b.at, reverse=True)
     return blocks
@@ -169,7 +170,7 @@ def atom(page: Page) -> bytes:
         "",
         {"rel": "self", "type": "application/atom+xml", "href": f"{base}/history.atom"},
     )
-    xml.addQuickElement("title", f"{page.name} Status - Incident History")
+    xml.addQuickElement("title", _("%(page)s Status - Incident History") % {"page": page.name})
     xml.addQuickElement("updated", _rfc3339(last_change(page)))
     xml.startElement("author", {})
     xml.addQuickElement("name", page.name)
@@ -197,9 +198,11 @@ def rss(page: Page) -> bytes:
     xml.startDocument()
     xml.startElement("rss", {"version": "2.0", "xmlns:dc": "http://purl.org/dc/elements/1.1/"})
     xml.startElement("channel", {})
-    xml.addQuickElement("title", f"{page.name} Status - Incident History")
+    xml.addQuickElement("title", _("%(page)s Status - Incident History") % {"page": page.name})
     xml.addQuickElement("link", base)
-    xml.addQuickElement("description", page.description or f"{page.name} incident history")
+    xml.addQuickElement(
+        "description", page.description or _("%(page)s incident history") % {"page": page.name}
+    )
     xml.addQuickElement("pubDate", _rfc2822(last_change(page)))
     for entry in _notices(page):
         xml.startElement("item", {})

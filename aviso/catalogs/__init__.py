@@ -77,7 +77,8 @@ def _python_source(path: Path) -> bytes:
 def extract() -> Catalog:
     """The template catalog: every marked string in the code, with where it is."""
     from babel.messages.catalog import Catalog
-    from babel.messages.extract import extract as extract_from, extract_python
+    from babel.messages.extract import extract as extract_from
+    from babel.messages.extract import extract_python
 
     template = Catalog(domain=DOMAIN, project="Aviso", fuzzy=False)
     for path in source_files():

@@ -45,9 +45,7 @@ class TestScanner:
         assert scan(tmp_path, '<input type="submit" value="Save">') == ["Save"]
 
     def test_it_reports_plain_text_mail(self, tmp_path):
-        assert scan(tmp_path, "{% load i18n %}\nRegards,\n{{ page }}\n", "mail.txt") == [
-            "Regards,"
-        ]
+        assert scan(tmp_path, "{% load i18n %}\nRegards,\n{{ page }}\n", "mail.txt") == ["Regards,"]
 
     def test_it_reports_the_line(self, tmp_path):
         path = tmp_path / "page.html"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from aviso.api.choices import TokenScope
 from aviso.api.models import ApiToken
@@ -30,14 +31,19 @@ class Command(BaseCommand):
         User = get_user_model()  # noqa: N806
         account = User.objects.filter(**{User.USERNAME_FIELD: user}).first()
         if account is None:
-            raise CommandError(f"No user {user!r}; create one first (aviso createadmin).")
+            raise CommandError(
+                gettext("No user %(user)r; create one first (aviso createadmin).") % {"user": user}
+            )
         if not account.is_active:
-            raise CommandError(f"User {user!r} is inactive.")
+            raise CommandError(gettext("User %(user)r is inactive.") % {"user": user})
         name = (name or "cli").strip()[:100]
         _, raw = ApiToken.issue(account, name=name, scope=scope)
         # The only time the value is shown: stdout alone, so scripts can capture it.
         self.stdout.write(raw)
-        self.stderr.write(f"Token {name!r} ({scope}) for {user}. Store it now: it is not kept.")
+        self.stderr.write(
+            gettext("Token %(name)r (%(scope)s) for %(user)s. Store it now: it is not kept.")
+            % {"name": name, "scope": scope, "user": user}
+        )
 
     def _list(self, *, user: str | None, **_):
         tokens = ApiToken.objects.select_related("user")
@@ -54,8 +60,13 @@ class Command(BaseCommand):
     def _revoke(self, *, prefix: str, **_):
         matches = list(ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True))
         if not matches:
-            raise CommandError(f"No active token with prefix {prefix!r}.")
+            raise CommandError(
+                gettext("No active token with prefix %(prefix)r.") % {"prefix": prefix}
+            )
         if len(matches) > 1:
-            raise CommandError(f"{len(matches)} tokens share prefix {prefix!r}; use the admin.")
+            raise CommandError(
+                gettext("%(count)d tokens share prefix %(prefix)r; use the admin.")
+                % {"count": len(matches), "prefix": prefix}
+            )
         matches[0].revoke()
-        self.stdout.write(f"Revoked {prefix}.")
+        self.stdout.write(gettext("Revoked %(prefix)s.") % {"prefix": prefix})
