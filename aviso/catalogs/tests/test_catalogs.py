@@ -77,6 +77,16 @@ class TestShippedCatalog:
             wrong += [(plural, form) for form in forms if not set(placeholders(form)) <= allowed]
         assert not wrong, f"{locale}: placeholders differ: {wrong}"
 
+    def test_it_says_each_translation_once(self, locale):
+        # A merge once left translations written twice in a row ("Reload.Reload.").
+        doubled = [
+            describe(m)
+            for m in messages(locale)
+            for text in ([m.string] if isinstance(m.string, str) else m.string)
+            if len(text) > 8 and text[: len(text) // 2] == text[len(text) // 2 :]
+        ]
+        assert not doubled, f"{locale}: translations repeated: {doubled}"
+
     def test_its_plural_entries_have_one_form_per_plural(self, locale):
         catalog = catalogs.read(locale)
         short = [
