@@ -61,10 +61,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "aviso.status.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "aviso.console.middleware.OperatorLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -112,6 +113,7 @@ LOGIN_URL = "/console/login/"
 LOGIN_REDIRECT_URL = "/console/"
 
 LANGUAGE_CODE = "en"
+# The shipped catalogs (aviso/lib/languages.py lists them with their own names).
 LANGUAGES = [
     ("en", _("English")),
     ("es", _("Spanish")),
@@ -120,6 +122,7 @@ LANGUAGES = [
     ("de", _("German")),
     ("it", _("Italian")),
 ]
+LANGUAGE_COOKIE_NAME = "aviso_language"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

@@ -41,6 +41,15 @@ def _aware(value: dt.datetime) -> dt.datetime:
 Text = Annotated[str, AfterValidator(_clean_str)]
 Name = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_clean_str)]
 Body = Annotated[str, Field(max_length=MAX_BODY_CHARS), AfterValidator(_clean_str)]
+# The text in the page's other languages; ``body`` is in its first language.
+Bodies = Annotated[
+    dict[Annotated[str, Field(max_length=8)], Body],
+    Field(
+        max_length=10,
+        description="The text in the page's other languages: {language code: Markdown}. "
+        "``body`` is the page's first language; readers of a language left out get ``body``.",
+    ),
+]
 Short = Annotated[str, Field(max_length=5000), AfterValidator(_clean_str)]
 Code = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_clean_str)]
 Url = Annotated[str, Field(max_length=200, pattern=r"^(https?://[^\s]+)?$")]
@@ -186,6 +195,7 @@ class IncidentIn(Input):
     name: Name
     status: IncidentStatus = IncidentStatus.INVESTIGATING
     body: Body = ""
+    bodies: Bodies = {}
     impact: IncidentImpact | None = Field(
         None, description="Leave out to derive it from the components' statuses."
     )
@@ -200,6 +210,7 @@ class IncidentIn(Input):
 class UpdateIn(Input):
     status: IncidentStatus
     body: Body = ""
+    bodies: Bodies = {}
     impact: IncidentImpact | None = None
     components: ComponentStatuses = {}
     display_at: When | None = None
@@ -211,6 +222,7 @@ class UpdateIn(Input):
 
 class UpdateEdit(Input):
     body: Body
+    bodies: Bodies | None = Field(None, description="Leave out to keep the other languages.")
     display_at: When | None = None
 
 
@@ -218,6 +230,7 @@ class UpdateOut(Schema):
     code: str
     status: str
     body: str
+    bodies: dict[str, str]
     display_at: dt.datetime
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -284,6 +297,7 @@ class MaintenanceIn(Input):
     scheduled_for: When
     scheduled_until: When
     body: Body = ""
+    bodies: Bodies = {}
     components: Codes = []
     auto_start: bool = True
     auto_complete: bool = True
@@ -303,6 +317,7 @@ class MaintenancePatch(Input):
 class MaintenanceUpdateIn(Input):
     status: Literal["in_progress", "verifying", "completed", "cancelled"]
     body: Body = ""
+    bodies: Bodies = {}
     notify: bool = True
     expected_version: Version | None = None
 
@@ -311,6 +326,7 @@ class MaintenanceUpdateOut(Schema):
     code: str
     status: str
     body: str
+    bodies: dict[str, str]
     display_at: dt.datetime
     created_at: dt.datetime
     deliver_notifications: bool

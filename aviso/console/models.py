@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from aviso.status.choices import IncidentImpact, IncidentStatus
@@ -42,3 +43,16 @@ class IncidentTemplate(models.Model):
             "body": self.body,
             "components": self.components,
         }
+
+
+class OperatorPreference(models.Model):
+    """One person's console settings: the language the console speaks to them."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="console_preference"
+    )
+    # Blank: the browser's Accept-Language decides.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language or 'browser'}"

@@ -74,5 +74,6 @@ urlpatterns = [
     path("account/2fa/confirm/", account.confirm_2fa, name="confirm_2fa"),
     path("account/2fa/disable/", account.disable_2fa, name="disable_2fa"),
     path("account/password/", account.password, name="password"),
+    path("account/language/", account.language, name="language"),
     path("settings/", settings.page_settings, name="settings"),
 ]

@@ -35,6 +35,10 @@ class SubscriberKind(models.TextChoices):
 class Language(models.TextChoices):
     EN = "en", _("English")
     ES = "es", _("Spanish")
+    PT_BR = "pt-br", _("Brazilian Portuguese")
+    FR = "fr", _("French")
+    DE = "de", _("German")
+    IT = "it", _("Italian")
 
 
 class Transport(models.TextChoices):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from aviso.lib.languages import page_languages
 from aviso.lib.timezones import utc_offset_label
 from aviso.notify.choices import AlertKind, NoticeKind, SubscriberKind
 from aviso.notify.statuspage import (
@@ -122,6 +123,9 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
         "at_local": local_time(event.at, page),
         "changes": event.payload.get("component_changes") or [],
         "page_status": page_json(page),
+        # For each subscriber's own language: the page's languages (first = ``body``'s) and zone.
+        "languages": page_languages(page.languages),
+        "time_zone": page.time_zone,
     }
     if notice_kind in (NoticeKind.INCIDENT, NoticeKind.POSTMORTEM):
         incident = event.incident
@@ -134,12 +138,13 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             "status": update.status if update else incident.status,
             "impact": incident.impact,
             "body": update.body if update else "",
+            "bodies": update.bodies if update else {},
             "url": public_url(page, "status:incident", incident.code),
             "components": component_list(components.select_related("group")),
             "webhook": {"page": data["page_status"], "incident": incident_json(incident)},
         }
         if notice_kind == NoticeKind.POSTMORTEM:
-            data["body"] = incident.postmortem.body
+            data["body"], data["bodies"] = incident.postmortem.body, {}
     elif notice_kind == NoticeKind.MAINTENANCE:
         maintenance = event.maintenance
         update = (
@@ -152,6 +157,7 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             "code": maintenance.code,
             "status": update.status if update else maintenance.status,
             "body": update.body if update else "",
+            "bodies": update.bodies if update else {},
             "url": public_url(page, "status:maintenance", maintenance.code),
             "scheduled_for": local_time(maintenance.scheduled_for, page),
             "scheduled_until": local_time(maintenance.scheduled_until, page),

@@ -170,7 +170,7 @@ def unsubscribe(subscriber: Subscriber) -> Subscriber:
 @transaction.atomic
 def update_preferences(subscriber: Subscriber, *, language: str, components) -> Subscriber:
     if language not in Language.values:
-        raise ValidationError({"language": _("Choose English or Spanish.")})
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
     chosen = _components(subscriber.page, components)
     subscriber.language = language
     subscriber.all_components = not chosen

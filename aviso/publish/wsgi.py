@@ -6,6 +6,13 @@ session or database; everything else goes to Django unchanged. Measured on
 the design's two-core machines a bare WSGI callable serves about ten times the
 requests of a minimal Django view, and this is that callable.
 
+Languages: a path under a language prefix (``/es/history``) is that
+language's permanent address; a bare path is negotiated among the page's
+languages (the reader's cookie, then ``Accept-Language``, then the page's
+first language) with ``aviso.lib.languages.negotiate``, as Django does, and
+answers ``Vary: Accept-Encoding, Accept-Language, Cookie``. Every snapshot
+replays the ``Content-Language`` Django gave it.
+
 Each process keeps the current manifest and the snapshots it has served in
 memory. It looks for a newer manifest (cache, then disk) at most every
 ``CHECK_INTERVAL`` seconds, so a new render is served within that time, and
@@ -19,12 +26,15 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
-from aviso.publish.store import Manifest, Snapshot, SnapshotStore
+from aviso.lib.languages import cookie_value, negotiate, split_prefix
+from aviso.publish.store import Manifest, Snapshot, SnapshotStore, snapshot_key
 
 log = logging.getLogger(__name__)
 
 CHECK_INTERVAL = 0.5  # seconds between looks for a newer snapshot set
 CACHE_CONTROL = "no-cache"  # clients and CDNs revalidate; a 304 costs a few bytes
+VARY = "Accept-Encoding"
+VARY_NEGOTIATED = "Accept-Encoding, Accept-Language, Cookie"
 
 StartResponse = Callable[..., object]
 
@@ -65,12 +75,12 @@ class _Prepared:
 
     __slots__ = ("not_modified", "snapshot", "variants")
 
-    def __init__(self, snap: Snapshot) -> None:
+    def __init__(self, snap: Snapshot, vary: str = VARY) -> None:
         self.snapshot = snap
         common = [
             ("Content-Type", snap.content_type),
             ("Cache-Control", CACHE_CONTROL),
-            ("Vary", "Accept-Encoding"),
+            ("Vary", vary),
             *snap.headers,
         ]
         self.variants: dict[str, tuple[bytes, list[tuple[str, str]]]] = {}
@@ -86,7 +96,7 @@ class _Prepared:
         self.not_modified = [
             ("ETag", snap.etag),
             ("Cache-Control", CACHE_CONTROL),
-            ("Vary", "Accept-Encoding"),
+            ("Vary", vary),
         ]
 
     def choose(self, accept_encoding: str) -> tuple[bytes, list[tuple[str, str]]]:
@@ -105,7 +115,7 @@ class SnapshotApp:
         self.fallback = fallback
         self.store = store or SnapshotStore()
         self._manifest: Manifest | None = None
-        self._prepared: dict[str, _Prepared] = {}
+        self._prepared: dict[tuple[str, bool], _Prepared] = {}
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
@@ -128,9 +138,10 @@ class SnapshotApp:
                 self._prepared = {}
             self._checked_at = now
 
-    def lookup(self, key: str) -> _Prepared | None:
+    def lookup(self, key: str, *, negotiated: bool = False) -> _Prepared | None:
+        """The snapshot filed under ``key``; ``negotiated`` answers carry the wider Vary."""
         self._refresh()
-        prepared = self._prepared.get(key)
+        prepared = self._prepared.get((key, negotiated))
         if prepared is not None:
             return prepared
         manifest = self._manifest
@@ -143,19 +154,39 @@ class SnapshotApp:
             return None
         if snap is None:
             return None
-        prepared = _Prepared(snap)
+        prepared = _Prepared(snap, VARY_NEGOTIATED if negotiated else VARY)
         if manifest is self._manifest:  # not replaced meanwhile
-            self._prepared[key] = prepared
+            self._prepared[(key, negotiated)] = prepared
         return prepared
+
+    def _key(self, environ: dict, path: str) -> tuple[str, bool] | None:
+        """The snapshot key a request asks for, and whether its language was negotiated."""
+        self._refresh()
+        manifest = self._manifest
+        codes = manifest.languages if manifest is not None else []
+        code, rest = split_prefix(path)
+        if code is not None:
+            if code not in codes or rest == "/" and not path.endswith("/"):
+                return None  # another page's language, or "/es" (Django adds the slash)
+            return snapshot_key(code, rest, codes), False
+        if len(codes) < 2:
+            return path, False
+        chosen = negotiate(
+            codes,
+            cookie=cookie_value(environ.get("HTTP_COOKIE", "")),
+            accept_language=environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+        )
+        return snapshot_key(chosen, path, codes), True
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         if method == "GET" or method == "HEAD":
             query = environ.get("QUERY_STRING", "")
-            key = environ.get("PATH_INFO", "") or "/"
+            path = environ.get("PATH_INFO", "") or "/"
             if query:
-                key = f"{key}?{query}"
-            prepared = self.lookup(key)
+                path = f"{path}?{query}"
+            found = self._key(environ, path)
+            prepared = self.lookup(found[0], negotiated=found[1]) if found else None
             if prepared is not None:
                 return self._serve(prepared, environ, start_response, method)
         return self.fallback(environ, start_response)
