@@ -115,7 +115,13 @@ def write(catalog: Catalog, locale: str) -> None:
     buffer = io.BytesIO()
     # No line numbers: they change with every edit and make merges conflict.
     write_po(buffer, catalog, width=0, ignore_obsolete=True, include_lineno=False)
-    path.write_bytes(buffer.getvalue())
+    if not path.exists() or _undated(path.read_bytes()) != _undated(buffer.getvalue()):
+        path.write_bytes(buffer.getvalue())
+
+
+def _undated(po: bytes) -> list[bytes]:
+    """The catalog without its creation date, which changes on every extraction."""
+    return [line for line in po.splitlines() if not line.startswith(b'"POT-Creation-Date:')]
 
 
 def compile_mo(locale: str) -> bytes:
@@ -131,6 +137,20 @@ def compile_all() -> None:
         po_path(locale).with_suffix(".mo").write_bytes(compile_mo(locale))
 
 
+def _describe(catalog: Catalog, locale: str) -> None:
+    from babel import Locale
+
+    name = Locale.parse(locale).english_name
+    catalog.header_comment = (
+        f"# {name} translations of Aviso.\n"
+        "# This file is distributed under the same license as Aviso (MIT)."
+    )
+    catalog.project, catalog.version = "Aviso", "0.1"
+    catalog.msgid_bugs_address = ""
+    catalog.last_translator = "Aviso translators"
+    catalog.language_team = f"{name} <>"
+
+
 def update() -> None:
     """Extract, merge into each catalog (keeping translations), compile."""
     from babel.messages.catalog import Catalog
@@ -141,7 +161,8 @@ def update() -> None:
             catalog = read(locale)
         else:
             catalog = Catalog(locale=locale, domain=DOMAIN, project="Aviso", fuzzy=False)
-        catalog.update(template, no_fuzzy_matching=True, update_header_comment=True)
+        catalog.update(template, no_fuzzy_matching=True)
         catalog.fuzzy = False
+        _describe(catalog, locale)
         write(catalog, locale)
     compile_all()
