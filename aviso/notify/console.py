@@ -38,25 +38,39 @@ responders = console_view(Role.RESPONDER)
 
 
 class ChannelForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=ChannelKind.choices)
-    url = forms.CharField(max_length=2000, help_text=_("Slack or webhook URL, or any Apprise URL"))
-    secret = forms.CharField(
-        max_length=200, required=False, help_text=_("JSON webhooks: signs each request")
+    name = forms.CharField(max_length=200, label=_("Name"))
+    kind = forms.ChoiceField(choices=ChannelKind.choices, label=_("Kind"))
+    url = forms.CharField(
+        max_length=2000, label=_("URL"), help_text=_("Slack or webhook URL, or any Apprise URL")
     )
-    page = forms.ModelChoiceField(Page.objects.all(), required=False, empty_label=_("All pages"))
+    secret = forms.CharField(
+        max_length=200,
+        required=False,
+        label=_("Signing secret"),
+        help_text=_("JSON webhooks: signs each request"),
+    )
+    page = forms.ModelChoiceField(
+        Page.objects.all(), required=False, empty_label=_("All pages"), label=_("Page")
+    )
     alert_kinds = forms.MultipleChoiceField(
-        choices=AlertKind.choices, required=False, widget=forms.CheckboxSelectMultiple
+        choices=AlertKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Alert kinds"),
     )
     actor_kinds = forms.MultipleChoiceField(
-        choices=ActorKindChoices.choices, required=False, widget=forms.CheckboxSelectMultiple
+        choices=ActorKindChoices.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Changes made by"),
     )
     components = forms.ModelMultipleChoiceField(
         Component.objects.select_related("page", "group"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        label=_("Components"),
     )
-    enabled = forms.BooleanField(required=False, initial=True)
+    enabled = forms.BooleanField(required=False, initial=True, label=_("Enabled"))
 
 
 def _form_errors(form: forms.Form, error: ValidationError) -> None:
@@ -140,10 +154,10 @@ def channel_delete(request: HttpRequest, code: str) -> HttpResponse:
 
 
 class AddSubscriberForm(forms.Form):
-    page = forms.ModelChoiceField(Page.objects.all())
-    kind = forms.ChoiceField(choices=SubscriberKind.choices)
+    page = forms.ModelChoiceField(Page.objects.all(), label=_("Page"))
+    kind = forms.ChoiceField(choices=SubscriberKind.choices, label=_("Kind"))
     address = forms.CharField(max_length=500, label=_("Email address or webhook URL"))
-    language = forms.ChoiceField(choices=Language.choices)
+    language = forms.ChoiceField(choices=Language.choices, label=_("Language"))
 
 
 @admin_only

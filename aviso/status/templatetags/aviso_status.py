@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from django import template
 from django.templatetags.static import static
+from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -16,6 +17,7 @@ from aviso.lib.dates import day_label, decimal_label, moment_label
 from aviso.lib.languages import NATIVE_NAMES
 from aviso.lib.languages import tag as language_tag
 from aviso.lib.markdown import render_markdown
+from aviso.lib.timezones import utc_offset_label
 from aviso.status import languages, links
 from aviso.status.languages import page_languages
 
@@ -28,11 +30,17 @@ def markdown(text: str) -> str:
 
 
 @register.simple_tag
-def page_time(moment: dt.datetime | None, page) -> str:
-    """A time in the page's zone and the reader's language, as the seed writes "16:30 (GMT-5)"."""
+def page_time(moment: dt.datetime | None, page, fmt: str | None = None) -> str:
+    """A time in the page's zone and the reader's language, as the seed writes "16:30 (GMT-5)".
+
+    ``fmt`` (a Django date format, such as the console timeline's "H:i") picks a part.
+    """
     if moment is None:
         return ""
-    return moment_label(moment.astimezone(page.zone), get_language())
+    local = moment.astimezone(page.zone)
+    if fmt:
+        return f"{formats.date_format(local, fmt)} ({utc_offset_label(local)})"
+    return moment_label(local, get_language())
 
 
 @register.simple_tag
