@@ -6,7 +6,7 @@ English text, so English has no catalog. The compiled ``.mo`` files are
 committed beside the ``.po`` files, so an install needs neither GNU gettext nor
 Babel; a test fails when a ``.mo`` no longer matches its ``.po``.
 
-Developers (Babel is in the ``dev`` extra)::
+Developers (with Babel, which Aviso also uses for dates)::
 
     python -m aviso.catalogs update    # extract, merge into every catalog, compile
     python -m aviso.catalogs compile   # compile only, after editing a .po
@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # Babel is a development dependency, imported when used.
+if TYPE_CHECKING:  # imported when used: serving pages never needs the extractor
     from babel.messages.catalog import Catalog
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent

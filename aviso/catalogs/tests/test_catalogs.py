@@ -12,8 +12,6 @@ from django.utils import translation
 
 from aviso import catalogs
 
-babel = pytest.importorskip("babel", reason="Babel (the dev extra) reads and writes catalogs")
-
 # %(name)s, %s, %d ... (not %%) and {name} (str.format)
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +-]*\d*(?:\.\d+)?[sdifr]|\{[^{}]*\}")
 
