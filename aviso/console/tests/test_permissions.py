@@ -36,7 +36,9 @@ BY_NAME = {p.name: p for p in ROUTES}
 # Open to anyone: the sign-in screens.
 PUBLIC = {"login", "verify", "logout"}
 # Any signed-in person, for their own account only.
-OWN_ACCOUNT = {"start_2fa", "confirm_2fa", "disable_2fa", "password"}
+OWN_ACCOUNT = {"start_2fa", "confirm_2fa", "disable_2fa", "password", "language"}
+# Buttons on the account screen: POST only.
+POST_ONLY = {"start_2fa", "confirm_2fa", "disable_2fa", "language"}
 # Changes nothing (renders Markdown).
 NO_CHANGE = {"preview"}
 
@@ -184,8 +186,8 @@ class TestViewer:
         for pattern in ROUTES:
             if _role(pattern) == Role.VIEWER:
                 status = client.get(_url(pattern, kwargs)).status_code
-                # The two-factor buttons are POST-only; every other viewer route is a screen.
-                assert status == (405 if pattern.name.endswith("_2fa") else 200), pattern.name
+                # The account screen's buttons are POST-only; every other viewer route is a screen.
+                assert status == (405 if pattern.name in POST_ONLY else 200), pattern.name
 
 
 class TestResponder:

@@ -85,7 +85,9 @@ class TestJuneIncident:
                 body_text
             )
             assert "Platform - Databases: Interrupción parcial" in body_text
-            assert link in body_text
+            # The Spanish reader's own address of the incident.
+            assert link.replace(".com/incidents/", ".com/es/incidents/") in body_text
+            # No Spanish text was written for this update: the English one, saying so.
             assert "WhatsApp messages are currently experiencing delays" in body_text
 
 

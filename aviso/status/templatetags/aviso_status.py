@@ -30,10 +30,11 @@ def markdown(text: str) -> str:
 
 
 @register.simple_tag
-def page_time(moment: dt.datetime | None, page, fmt: str | None = None) -> str:
+def page_time(moment: dt.datetime | None, page, fmt: str = "") -> str:
     """A time in the page's zone and the reader's language, as the seed writes "16:30 (GMT-5)".
 
-    ``fmt`` (a Django date format, such as the console timeline's "H:i") picks a part.
+    ``fmt`` (a Django date format, such as "H:i") picks the parts; by default CLDR's date
+    in the reader's language and the time.
     """
     if moment is None:
         return ""

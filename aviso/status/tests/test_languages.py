@@ -80,7 +80,7 @@ class TestSwitcherAndAlternates:
         assert f'<link rel="alternate" hreflang="en" href="{base}/en/history">' in html
         assert f'<link rel="alternate" hreflang="pt-BR" href="{base}/pt-br/history">' in html
         assert f'<link rel="alternate" hreflang="x-default" href="{base}/history">' in html
-        assert "hreflang=\"fr\"" not in html
+        assert 'hreflang="fr"' not in html
         assert 'aria-current="true" lang="es">Español</span>' in html
         assert 'href="language?to=pt-br&amp;next=/history"' in html
 
