@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         print(__doc__.strip())
         print(
             "\nVerbs: up, web, worker, checker, demo, publish, apply, export, "
-            "import, backup, restore, createadmin, token, manage"
+            "import, backup, restore, reseal, createadmin, token, manage"
         )
         return
     if argv[0] == "manage":

@@ -30,6 +30,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Keys that seal stored secrets (aviso.lib.sealed): comma-separated, the first seals,
+# every one unseals (rotation). None set: one derived from SECRET_KEY.
+ENCRYPTION_KEYS = [k.strip() for k in envstr("AVISO_ENCRYPTION_KEY").split(",") if k.strip()]
 DEBUG = envbool("AVISO_DEBUG", False)
 BASE_URL = envstr("AVISO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = envlist("AVISO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])

@@ -3,7 +3,13 @@
 import os
 import tempfile
 
-os.environ.setdefault("AVISO_DATA_DIR", tempfile.mkdtemp(prefix="aviso-test-"))
+# Each pytest-xdist worker gets a data dir of its own: the controller's would be
+# inherited through the environment and shared (secret key, snapshots, SQLite files).
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _worker:
+    os.environ["AVISO_DATA_DIR"] = tempfile.mkdtemp(prefix=f"aviso-test-{_worker}-")
+else:
+    os.environ.setdefault("AVISO_DATA_DIR", tempfile.mkdtemp(prefix="aviso-test-"))
 
 from aviso.settings import *  # noqa: E402,F403
 

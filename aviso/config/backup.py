@@ -11,12 +11,18 @@ Restore runs ``migrate`` on the target (an empty schema is fine), refuses a
 database that already holds data or a different set of migrations, loads
 everything in one transaction, checks every reference, and resets the
 primary-key sequences (PostgreSQL) so new rows do not collide.
+
+Sealed secrets stay sealed in the file, and the file is created readable by
+its owner only (0600). The header carries a value sealed with the key in use,
+so restoring with another ``AVISO_ENCRYPTION_KEY`` (or secret key) is refused
+in one line before anything is written.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -30,10 +36,19 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from aviso.lib.sealed import SealedError
+from aviso.status.sealing import first_sealed, keyring
+
 FORMAT = "aviso-backup"
 VERSION = 1
 # Recreated by migrate (other ids on the target), or transient.
 EXCLUDED = {"contenttypes.contenttype", "auth.permission", "sessions.session"}
+# Sealed into the header with the key in use, opened again on restore.
+KEY_CHECK = "aviso-backup-key-check"
+WRONG_KEY = (
+    "the backup was sealed with another encryption key: set AVISO_ENCRYPTION_KEY "
+    "(or AVISO_SECRET_KEY) to the one in use when it was made, or list that key after yours"
+)
 
 
 class BackupError(Exception):
@@ -62,6 +77,13 @@ def count_rows(using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
     return {m._meta.label: m._default_manager.using(using).count() for m in backed_up_models()}
 
 
+def _private_file(path: Path | str) -> IO[bytes]:
+    """Open ``path`` for writing, readable by its owner only, whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode through O_CREAT
+    return os.fdopen(fd, "wb")
+
+
 def backup(path: Path | str, *, using: str = DEFAULT_DB_ALIAS, progress=None) -> int:
     """Write everything to ``path``; returns the number of objects written."""
     connection = connections[using]
@@ -84,8 +106,12 @@ def backup(path: Path | str, *, using: str = DEFAULT_DB_ALIAS, progress=None) ->
             "engine": connection.vendor,
             "migrations": _migrations(using),
             "counts": {m._meta.label: n for m, n in counts.items()},
+            "key_check": keyring().seal(KEY_CHECK),
         }
-        with gzip.open(path, "wt", encoding="utf-8") as out:
+        with (
+            _private_file(path) as raw,
+            gzip.open(raw, "wt", encoding="utf-8") as out,
+        ):
             out.write(json.dumps(header) + "\n")
             for model in models:
                 for obj in _rows(model, using):
@@ -126,6 +152,16 @@ def _lines(stream: IO[str]) -> Iterator[str]:
 MIGRATION_SEEDED = {"auth.Group"}
 
 
+def _check_key(header: dict) -> None:
+    """The keys configured here must open the backup's sealed secrets."""
+    check = header.get("key_check")
+    try:
+        if check is not None and keyring().unseal(check) != KEY_CHECK:
+            raise SealedError(check)
+    except SealedError:
+        raise BackupError(WRONG_KEY) from None
+
+
 def _check_target(header: dict, using: str) -> None:
     mine = _migrations(using)
     theirs = header["migrations"]
@@ -154,6 +190,7 @@ def restore(
         header = read_header(stream)
     except (OSError, EOFError) as exc:
         raise BackupError(f"cannot read the backup: {exc}") from None
+    _check_key(header)
     if migrate:
         call_command("migrate", database=using, verbosity=0, interactive=False)
     _check_target(header, using)
@@ -189,6 +226,10 @@ def restore(
                 # A file cut short (a copy interrupted) must not pass as a restore.
                 raise BackupError(f"the backup is incomplete: {loaded} of {expected} objects")
         connection.check_constraints(table_names=[m._meta.db_table for m in models])
+        # A backup without the header's check (an older one): its own secrets tell.
+        sample = first_sealed(using)
+        if sample is not None and not keyring().opens(sample):
+            raise BackupError(WRONG_KEY)
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(models)):
                 cursor.execute(sql)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from aviso.console.roles import Role
 from aviso.lib.languages import NATIVE_NAMES
 from aviso.lib.languages import tag as language_tag
+from aviso.status.automation import DEFAULT_TEXTS
 from aviso.status.choices import ComponentStatus, IncidentImpact, IncidentStatus
 from aviso.status.lifecycle import LifecycleError
 from aviso.status.models import Component
@@ -325,6 +326,45 @@ class PageSettingsForm(ConsoleForm):
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+    # What automation posts in public, one box per step; empty: the default shown as help.
+    automation_title = forms.CharField(
+        label=_("Automatic incident title"), max_length=200, required=False
+    )
+    automation_investigating = forms.CharField(
+        label=_("Automatic update: investigating"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    automation_ongoing = forms.CharField(
+        label=_("Automatic update: more checks fail"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    automation_monitoring = forms.CharField(
+        label=_("Automatic update: recovered, monitoring"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    automation_resolved = forms.CharField(
+        label=_("Automatic update: resolved"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for key, default in DEFAULT_TEXTS.items():
+            self.fields[f"automation_{key}"].help_text = _(
+                "Empty: \u201c%(default)s\u201d. {component} is the component's name; "
+                "nothing of the checks' own messages is ever shown in public."
+            ) % {"default": default}
+
+    def page_fields(self) -> dict:
+        """The cleaned data as the lifecycle's page fields (the texts in one dict)."""
+        data = dict(self.cleaned_data)
+        data["automation_texts"] = {key: data.pop(f"automation_{key}", "") for key in DEFAULT_TEXTS}
+        data["automation_texts"] = {k: v for k, v in data["automation_texts"].items() if v}
+        return data
 
 
 class OperatorLanguageForm(ConsoleForm):

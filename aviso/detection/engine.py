@@ -7,6 +7,10 @@ then ``evaluate_component`` compares the component's monitors with its open
 adds to it, posts "monitoring" on recovery and resolves it after a stable
 period. A person's explicit component status wins (the lifecycle skips
 automation for links a person set).
+
+What it posts in public comes from the page's automation texts, naming only
+the component; the checks' own messages (addresses, ports, errors) go with each
+step as the operators' ``detail`` and stay in the evidence for the timeline.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from aviso.monitors.detection import Observation
 from aviso.monitors.models import Monitor
 from aviso.monitors.state import advance
 from aviso.status import lifecycle
+from aviso.status.automation import automation_text
 from aviso.status.choices import ComponentStatus, IncidentStatus, MaintenanceStatus
 from aviso.status.models import Component, Incident, Maintenance
 from aviso.status.timeline import EntryKind, TimelineEntry
@@ -51,6 +56,10 @@ SYMPTOMS = {
     ComponentStatus.PARTIAL_OUTAGE: "partial outage",
     ComponentStatus.MAJOR_OUTAGE: "outage",
 }
+
+
+def _public(component: Component, key: str, status: str = "") -> str:
+    return automation_text(component.page, key, component.name, status)
 
 
 def _setting(name: str, default: float) -> float:
@@ -351,26 +360,25 @@ def _declare(
     with auto-open off, alert the operators only."""
     symptom = SYMPTOMS[target]
     lines = "\n".join(f"- {_symptom_line(w)}" for w in failing)
-    body = (
-        f"Automatic monitoring detected {symptom} of {component.name}.\n\n{lines}\n\n"
-        "We are investigating."
-    )
+    detail = f"Automatic monitoring detected {symptom} of {component.name}.\n\n{lines}"
+    body = _public(component, "investigating")
     incident = _open_auto_incident(component)
     if incident is not None:
         lifecycle.post_update(
             incident, actor=ACTOR, status=IncidentStatus.INVESTIGATING, body=body,
-            components={component: target}, display_at=now,
+            components={component: target}, display_at=now, detail=detail,
         )  # fmt: skip
         outage.incident = incident
     elif component.auto_open:
         started = min((w.failing_since or w.confirmed_at or now) for w in failing)
         outage.incident = lifecycle.create_incident(
-            component.page, actor=ACTOR, name=f"{component.name}: {symptom}", body=body,
+            component.page, actor=ACTOR, name=_public(component, "title", target), body=body,
             components={component: target}, started_at=min(started, now), display_at=now,
+            detail=detail,
         )  # fmt: skip
     else:
         outage.alerted = True
-        _alert(outage, "alert", body)
+        _alert(outage, "alert", detail)
 
 
 def _show_degraded(component: Component, outage: Outage) -> None:
@@ -425,9 +433,10 @@ def _on_failing(
                 incident,
                 actor=ACTOR,
                 status=IncidentStatus.INVESTIGATING if back else incident.status,
-                body=f"{lead} ({component.name}).\n\n{lines}",
+                body=_public(component, "investigating" if back else "ongoing"),
                 components={component: target},
                 display_at=now,
+                detail=f"{lead} ({component.name}).\n\n{lines}",
             )
     if worse:
         outage.status = target
@@ -448,9 +457,10 @@ def _on_recovered(component: Component, outage: Outage, now: dt.datetime) -> Non
                 incident,
                 actor=ACTOR,
                 status=IncidentStatus.MONITORING,
-                body=f"Every check of {component.name} passes again. We are monitoring.",
+                body=_public(component, "monitoring"),
                 components={component: ComponentStatus.OPERATIONAL},
                 display_at=now,
+                detail=f"Every check of {component.name} passes again.",
             )
         elif incident is None and outage.set_component:
             component.refresh_from_db(fields=["status"])
@@ -465,9 +475,10 @@ def _on_recovered(component: Component, outage: Outage, now: dt.datetime) -> Non
         lifecycle.resolve_incident(
             incident,
             actor=ACTOR,
-            body=f"{component.name} has been working normally since "
-            f"{outage.recovered_at:%Y-%m-%d %H:%M:%S} UTC. This incident has been resolved.",
+            body=_public(component, "resolved"),
             display_at=now,
+            detail=f"{component.name} has been working normally since "
+            f"{outage.recovered_at:%Y-%m-%d %H:%M:%S} UTC.",
         )
     outage.closed_at = now
     outage.save(update_fields=["closed_at"])

@@ -13,7 +13,15 @@ from pathlib import Path
 def envstr(name: str, default: str = "") -> str:
     file_path = os.environ.get(f"{name}_FILE")
     if file_path:
-        return Path(file_path).read_text().strip()
+        # A file named but unreadable or empty is a mistake to stop on, never a
+        # reason to fall back to the default (a generated secret key, say).
+        try:
+            value = Path(file_path).read_text().strip()
+        except OSError as exc:
+            raise ValueError(f"{name}_FILE: cannot read {file_path}: {exc.strerror}") from None
+        if not value:
+            raise ValueError(f"{name}_FILE: {file_path} is empty")
+        return value
     return os.environ.get(name, default)
 
 

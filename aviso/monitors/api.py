@@ -17,6 +17,7 @@ from ninja.errors import HttpError
 
 from aviso.monitors import lifecycle
 from aviso.monitors.choices import MonitorKind
+from aviso.monitors.configs import shown_config
 from aviso.monitors.models import Monitor
 from aviso.monitors.schemas import (
     MonitorIn,
@@ -65,6 +66,7 @@ def monitor_out(monitor: Monitor, component_code: str | None) -> dict:
     derived = {"component", "regions", "ping_url"}
     data = {f: getattr(monitor, f) for f in MonitorOut.model_fields if f not in derived}
     data["component"] = component_code
+    data["config"] = shown_config(monitor.kind, monitor.config)  # write-only secrets
     data["regions"] = monitor.region_list
     data["ping_url"] = (
         f"{settings.BASE_URL}/ping/{monitor.ping_key}"

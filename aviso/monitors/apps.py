@@ -8,6 +8,7 @@ class MonitorsConfig(AppConfig):
     def ready(self) -> None:
         from aviso.monitors.rollups import retention_job, rollup_job
         from aviso.monitors.uptime import page_monitor_uptime
+        from aviso.status.sealing import register_sealed
         from aviso.status.uptime import register_uptime_source
         from aviso.status.worker import register_job
 
@@ -15,3 +16,5 @@ class MonitorsConfig(AppConfig):
         register_uptime_source(page_monitor_uptime)
         register_job("monitors.rollup", rollup_job)
         register_job("monitors.retention", retention_job)
+        # Credentials in monitor settings (DSNs, passwords, Authorization headers).
+        register_sealed("monitors.Monitor", "config")

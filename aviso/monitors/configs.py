@@ -2,19 +2,30 @@
 
 A bad configuration is refused with a message per field (``config.<field>``),
 the same from the console form, the API and ``lifecycle``.
+
+Each model also says where its credentials are (``secret_fields``, or
+``secret_paths`` for headers): they are stored sealed, opened only for the
+probe (``open_config``) and shown as ``[sealed]`` everywhere else
+(``shown_config``).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from aviso.lib.sealed import Path, SecretFields, redact_paths, unseal_paths
 from aviso.monitors.choices import MonitorKind
+from aviso.status.sealing import keyring
+
+# Request headers whose values are credentials (Authorization, Cookie, X-Api-Key, ...).
+SECRET_HEADER = re.compile(r"auth|token|secret|key|cookie|pass|session|signature", re.I)
 
 
-class _Conf(BaseModel):
+class _Conf(SecretFields, BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -32,6 +43,13 @@ class HttpConf(_Conf):
     follow_redirects: bool = True
     max_redirects: int = Field(default=5, ge=0, le=20)
     verify_tls: bool = True
+
+    @classmethod
+    def secret_paths(cls, data: dict) -> list[Path]:
+        headers = data.get("headers")
+        if not isinstance(headers, dict):
+            return []
+        return [("headers", name) for name in headers if SECRET_HEADER.search(str(name))]
 
     @field_validator("url")
     @classmethod
@@ -93,6 +111,7 @@ class HeartbeatConf(_Conf):
 
 
 class PostgresConf(_Conf):
+    secret_fields: ClassVar[tuple[str, ...]] = ("dsn",)
     dsn: str = Field(min_length=1)  # libpq URL or key=value string
     connections_warn: float = Field(default=0.7, gt=0, le=1)
     connections_critical: float = Field(default=0.9, gt=0, le=1)
@@ -125,6 +144,7 @@ class PostgresConf(_Conf):
 
 
 class RedisConf(_Conf):
+    secret_fields: ClassVar[tuple[str, ...]] = ("password",)
     host: str = Field(min_length=1)
     port: int = Field(default=6379, ge=1, le=65535)
     password: str = ""
@@ -173,3 +193,28 @@ def parse_config(kind: str, data: object) -> _Conf:
         return conf_class.model_validate(data)
     except ValidationError as error:
         raise ConfigError(field_errors(error)) from None
+
+
+def secret_paths(kind: str, data: object) -> list[Path]:
+    """Where ``data`` (a ``kind`` monitor's settings) holds credentials."""
+    conf_class = CONF_BY_KIND.get(kind)
+    if conf_class is None or not isinstance(data, dict):
+        return []
+    return conf_class.secret_paths(data)
+
+
+def plain_config(kind: str, stored: dict) -> dict:
+    """The stored settings with their secrets opened (never shown, only used)."""
+    return unseal_paths(keyring(), stored, secret_paths(kind, stored))
+
+
+def open_config(kind: str, stored: object) -> _Conf:
+    """The typed settings a probe runs with: secrets opened, then validated."""
+    if isinstance(stored, dict):
+        stored = plain_config(kind, stored)
+    return parse_config(kind, stored)
+
+
+def shown_config(kind: str, stored: dict, before: dict | None = None) -> dict:
+    """The settings as the console, the API and the audit log show them."""
+    return redact_paths(stored, secret_paths(kind, stored), before)

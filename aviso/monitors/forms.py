@@ -12,7 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aviso.monitors.choices import MonitorKind
-from aviso.monitors.configs import CONF_BY_KIND
+from aviso.monitors.configs import CONF_BY_KIND, shown_config
 from aviso.status.models import Component
 
 
@@ -86,5 +86,6 @@ class MonitorForm(forms.Form):
             "confirmations_up": monitor.confirmations_up,
             "regions": ", ".join(monitor.region_list),
             "paused": monitor.paused,
-            "config": json.dumps(monitor.config, indent=2),
+            # Secrets show as "[sealed]"; sent back unchanged, they keep the stored value.
+            "config": json.dumps(shown_config(monitor.kind, monitor.config), indent=2),
         }

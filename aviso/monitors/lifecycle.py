@@ -13,8 +13,15 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from aviso.lib.sealed import REDACTED, SealedError, fill_kept, seal_paths
 from aviso.monitors.choices import MonitorKind, MonitorState, PingKind
-from aviso.monitors.configs import ConfigError, parse_config
+from aviso.monitors.configs import (
+    ConfigError,
+    parse_config,
+    plain_config,
+    secret_paths,
+    shown_config,
+)
 from aviso.monitors.models import (
     MIN_INTERVAL_SECONDS,
     Monitor,
@@ -24,6 +31,7 @@ from aviso.monitors.models import (
 from aviso.status.lifecycle import Actor, LifecycleError
 from aviso.status.lifecycle.records import record, snapshot
 from aviso.status.models import Component
+from aviso.status.sealing import keyring
 
 EDITABLE = (
     "name", "component", "kind", "config", "interval_seconds", "timeout_seconds",
@@ -33,7 +41,42 @@ MAX_TIMEOUT_SECONDS = 60
 MAX_INTERVAL_SECONDS = 7 * 86400
 
 
-def _validate(values: dict) -> dict:
+def _seal_config(values: dict, stored: dict | None, errors: dict[str, str]) -> None:
+    """Validate the plain settings, then store their credentials sealed.
+
+    ``[sealed]`` in place of a secret keeps the stored one (what the console and
+    the API show is sent back unchanged); an unchanged secret keeps its token.
+    """
+    kind, config = values["kind"], values.get("config") or {}
+    if isinstance(config, dict):
+        try:
+            config, kept_errors = fill_kept(keyring(), config, stored, secret_paths(kind, config))
+        except SealedError as error:
+            kept_errors = {"config": f"{error}; enter the secret again instead of {REDACTED}"}
+        if kept_errors:
+            errors.update(
+                {
+                    path if path == "config" else f"config.{path}": message
+                    for path, message in kept_errors.items()
+                }
+            )
+            return
+    try:
+        plain = parse_config(kind, config).model_dump(mode="json")
+    except ConfigError as error:
+        errors.update(error.errors)
+        return
+    values["config"] = seal_paths(keyring(), plain, secret_paths(kind, plain), stored)
+
+
+def _audit(monitor: Monitor, before: dict | None = None) -> dict:
+    """The audit picture of a monitor: its secrets say "[sealed]", never their value."""
+    data = snapshot(monitor, list(EDITABLE))
+    data["config"] = shown_config(monitor.kind, monitor.config, before)
+    return data
+
+
+def _validate(values: dict, stored: dict | None = None) -> dict:
     errors: dict[str, str] = {}
     name = str(values.get("name") or "").strip()
     if not name:
@@ -45,12 +88,7 @@ def _validate(values: dict) -> dict:
     if kind not in MonitorKind.values:
         errors["kind"] = f"Choose one of: {', '.join(MonitorKind.values)}."
     else:
-        try:
-            values["config"] = parse_config(kind, values.get("config") or {}).model_dump(
-                mode="json"
-            )
-        except ConfigError as error:
-            errors.update(error.errors)
+        _seal_config(values, stored, errors)
     interval = values.get("interval_seconds")
     if not isinstance(interval, int) or isinstance(interval, bool):
         errors["interval_seconds"] = "A whole number of seconds."
@@ -127,7 +165,7 @@ def create_monitor(
         monitor = Monitor.objects.create(**values, next_due_at=_first_due(interval_seconds))
         _sync_region_slots(monitor)
         record(actor, "monitor.create", monitor, page=_page(monitor), before=None,
-               after=snapshot(monitor, list(EDITABLE)), event=None)  # fmt: skip
+               after=_audit(monitor), event=None)  # fmt: skip
     return monitor
 
 
@@ -137,11 +175,18 @@ def update_monitor(monitor: Monitor, *, actor: Actor, **changes) -> Monitor:
         raise LifecycleError({field: "Cannot be changed." for field in sorted(unknown)})
     values = {field: getattr(monitor, field) for field in EDITABLE}
     values["regions"] = monitor.region_list
+    try:
+        values["config"] = plain_config(monitor.kind, monitor.config)
+    except SealedError as error:
+        # Sealed with a key no longer configured: only new settings can fix it.
+        if "config" not in changes:
+            raise LifecycleError({"config": f"{error}; enter the settings again"}) from None
     values.update(changes)
-    values = _validate(values)
+    values = _validate(values, stored=monitor.config)
     with transaction.atomic():
         locked = Monitor.objects.select_for_update().get(pk=monitor.pk)
-        before = snapshot(locked, list(EDITABLE))
+        before = _audit(locked)
+        stored_before = locked.config
         reschedule = (
             values["kind"] != locked.kind
             or values["config"] != locked.config
@@ -157,7 +202,7 @@ def update_monitor(monitor: Monitor, *, actor: Actor, **changes) -> Monitor:
         locked.save()
         _sync_region_slots(locked, reschedule=reschedule)
         record(actor, "monitor.update", locked, page=_page(locked), before=before,
-               after=snapshot(locked, list(EDITABLE)), event=None)  # fmt: skip
+               after=_audit(locked, stored_before), event=None)  # fmt: skip
     return locked
 
 
@@ -176,7 +221,7 @@ def resume_monitor(monitor: Monitor, *, actor: Actor) -> Monitor:
 
 def delete_monitor(monitor: Monitor, *, actor: Actor) -> None:
     with transaction.atomic():
-        before = snapshot(monitor, list(EDITABLE))
+        before = _audit(monitor)
         page = _page(monitor)
         record(actor, "monitor.delete", monitor, page=page, before=before, after=None, event=None)
         monitor.delete()

@@ -87,9 +87,9 @@ class Monitor(models.Model):
 
     @property
     def typed_config(self):
-        from aviso.monitors.configs import parse_config
+        from aviso.monitors.configs import open_config
 
-        return parse_config(self.kind, self.config)
+        return open_config(self.kind, self.config)
 
 
 def encode_regions(regions: list[str]) -> str:

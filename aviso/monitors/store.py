@@ -23,9 +23,10 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from aviso.lib.sealed import SealedError
 from aviso.monitors import detection
 from aviso.monitors.choices import CheckStatus, MonitorState
-from aviso.monitors.configs import ConfigError, parse_config
+from aviso.monitors.configs import ConfigError, open_config
 from aviso.monitors.models import Monitor, MonitorRegionSlot
 from aviso.monitors.probes import Outcome, Target
 from aviso.monitors.state import advance
@@ -149,8 +150,8 @@ def _claim_slots(
 
 def _job(values: dict, broken: list[int], slot: int | None = None, region: str = "") -> Job:
     try:
-        config = parse_config(values["kind"], values["config"])
-    except ConfigError:
+        config = open_config(values["kind"], values["config"])
+    except (ConfigError, SealedError):
         broken.append(values["id"])
         config = None
     target = Target(

@@ -30,6 +30,7 @@ from aviso.notify.choices import (
     SubscriberKind,
 )
 from aviso.notify.models import Channel, Delivery, Subscriber
+from aviso.status.lifecycle import Actor
 from aviso.status.models import Component, Page
 
 # Channels and subscriber lists are the admins'; responders watch and retry deliveries.
@@ -41,13 +42,18 @@ class ChannelForm(forms.Form):
     name = forms.CharField(max_length=200, label=_("Name"))
     kind = forms.ChoiceField(choices=ChannelKind.choices, label=_("Kind"))
     url = forms.CharField(
-        max_length=2000, label=_("URL"), help_text=_("Slack or webhook URL, or any Apprise URL")
+        max_length=2000,
+        label=_("URL"),
+        help_text=_(
+            "Slack or webhook URL, or any Apprise URL. Stored sealed: once saved it shows "
+            "as [sealed]; leave that to keep it, or type a new one to replace it."
+        ),
     )
     secret = forms.CharField(
         max_length=200,
         required=False,
         label=_("Signing secret"),
-        help_text=_("JSON webhooks: signs each request"),
+        help_text=_("JSON webhooks: signs each request. Stored sealed, shown as [sealed]."),
     )
     page = forms.ModelChoiceField(
         Page.objects.all(), required=False, empty_label=_("All pages"), label=_("Page")
@@ -99,6 +105,7 @@ def channels(request: HttpRequest, code: str | None = None) -> HttpResponse:
                     actor_kinds=data["actor_kinds"],
                     components=data["components"],
                     enabled=data["enabled"],
+                    actor=Actor.person(request.user),
                 )
             except ValidationError as error:
                 _form_errors(form, error)
@@ -106,12 +113,14 @@ def channels(request: HttpRequest, code: str | None = None) -> HttpResponse:
                 messages.success(request, _("Channel saved."))
                 return redirect("notify:console-channels")
     elif channel:
+        # Write-only: the form shows "[sealed]" where a URL or secret is set, never the value.
+        shown = channel_ops.shown_config(channel.kind, channel.config)
         form = ChannelForm(
             initial={
                 "name": channel.name,
                 "kind": channel.kind,
-                "url": channel.config.get("url", ""),
-                "secret": channel.config.get("secret", ""),
+                "url": shown.get("url", ""),
+                "secret": shown.get("secret", ""),
                 "page": channel.page,
                 "alert_kinds": channel.alert_kinds,
                 "actor_kinds": channel.actor_kinds,

@@ -189,6 +189,8 @@ def plain_summary(kind: str, data: dict) -> str:
         lines.append(f"• {component['name']}: {status_label(component['status'])}")
     if data.get("body"):
         lines.append(data["body"])
+    if data.get("operator_detail"):
+        lines.append(data["operator_detail"])
     if data.get("url"):
         lines.append(data["url"])
     return "\n".join(lines)
@@ -233,6 +235,9 @@ def slack_payload(kind: str, data: dict) -> dict:
     if data.get("body"):
         body = data["body"] if len(data["body"]) < 2900 else data["body"][:2900] + "…"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": esc(body)}})
+    if data.get("operator_detail"):
+        detail = data["operator_detail"][:2900]
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": esc(detail)}})
     context_bits = [f"{esc(data['page']['name'])} · {data.get('at_local', '')}"]
     if data.get("url"):
         link_text = _("View on the status page")
@@ -254,6 +259,8 @@ def json_alert(kind: str, data: dict) -> dict:
         "status": data.get("status", ""),
         "impact": data.get("impact", ""),
         "body": data.get("body", ""),
+        # What automation saw (a check's message); not in anything a subscriber gets.
+        "detail": data.get("operator_detail", ""),
         "url": data.get("url", ""),
         "at": data.get("at", ""),
         "components": data.get("components", []),
@@ -274,7 +281,7 @@ def welcome_body(data: dict, subscriber) -> dict:
         "page": {"id": data["page"]["code"], "name": data["page"]["name"]},
         "subscription": {
             "id": subscriber.code,
-            "secret": subscriber.secret,
+            "secret": subscriber.signing_secret,
             "signature_header": "X-Aviso-Signature",
             "manage_url": site_url("notify:manage", subscriber.token),
         },

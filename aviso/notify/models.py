@@ -27,6 +27,13 @@ def new_secret() -> str:
     return secrets.token_hex(32)
 
 
+def new_sealed_secret() -> str:
+    """A new webhook signing secret, stored sealed (``Subscriber.signing_secret`` opens it)."""
+    from aviso.status.sealing import keyring
+
+    return keyring().seal(new_secret())
+
+
 class Channel(models.Model):
     """Where the operators hear of trouble: Slack, a JSON webhook or any Apprise URL."""
 
@@ -38,6 +45,7 @@ class Channel(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=ChannelKind.choices)
     # Per-kind settings validated by aviso.notify.channels (one pydantic model per kind).
+    # URLs and signing secrets in it are sealed: ``opened_config`` is for sending only.
     config = models.JSONField(default=dict)
     # Routing; an empty list means "all".
     alert_kinds = models.JSONField(default=list, blank=True)
@@ -51,6 +59,13 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def opened_config(self) -> dict:
+        """The settings with the URL and secret opened, for the sender (never shown)."""
+        from aviso.notify.channels import opened_config
+
+        return opened_config(self.kind, self.config)
 
     @property
     def transport(self) -> Transport:
@@ -72,8 +87,8 @@ class Subscriber(models.Model):
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
     # The secret in manage, confirm and unsubscribe links.
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
-    # Webhooks: the HMAC-SHA256 signing key.
-    secret = models.CharField(max_length=64, default=new_secret, editable=False)
+    # Webhooks: the HMAC-SHA256 signing key, sealed (``signing_secret`` opens it).
+    secret = models.CharField(max_length=300, default=new_sealed_secret, editable=False)
     all_components = models.BooleanField(default=True)
     components = models.ManyToManyField("status.Component", blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -91,6 +106,12 @@ class Subscriber(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+    @property
+    def signing_secret(self) -> str:
+        from aviso.status.sealing import keyring
+
+        return keyring().unseal(self.secret)
 
     @property
     def is_active(self) -> bool:

@@ -142,6 +142,9 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             "url": public_url(page, "status:incident", incident.code),
             "components": component_list(components.select_related("group")),
             "webhook": {"page": data["page_status"], "incident": incident_json(incident)},
+            # Automation's technical detail (a check's message): operator alerts show it,
+            # nothing a subscriber receives does (aviso.notify.messages).
+            "operator_detail": event.payload.get("detail", ""),
         }
         if notice_kind == NoticeKind.POSTMORTEM:
             data["body"], data["bodies"] = incident.postmortem.body, {}

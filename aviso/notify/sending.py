@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from aviso.lib.sealed import REDACTED
 from aviso.notify import conf, messages, signing
 from aviso.notify.choices import DeliveryState, NoticeKind, Transport
 from aviso.notify.models import Delivery, Notice, Subscriber
@@ -180,7 +181,7 @@ def http_request(delivery: Delivery, notice: Notice, subscriber: Subscriber | No
             payload = messages.webhook_body(notice.data, subscriber.token)
         body = json.dumps(payload, separators=(",", ":")).encode()
         headers = {
-            signing.HEADER: signing.sign(subscriber.secret, body),
+            signing.HEADER: signing.sign(subscriber.signing_secret, body),
             "X-Aviso-Delivery": delivery.key,
             "X-Aviso-Event": notice.data.get("event_kind", notice.kind),
         }
@@ -192,10 +193,11 @@ def http_request(delivery: Delivery, notice: Notice, subscriber: Subscriber | No
         payload = messages.json_alert(notice.kind, notice.data)
     body = json.dumps(payload).encode()
     headers = {"X-Aviso-Delivery": delivery.key}
-    if channel.config.get("secret"):
-        headers[signing.HEADER] = signing.sign(channel.config["secret"], body)
+    config = channel.opened_config
+    if config.get("secret"):
+        headers[signing.HEADER] = signing.sign(config["secret"], body)
     # Operators configure their own channels; they may point inside their network.
-    return HttpRequest(delivery.pk, channel.config["url"], body, headers, allow_private=True)
+    return HttpRequest(delivery.pk, config["url"], body, headers, allow_private=True)
 
 
 class Turn:
@@ -354,7 +356,10 @@ def send_apprise(worker: str, now: dt.datetime | None = None) -> bool:
         data = delivery.notice.data
         title = messages.headline(delivery.notice.kind, data)
         body = messages.plain_summary(delivery.notice.kind, data)
-        return delivery.pk, apprise_urls.send(delivery.channel.config["url"], title, body)
+        url = delivery.channel.opened_config["url"]
+        error = apprise_urls.send(url, title, body)
+        # Apprise's log lines may quote the URL, and its token with it.
+        return delivery.pk, error.replace(url, REDACTED) if error else error
 
     with concurrent.futures.ThreadPoolExecutor(8, thread_name_prefix="apprise") as pool:
         for delivery_id, error in pool.map(one, rows):

@@ -133,6 +133,9 @@ class TestBackupAcrossEngines:
         admin.execute(f'CREATE DATABASE "{name}"')
         base = {k: v for k, v in os.environ.items() if not k.startswith("AVISO_")}
         base["DJANGO_SETTINGS_MODULE"] = "aviso.settings"
+        # One installation moving: its secrets were sealed with one key, so every
+        # copy gets it (each data dir would otherwise generate its own secret key).
+        base["AVISO_ENCRYPTION_KEY"] = "the-installation-key-that-moves-along"
         sqlite_a = base | {"AVISO_DATA_DIR": str(tmp_path / "a"), "AVISO_DATABASE_URL": ""}
         sqlite_c = base | {"AVISO_DATA_DIR": str(tmp_path / "c"), "AVISO_DATABASE_URL": ""}
         pg_url = f"postgres://{db['USER']}@{db['HOST']}:{conninfo['port']}/{name}"

@@ -1,4 +1,5 @@
-"""The status page's own settings (admins): name, address, time zone."""
+"""The status page's own settings (admins): name, address, time zone, and the
+words automation posts in public."""
 
 from __future__ import annotations
 
@@ -27,16 +28,20 @@ def page_settings(request: HttpRequest) -> HttpResponse:
         if page
         else {"time_zone": "UTC"}
     )
-    form = PageSettingsForm(request.POST or None, initial=initial)
+    texts = dict(page.automation_texts) if page else {}
+    initial_texts = {f"automation_{key}": text for key, text in texts.items()}
+    form = PageSettingsForm(request.POST or None, initial=initial | initial_texts)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
+            fields = form.page_fields()
+            initial["automation_texts"] = texts
             try:
                 if page is None:
-                    page = lifecycle.create_page(actor=actor(request), **form.cleaned_data)
+                    page = lifecycle.create_page(actor=actor(request), **fields)
                 else:
-                    changed = {k: v for k, v in form.cleaned_data.items() if initial.get(k) != v}
+                    changed = {k: v for k, v in fields.items() if initial.get(k) != v}
                     if changed:
                         lifecycle.update_page(page, actor=actor(request), **changed)
             except lifecycle.LifecycleError as error:

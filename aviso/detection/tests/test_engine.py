@@ -61,7 +61,10 @@ class TestOpeningAndResolving:
         assert incident.opened_by_kind == ActorKind.AUTOMATION
         assert incident.name == "API: outage"
         first = incident.updates.get()
-        assert "API health is down" in first.body and "500" in first.body
+        # The public words name the component only; the check's message is the operators'.
+        assert "may be affecting API" in first.body and "500" not in first.body
+        detail = Event.objects.get(incident_update=first).payload["detail"]
+        assert "API health is down" in detail and "500" in detail
         assert first.actor_label == "automation: detection"
         assert status_of(component) == ComponentStatus.MAJOR_OUTAGE
         assert incident.impact == "critical"
@@ -177,7 +180,9 @@ class TestOneIncidentPerOutage:
         incident = Incident.objects.get()
         assert Evidence.objects.filter(outage__incident=incident).count() == 2
         updates = list(incident.updates.order_by("display_at", "id"))
-        assert len(updates) == 2 and "API login is down" in updates[1].body
+        assert len(updates) == 2 and "API login" not in updates[1].body
+        event = Event.objects.get(incident_update=updates[1])
+        assert "API login is down" in event.payload["detail"]
         detected = [e for e in incident_timeline(incident) if e.text.startswith("Confirmed")]
         assert len(detected) == 2
 

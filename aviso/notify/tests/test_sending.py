@@ -204,7 +204,9 @@ class TestWebhookDelivery:
         incident = declare(page, api)
         drain()
         [request] = receiver.requests
-        assert signing.verify(subscriber.secret, request.body, request.headers["X-Aviso-Signature"])
+        assert signing.verify(
+            subscriber.signing_secret, request.body, request.headers["X-Aviso-Signature"]
+        )
         assert not signing.verify("wrong", request.body, request.headers["X-Aviso-Signature"])
         payload = request.json()
         assert set(payload) == {"meta", "page", "incident"}

@@ -16,6 +16,7 @@ from aviso.status.worker import run_once
 from aviso.testing import SYSTEM, make_component, make_page
 
 pytestmark = pytest.mark.django_db
+BURST = 300
 
 
 def renders() -> int:
@@ -57,11 +58,12 @@ class TestCoalescedRenders:
         assert b"Slow API" in snapshot_body("/")
         assert b"Slow API" in snapshot_body(f"/incidents/{incident.code}")
 
-    def test_it_turns_a_burst_of_1000_updates_into_a_handful_of_renders(self, incident):
+    def test_it_turns_a_burst_of_300_updates_into_a_handful_of_renders(self, incident):
+        # bench/scale.py runs the same burst at 1,000 updates and reports its time.
         settle()
         before = renders()
         started = time.monotonic()
-        for number in range(1, 1001):
+        for number in range(1, BURST + 1):
             lifecycle.post_update(
                 incident, actor=SYSTEM, status="identified", body=f"Update number {number}."
             )
@@ -77,11 +79,11 @@ class TestCoalescedRenders:
             burst,
         )
         page = snapshot_body(f"/incidents/{incident.code}")
-        assert b"Update number 1000." in page
-        assert b"Update number 1000." in snapshot_body("/")
+        last = f"Update number {BURST}.".encode()
+        assert last in page
+        assert last in snapshot_body("/")
         state = RenderState.objects.get(target=tasks.SNAPSHOTS)
         assert not state.is_dirty and state.dirty_since is None
-        print(f"1,000 updates in {burst:.2f} s -> {count} renders")  # noqa: T201
 
     def test_it_waits_for_a_pause_in_a_burst(self, incident):
         settle()

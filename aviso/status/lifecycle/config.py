@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from aviso.lib import languages
+from aviso.status.automation import clean_automation_texts
 from aviso.status.choices import ComponentStatus, EventKind
 from aviso.status.lifecycle.actors import Actor
 from aviso.status.lifecycle.errors import LifecycleError
@@ -24,6 +25,7 @@ PAGE_FIELDS = {
     "description",
     "support_url",
     "position",
+    "automation_texts",
 }
 GROUP_FIELDS = {"name", "description", "position", "collapsed"}
 COMPONENT_FIELDS = {
@@ -71,6 +73,11 @@ def _clean_page_fields(fields: dict) -> dict:
         fields["description"] = clean_text(
             fields["description"], "description", max_chars=5000, required=False
         )
+    if "automation_texts" in fields:
+        try:
+            fields["automation_texts"] = clean_automation_texts(fields["automation_texts"])
+        except ValueError as error:
+            raise LifecycleError({"automation_texts": str(error)}) from None
     return fields
 
 

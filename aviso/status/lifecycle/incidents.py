@@ -37,6 +37,13 @@ DEFAULT_BODIES = {
 ComponentStatuses = Mapping[Component | str, str]
 
 INCIDENT_AUDIT_FIELDS = ["name", "status", "impact", "started_at", "resolved_at", "version"]
+MAX_DETAIL_CHARS = 2000
+
+
+def _detail(detail: str) -> dict:
+    """The operators' detail for the audit entry and the event (notify shows it to
+    alert channels only); nothing when there is none."""
+    return {"detail": detail[:MAX_DETAIL_CHARS]} if detail else {}
 
 
 def _resolve_components(
@@ -154,7 +161,10 @@ def create_incident(
     display_at: dt.datetime | None = None,
     notify: bool = True,
     external_ref: str = "",
+    detail: str = "",
 ) -> Incident:
+    """Declare an incident. ``detail`` is for the operators only (a check's message):
+    it reaches the audit log and the operator alert, never the public text."""
     name = clean_name(name)
     status = clean_choice(status, IncidentStatus, "status")
     body = clean_body(body) or DEFAULT_BODIES[status]
@@ -206,13 +216,14 @@ def create_incident(
         page=page,
         before=None,
         after=snapshot(incident, INCIDENT_AUDIT_FIELDS)
-        | {"components": changes, "body": body, "bodies": bodies},
+        | {"components": changes, "body": body, "bodies": bodies}
+        | _detail(detail),
         event=EventKind.INCIDENT_CREATED,
         at=display_at,
         notify=notify,
         incident=incident,
         incident_update=update,
-        payload={"component_changes": changes},
+        payload={"component_changes": changes} | _detail(detail),
     )
     return incident
 
@@ -230,12 +241,14 @@ def post_update(
     notify: bool = True,
     expected_version: int | None = None,
     impact: str | None = None,
+    detail: str = "",
 ) -> IncidentUpdate:
     """Add an update; change component statuses in the same step.
 
     Resolving sets every affected component back to its resting status unless
     ``components`` says otherwise. Posting a non-resolved status on a resolved
-    incident reopens it.
+    incident reopens it. ``detail`` is for the operators only, as in
+    ``create_incident``.
     """
     status = clean_choice(status, IncidentStatus, "status")
     body = clean_body(body) or DEFAULT_BODIES[status]
@@ -291,13 +304,14 @@ def post_update(
         page=incident.page,
         before=before,
         after=snapshot(incident, INCIDENT_AUDIT_FIELDS)
-        | {"components": changes, "body": body, "bodies": bodies},
+        | {"components": changes, "body": body, "bodies": bodies}
+        | _detail(detail),
         event=event,
         at=at,
         notify=notify,
         incident=incident,
         incident_update=update,
-        payload={"component_changes": changes},
+        payload={"component_changes": changes} | _detail(detail),
     )
     return update
 
@@ -312,6 +326,7 @@ def resolve_incident(
     display_at: dt.datetime | None = None,
     notify: bool = True,
     expected_version: int | None = None,
+    detail: str = "",
 ) -> IncidentUpdate:
     return post_update(
         incident,
@@ -323,6 +338,7 @@ def resolve_incident(
         display_at=display_at,
         notify=notify,
         expected_version=expected_version,
+        detail=detail,
     )
 
 

@@ -30,6 +30,9 @@ class Page(models.Model):
     description = models.TextField(blank=True)
     support_url = models.URLField(blank=True)
     position = models.PositiveIntegerField(default=0)
+    # What automation posts in public, by step ("investigating", "monitoring", ...);
+    # a step left out uses aviso.status.automation's default in the page's language.
+    automation_texts = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
