@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from aviso.lib.dburl import parse_database_url
 from aviso.lib.emailurl import parse_email_url
 from aviso.lib.env import envbool, envint, envlist, envstr
+from aviso.lib.netguard import parse_allow
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("AVISO_DATA_DIR", "./data")).resolve()
@@ -160,6 +161,10 @@ X_FRAME_OPTIONS = "DENY"
 EMAIL_URL = envstr("AVISO_EMAIL_URL")
 globals().update(parse_email_url(EMAIL_URL))
 DEFAULT_FROM_EMAIL = envstr("AVISO_FROM_EMAIL", "Aviso <aviso@localhost>")
+# Subscriber mail checks the SMTP server's certificate (STARTTLS and SMTPS)
+# against the system's CAs (or SSL_CERT_FILE); off only for a server you trust
+# on a network you trust.
+EMAIL_TLS_VERIFY = envbool("AVISO_EMAIL_TLS_VERIFY", True)
 
 # The public page's bounded work: how many history months a page shows.
 HISTORY_MONTHS_PER_PAGE = 3
@@ -197,9 +202,16 @@ CONSOLE_LOGIN_MAX_FAILURES = envint("AVISO_LOGIN_MAX_FAILURES", 5)
 CONSOLE_LOGIN_MAX_FAILURES_PER_ADDRESS = envint("AVISO_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
 CONSOLE_LOGIN_WINDOW_SECONDS = envint("AVISO_LOGIN_WINDOW_SECONDS", 900)
 
-# Monitors (aviso.monitors): outbound probes may reach private addresses unless
-# this is on (self-hosted monitoring usually watches internal services).
+# The outbound address guard (aviso.lib.netguard). Probes and the Statuspage
+# import may reach private addresses unless this is on (self-hosted monitoring
+# usually watches internal services); cloud metadata addresses are refused to
+# everything whatever it says. Addresses and networks in OUTBOUND_ALLOW pass
+# every rule (a bad entry stops the start with its name).
 OUTBOUND_BLOCK_PRIVATE = envbool("AVISO_OUTBOUND_BLOCK_PRIVATE", False)
+try:
+    OUTBOUND_ALLOW = parse_allow(envlist("AVISO_OUTBOUND_ALLOW", []))
+except ValueError as _error:
+    raise ValueError(f"AVISO_OUTBOUND_ALLOW: {_error}") from None
 MONITOR_RESULT_RETENTION_DAYS = envint("AVISO_MONITOR_RESULT_RETENTION_DAYS", 7)
 
 # Automatic incidents and liveness (aviso.detection).

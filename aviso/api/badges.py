@@ -42,6 +42,7 @@ def svg(label: str, message: str, colour: str) -> bytes:
 
 def page_badge(statuses: list[str]) -> bytes:
     state = page_state(statuses)
+    # The badge's label in the reader's language, as its message already is.
     return svg(pgettext("badge label", "status"), state.headline.lower(), COLOURS[state.worst])
 
 

@@ -5,20 +5,27 @@ Statuspage serves ``/api/v2/summary.json``, ``components.json``,
 ``scheduled-maintenances.json``. Any of them may be missing; what is there is
 merged by id. The shapes are checked with lenient pydantic models: unknown
 fields are ignored, a wrong shape is an error naming the file and the field.
+
+A page's API is read through the one outbound HTTP helper and its address
+guard (the monitors' policy: ``OUTBOUND_BLOCK_PRIVATE``, ``OUTBOUND_ALLOW``,
+cloud metadata refused), every redirect hop checked, each file capped at
+``MAX_BYTES``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from aviso.config.errors import dotted
+from aviso.lib.http import OutboundError, fetch
+from aviso.lib.netguard import Policy
 
 FILES = ["summary.json", "components.json", "incidents.json", "scheduled-maintenances.json"]
 MAX_BYTES = 50 * 1024 * 1024
@@ -122,19 +129,26 @@ def _base_url(url: str) -> str:
 
 def _fetch(base: str, name: str) -> bytes | None:
     url = f"{base}/{name}"
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+    policy = Policy(block_private=settings.OUTBOUND_BLOCK_PRIVATE, allow=settings.OUTBOUND_ALLOW)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            data = response.read(MAX_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return None
-        raise StatuspageError(f"{url}: HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise StatuspageError(f"{url}: cannot fetch: {getattr(exc, 'reason', exc)}") from None
-    if len(data) > MAX_BYTES:
+        answer = asyncio.run(
+            fetch(
+                url,
+                headers={"Accept": "application/json"},
+                timeout=TIMEOUT,
+                max_bytes=MAX_BYTES,
+                policy=policy,
+            )
+        )
+    except OutboundError as exc:
+        raise StatuspageError(f"{url}: cannot fetch: {exc}") from None
+    if answer.status == 404:
+        return None
+    if answer.status != 200:
+        raise StatuspageError(f"{url}: HTTP {answer.status}")
+    if answer.truncated:
         raise StatuspageError(f"{url}: larger than {MAX_BYTES} bytes")
-    return data
+    return answer.body
 
 
 def read_raw(location: str) -> dict[str, Any]:

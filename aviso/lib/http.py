@@ -1,12 +1,12 @@
 """The one outbound HTTP helper: probes use it today, webhooks tomorrow.
 
 Every request has a total timeout (redirects included), a cap on the body read
-and on redirects, and, when ``block_private`` is on, refuses to reach
-loopback, private, link-local and other non-global addresses: both names that
-resolve there and literal addresses, checked again on every redirect hop (an
-open redirect to 169.254.169.254 is the classic way around a check made only
-on the first URL). The connection goes to the address that was checked, so a
-second DNS answer cannot swap it.
+(a chunked body too, however large one chunk claims to be) and on redirects,
+and checks every address it connects to against the address policy
+(``aviso.lib.netguard``): names that resolve there and literal addresses,
+checked again on every redirect hop (an open redirect to 169.254.169.254 is
+the classic way around a check made only on the first URL). The connection
+goes to the address that was checked, so a second DNS answer cannot swap it.
 
 It speaks plain HTTP/1.1 over asyncio streams, one fresh connection per
 request (``Connection: close``), rather than through aiohttp's client: a probe
@@ -16,16 +16,22 @@ in the checker benchmark (bench/RESULTS.md): CPU per check at 10,000
 monitors 0.76 -> 0.58 ms (SQLite) and 0.79 -> 0.48 ms (PostgreSQL); at 50,000
 monitors on SQLite one checker went from falling behind (about 380 checks/s)
 to keeping up (1,647 of 1,667 checks/s). No compression is asked for, so
-bodies arrive as sent. Framework-free: callers pass the switches
-(monitors read ``settings.OUTBOUND_BLOCK_PRIVATE``).
+bodies arrive as sent. Framework-free: callers pass the switches and the
+address policy (``aviso.lib.netguard``; monitors build it from
+``settings.OUTBOUND_BLOCK_PRIVATE`` and ``settings.OUTBOUND_ALLOW``).
+
+What the target sends is never repeated in an error: a caller may show the
+error to someone who could not read the target themselves, so an answer
+that is not HTTP is "not an HTTP answer", not its first bytes. Headers the
+caller gives (credentials, as a rule) go only to the URL's own origin: a
+redirect to another scheme, host or port is followed without them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
-import socket
 import ssl
+import string
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -33,10 +39,16 @@ from urllib.parse import urljoin, urlsplit
 
 from multidict import CIMultiDict
 
+from aviso.lib.netguard import BlockedAddress, Policy, UnresolvedHost, aresolve
+
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_MAX_BYTES = 1_000_000
 MAX_HEADER_LINES = 200
+MAX_HEADER_BYTES = 64 * 1024  # all header lines together
 USER_AGENT = "Aviso-Monitor/0.1"
+
+
+METADATA_ONLY = Policy()  # the least any caller gets: cloud metadata refused
 
 
 class OutboundError(Exception):
@@ -44,22 +56,42 @@ class OutboundError(Exception):
 
 
 class BlockedAddressError(OutboundError):
-    pass
+    """The address policy refused the target (or a redirect's target)."""
 
 
-def is_blocked_ip(address: str) -> bool:
-    """True for any address that is not globally routable (loopback, RFC 1918, ...)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+class BadAnswer(ValueError):
+    """The target's answer is not the HTTP it should be; the message is ours alone."""
 
 
-def _literal_ip(host: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(host.strip("[]")))
-    except ValueError:
-        return None
+_TOKEN_CHARS = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~")
+_HEX = frozenset(string.hexdigits.encode())
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why a request header cannot be sent as given, or None when it can.
+
+    A CR or LF in a value would end the header early and smuggle in another
+    header (or a second request); a name outside RFC 9110's token characters
+    is not a header name.
+    """
+    if not name or not set(name) <= _TOKEN_CHARS:
+        return f"{name[:40]!r} is not a header name"
+    if any(c in value for c in "\r\n\0"):
+        return f"the value of {name} holds a line break or NUL"
+    return None
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot go on a request line, or None: a space or control
+    character there would split the request line (a redirect's Location too)."""
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+        return "the URL holds a space or a control character"
+    return None
+
+
+def same_origin(first: str, second: str) -> bool:
+    a, b = urlsplit(first), urlsplit(second)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
 
 
 @cache
@@ -97,28 +129,38 @@ async def fetch(
     follow_redirects: bool = True,
     max_redirects: int = 5,
     verify_tls: bool = True,
-    block_private: bool = False,
+    policy: Policy = METADATA_ONLY,
 ) -> Response:
     """One request (and its redirects) within ``timeout`` seconds in total.
 
-    Raises ``OutboundError`` with a short reason for anything but an HTTP answer.
+    Every hop's address is checked against ``policy`` before it is connected
+    to. Raises ``OutboundError`` with a short reason for anything but an HTTP
+    answer.
     """
     started = time.perf_counter()
     if isinstance(body, str):
         body = body.encode()
+    headers = dict(headers or {})
+    for name, value in headers.items():
+        problem = header_problem(name, value)
+        if problem:
+            raise OutboundError(f"refused: {problem}")
     redirects = 0
     try:
         async with asyncio.timeout(timeout):
             while True:
                 status, answer_headers, data, truncated = await _exchange(
-                    url, method, headers or {}, body, max_bytes, verify_tls, block_private
+                    url, method, headers, body, max_bytes, verify_tls, policy
                 )
                 location = answer_headers.get("Location")
                 if follow_redirects and status in REDIRECT_CODES and location:
                     if redirects >= max_redirects:
                         raise OutboundError(f"more than {max_redirects} redirects")
                     redirects += 1
-                    url = urljoin(url, location)
+                    following = urljoin(url, location)
+                    if not same_origin(url, following):
+                        headers = {}  # the caller's credentials stay with its origin
+                    url = following
                     if status == 303 or (status in (301, 302) and method == "POST"):
                         method, body = "GET", None
                     continue
@@ -135,42 +177,39 @@ async def fetch(
         raise OutboundError(f"timed out after {timeout:g} s") from None
     except OutboundError:
         raise
+    except BlockedAddress as error:
+        raise BlockedAddressError(str(error)) from None
+    except UnresolvedHost as error:
+        raise OutboundError(f"cannot connect: {error}") from None
     except ssl.SSLCertVerificationError as error:
         raise OutboundError(f"TLS certificate error: {error.verify_message}") from None
     except ssl.SSLError as error:
         raise OutboundError(f"TLS error: {error.reason or error}") from None
-    except (ConnectionError, socket.gaierror) as error:
-        raise OutboundError(f"cannot connect: {error.strerror or error}") from None
     except OSError as error:
-        raise OutboundError(f"cannot connect: {error.strerror or error}") from None
-    except (ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as error:
-        raise OutboundError(f"bad answer: {type(error).__name__}: {error}") from None
+        raise OutboundError(f"cannot connect: {error.strerror or type(error).__name__}") from None
+    except BadAnswer as error:
+        raise OutboundError(f"bad answer: {error}") from None
+    except asyncio.IncompleteReadError:
+        raise OutboundError("bad answer: the connection closed mid-answer") from None
+    except (ValueError, asyncio.LimitOverrunError):
+        # Python's own messages here quote the bytes that did not parse.
+        raise OutboundError("bad answer: not an HTTP/1.x answer") from None
 
 
-async def _address(host: str, port: int, block_private: bool) -> str:
-    """Where to connect: the host itself, or (blocking on) its first public address."""
-    literal = _literal_ip(host)
-    if not block_private:
-        return literal or host
-    if literal:
-        if is_blocked_ip(literal):
-            raise BlockedAddressError(f"{host} is not a public address")
-        return literal
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    for *_, sockaddr in infos:
-        if not is_blocked_ip(sockaddr[0]):
-            return sockaddr[0]
-    raise BlockedAddressError(f"{host} resolves only to non-public addresses")
-
-
-async def _exchange(url, method, headers, body, max_bytes, verify_tls, block_private):
+async def _exchange(url, method, headers, body, max_bytes, verify_tls, policy: Policy):
+    problem = url_problem(url)
+    if problem:
+        raise OutboundError(f"refused: {problem}")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"not an http(s) URL: {url[:100]}")
+        raise OutboundError("not an http(s) URL with a host")
     secure = parts.scheme == "https"
     host = parts.hostname
-    port = parts.port or (443 if secure else 80)
-    address = await _address(host, port, block_private)
+    try:
+        port = parts.port or (443 if secure else 80)
+    except ValueError:
+        raise OutboundError("the URL has an invalid port") from None
+    address = await aresolve(host, port, policy)
     reader, writer = await asyncio.open_connection(
         address,
         port,
@@ -190,24 +229,30 @@ async def _exchange(url, method, headers, body, max_bytes, verify_tls, block_pri
             "Connection: close",
         ]
         given = {name.lower() for name in headers}
-        lines += [f"{name}: {value}" for name, value in headers.items() if "\n" not in name + value]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
         if body is not None or method in ("POST", "PUT", "PATCH"):
             if "content-length" not in given:
                 lines.append(f"Content-Length: {len(body or b'')}")
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b""))
         status_line = (await reader.readline()).decode("latin-1").strip()
-        if not status_line.startswith("HTTP/"):
-            raise ValueError(f"not an HTTP answer: {status_line[:60]!r}")
-        status = int(status_line.split(" ", 2)[1])
+        version, _, rest = status_line.partition(" ")
+        code = rest[:3]
+        if version not in ("HTTP/1.0", "HTTP/1.1") or not (code.isdigit() and len(code) == 3):
+            raise BadAnswer("not an HTTP/1.x answer")
+        status = int(code)
         answer_headers: CIMultiDict = CIMultiDict()
+        header_bytes = 0
         for _ in range(MAX_HEADER_LINES):
             line = await reader.readline()
             if line in (b"\r\n", b"\n", b""):
                 break
+            header_bytes += len(line)
+            if header_bytes > MAX_HEADER_BYTES:
+                raise BadAnswer("headers too large")
             name, _, value = line.decode("latin-1").partition(":")
             answer_headers.add(name.strip(), value.strip())
         else:
-            raise ValueError("too many header lines")
+            raise BadAnswer("too many header lines")
         if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
             return status, answer_headers, b"", False
         data = await _read_body(reader, answer_headers, max_bytes)
@@ -223,13 +268,19 @@ async def _read_body(reader: asyncio.StreamReader, headers: CIMultiDict, max_byt
         chunks, size = [], 0
         while size < limit:
             size_line = await reader.readline()
-            length = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+            digits = size_line.split(b";", 1)[0].strip()
+            if not digits or len(digits) > 16 or not set(digits) <= _HEX:
+                raise BadAnswer("bad chunk size")
+            length = int(digits, 16)
             if length == 0:
                 break
-            chunk = await reader.readexactly(length)
+            # One chunk may claim more than the whole cap: read only what fits.
+            wanted = min(length, limit - size)
+            chunks.append(await reader.readexactly(wanted))
+            size += wanted
+            if wanted < length:
+                break
             await reader.readline()  # the CRLF after each chunk
-            chunks.append(chunk)
-            size += length
         return b"".join(chunks)
     declared = headers.get("Content-Length")
     if declared is not None and declared.strip().isdigit():

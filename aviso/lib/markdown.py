@@ -66,8 +66,28 @@ def render_markdown(text: str, *, shift_headings: bool = True) -> str:
     return _render(text or "", shift_headings)
 
 
+class TooLong(ValueError):
+    """A preview asked for more text than a stored body may hold."""
+
+
+def render_preview(text: str, *, max_chars: int) -> str:
+    """``render_markdown`` for text being typed: bounded, and never cached.
+
+    Each keystroke is a new text; through the cache, a few long drafts would
+    hold the process's memory (8,192 entries of whatever size was posted).
+    """
+    text = text or ""
+    if len(text) > max_chars:
+        raise TooLong(f"The text is longer than {max_chars} characters; shorten it to preview it.")
+    return _uncached(text, True)
+
+
 @lru_cache(maxsize=8192)
 def _render(text: str, shift_headings: bool) -> str:
+    return _uncached(text, shift_headings)
+
+
+def _uncached(text: str, shift_headings: bool) -> str:
     html = _parser().render(text)
     if shift_headings:
         html = _shift_headings(html)

@@ -3,6 +3,11 @@
 A bad configuration is refused with a message per field (``config.<field>``),
 the same from the console form, the API and ``lifecycle``.
 
+Each model lists the hosts its probe connects to (``endpoints()``: field, host,
+port); ``lifecycle`` checks the literal addresses among them against the
+address guard before a monitor is saved, and a kind that connects nowhere
+says so with an empty list. A new kind must define it.
+
 Each model also says where its credentials are (``secret_fields``, or
 ``secret_paths`` for headers): they are stored sealed, opened only for the
 probe (``open_config``) and shown as ``[sealed]`` everywhere else
@@ -17,6 +22,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from aviso.lib.http import header_problem, url_problem
 from aviso.lib.sealed import Path, SecretFields, redact_paths, unseal_paths
 from aviso.monitors.choices import MonitorKind
 from aviso.status.sealing import keyring
@@ -24,9 +30,14 @@ from aviso.status.sealing import keyring
 # Request headers whose values are credentials (Authorization, Cookie, X-Api-Key, ...).
 SECRET_HEADER = re.compile(r"auth|token|secret|key|cookie|pass|session|signature", re.I)
 
+Endpoint = tuple[str, str, int]  # (config field, host, port)
+
 
 class _Conf(SecretFields, BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    def endpoints(self) -> list[Endpoint]:
+        raise NotImplementedError(f"{type(self).__name__} must list the hosts it connects to")
 
 
 class HttpConf(_Conf):
@@ -57,7 +68,27 @@ class HttpConf(_Conf):
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an http:// or https:// URL with a host")
+        problem = url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        try:
+            _ = parts.port  # urlsplit checks the port only when asked
+        except ValueError:
+            raise ValueError("the port must be a number from 1 to 65535") from None
         return value
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            problem = header_problem(name, text)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    def endpoints(self) -> list[Endpoint]:
+        parts = urlsplit(self.url)
+        return [("url", parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))]
 
     @field_validator("expected_status")
     @classmethod
@@ -84,6 +115,9 @@ class TlsConf(_Conf):
     warn_days: int = Field(default=21, ge=0)
     critical_days: int = Field(default=7, ge=0)
 
+    def endpoints(self) -> list[Endpoint]:
+        return [("host", self.host, self.port)]
+
     @model_validator(mode="after")
     def _order(self) -> TlsConf:
         if self.critical_days > self.warn_days:
@@ -96,6 +130,9 @@ class TcpConf(_Conf):
     port: int = Field(ge=1, le=65535)
     degraded_latency_ms: int | None = Field(default=None, gt=0)
 
+    def endpoints(self) -> list[Endpoint]:
+        return [("host", self.host, self.port)]
+
 
 class DnsConf(_Conf):
     name: str = Field(min_length=1, max_length=253)
@@ -104,10 +141,16 @@ class DnsConf(_Conf):
     port: int = Field(default=53, ge=1, le=65535)
     expected: str = ""  # when set, one answer must equal it
 
+    def endpoints(self) -> list[Endpoint]:
+        return [("server", self.server, self.port)]
+
 
 class HeartbeatConf(_Conf):
     period_seconds: int = Field(default=3600, ge=10)
     grace_seconds: int = Field(default=300, ge=0)
+
+    def endpoints(self) -> list[Endpoint]:
+        return []  # pushed to: connects nowhere
 
 
 class PostgresConf(_Conf):
@@ -124,6 +167,11 @@ class PostgresConf(_Conf):
     # Degraded when the recent trend reaches max_connections within this time.
     exhaustion_warn_s: float = Field(default=900, gt=0)
     trend_window_s: float = Field(default=900, gt=0)
+
+    def endpoints(self) -> list[Endpoint]:
+        from aviso.monitors.probes.postgres import endpoints
+
+        return [("dsn", host, port) for host, port in endpoints(self.dsn)]
 
     @model_validator(mode="after")
     def _order(self) -> PostgresConf:
@@ -151,6 +199,9 @@ class RedisConf(_Conf):
     degraded_latency_ms: int | None = Field(default=None, gt=0)
     memory_warn: float = Field(default=0.8, gt=0, le=1)  # of maxmemory, when one is set
     memory_critical: float = Field(default=0.95, gt=0, le=1)
+
+    def endpoints(self) -> list[Endpoint]:
+        return [("host", self.host, self.port)]
 
 
 CONF_BY_KIND: dict[str, type[_Conf]] = {

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from aviso.lib.netguard import BlockedAddress, Policy, check_host
 from aviso.lib.sealed import REDACTED, SealedError, fill_kept, seal_paths
 from aviso.monitors.choices import MonitorKind, MonitorState, PingKind
 from aviso.monitors.configs import (
@@ -62,10 +64,15 @@ def _seal_config(values: dict, stored: dict | None, errors: dict[str, str]) -> N
             )
             return
     try:
-        plain = parse_config(kind, config).model_dump(mode="json")
+        conf = parse_config(kind, config)
     except ConfigError as error:
         errors.update(error.errors)
         return
+    refused = _address_errors(conf)
+    if refused:
+        errors.update(refused)
+        return
+    plain = conf.model_dump(mode="json")
     values["config"] = seal_paths(keyring(), plain, secret_paths(kind, plain), stored)
 
 
@@ -126,6 +133,23 @@ def _validate(values: dict, stored: dict | None = None) -> dict:
         raise LifecycleError(errors)
     values["paused"] = bool(values.get("paused"))
     return values
+
+
+def outbound_policy() -> Policy:
+    """The address guard's policy for monitors, from the settings."""
+    return Policy(block_private=settings.OUTBOUND_BLOCK_PRIVATE, allow=settings.OUTBOUND_ALLOW)
+
+
+def _address_errors(conf) -> dict[str, str]:
+    """Literal addresses the guard refuses (names are judged when the probe connects)."""
+    errors: dict[str, str] = {}
+    policy = outbound_policy()
+    for field, host, _port in conf.endpoints():
+        try:
+            check_host(host, policy)
+        except BlockedAddress as error:
+            errors.setdefault(f"config.{field}", str(error))
+    return errors
 
 
 def _first_due(interval: int) -> dt.datetime:

@@ -103,7 +103,7 @@ class Checker:
         return len(self.scheduled) + len(self.running)
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.ctx = ProbeContext(block_private=self.block_private)
+        self.ctx = ProbeContext(block_private=self.block_private, allow=settings.OUTBOUND_ALLOW)
         flusher = asyncio.create_task(self._flush_loop(stop))
         try:
             await self._claim_loop(stop)

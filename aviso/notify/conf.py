@@ -7,11 +7,23 @@ import datetime as dt
 from django.conf import settings
 
 from aviso.lib.env import envbool, envint
+from aviso.lib.netguard import Policy
 
 
 def allow_private_targets() -> bool:
     """Let subscriber webhooks reach private, loopback and link-local addresses."""
     return getattr(settings, "NOTIFY_ALLOW_PRIVATE", envbool("AVISO_NOTIFY_ALLOW_PRIVATE", False))
+
+
+def webhook_policy(*, operator: bool = False) -> Policy:
+    """The address guard's policy for a webhook.
+
+    Operators' own channels may point inside their network; a public
+    subscriber's only when ``allow_private_targets``. Metadata addresses are
+    refused to both unless listed in ``settings.OUTBOUND_ALLOW``.
+    """
+    block_private = not (operator or allow_private_targets())
+    return Policy(block_private=block_private, allow=settings.OUTBOUND_ALLOW)
 
 
 def webhook_timeout() -> float:

@@ -274,7 +274,8 @@ class Turn:
             self.pump = HttpPump(
                 concurrency=self.concurrency,
                 timeout=conf.webhook_timeout(),
-                allow_private=conf.allow_private_targets(),
+                policy=conf.webhook_policy(),
+                operator_policy=conf.webhook_policy(operator=True),
             )
         _submit(self.pump, claimed, self.recorder, self.requests)
 

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aviso.lib.netguard import BlockedAddress, check_public, check_url
+from aviso.lib.netguard import UnresolvedHost, check_host, check_url, resolve
 from aviso.notify import conf
 from aviso.notify.choices import Language, NoticeKind, SubscriberKind, Transport
 from aviso.notify.models import Delivery, Notice, Subscriber
@@ -41,13 +41,14 @@ def clean_webhook_url(url: str) -> str:
     url = (url or "").strip()
     if len(url) > 500:
         raise ValidationError({"url": _("The address is too long (500 characters at most).")})
+    policy = conf.webhook_policy()
     try:
         host, port = check_url(url)
-        if not conf.allow_private_targets():
-            check_public(host, port)
-    except BlockedAddress as exc:
-        raise ValidationError({"url": str(exc)}) from None
-    except ValueError as exc:
+        if policy.block_private:
+            resolve(host, port, policy)  # a name for an internal host is refused now
+        else:
+            check_host(host, policy)  # names are checked when the webhook is sent
+    except (ValueError, UnresolvedHost) as exc:  # BlockedAddress is a ValueError
         raise ValidationError({"url": str(exc)}) from None
     return url
 

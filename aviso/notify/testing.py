@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -37,9 +38,17 @@ class _Loop:
 
 
 class SmtpSink:
-    """Counts what it accepts. Created "down": the port is reserved but refuses connections."""
+    """Counts what it accepts. Created "down": the port is reserved but refuses connections.
 
-    def __init__(self, delay: float = 0.0) -> None:
+    With ``tls`` (a server context) it offers STARTTLS and takes no mail before
+    it, or, with ``implicit_tls``, speaks TLS from the first byte (SMTPS).
+    """
+
+    def __init__(
+        self, delay: float = 0.0, tls: ssl.SSLContext | None = None, implicit_tls: bool = False
+    ) -> None:
+        self.tls = tls
+        self.implicit_tls = implicit_tls
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -60,13 +69,22 @@ class SmtpSink:
 
     def _protocol(self) -> SMTP:
         self.connections += 1
-        return SMTP(self, hostname="sink.local", data_size_limit=0)
+        starttls = self.tls if not self.implicit_tls else None
+        return SMTP(
+            self,
+            hostname="sink.local",
+            data_size_limit=0,
+            tls_context=starttls,
+            require_starttls=starttls is not None,
+        )
 
     def up(self) -> SmtpSink:
         self._loop = _Loop()
 
         async def start():
-            return await self._loop.loop.create_server(self._protocol, sock=self.sock)
+            return await self._loop.loop.create_server(
+                self._protocol, sock=self.sock, ssl=self.tls if self.implicit_tls else None
+            )
 
         self._server = self._loop.call(start())
         return self

@@ -22,7 +22,7 @@ from django.utils import timezone
 from aviso.lib.env import envint
 from aviso.lib.languages import DEFAULT, prefixed
 from aviso.lib.timezones import add_months, month_bounds
-from aviso.publish.store import Snapshot, snapshot_key
+from aviso.publish.store import Snapshot, language_key
 from aviso.status import links
 from aviso.status.choices import IncidentStatus, MaintenanceStatus
 from aviso.status.history import current_month
@@ -210,7 +210,7 @@ def render_site(
 
     Only the page's own languages are rendered (``languages`` narrows them further;
     the static export takes the first). Each snapshot is filed under
-    ``snapshot_key(language, path)``. Paths that are not a 200 are skipped.
+    ``language_key(language, path)``. Paths that are not a 200 are skipped.
     """
     page = Page.default()
     every = site_languages(page)
@@ -226,7 +226,7 @@ def render_site(
     for code in codes:
         history: Snapshot | None = None
         for path in paths:
-            key = snapshot_key(code, path, every)
+            key = language_key(code, path, every)
             if path == present and history is not None:
                 snapshots.append(replace(history, path=key))
                 continue

@@ -76,7 +76,7 @@ class Snapshot:
         }
 
 
-def snapshot_key(language: str, path: str, languages: list[str]) -> str:
+def language_key(language: str, path: str, languages: list[str]) -> str:
     """Where a (language, path) snapshot is filed: the page's first language at the bare
     path (``/history``), every other language under its prefix (``/es/history``)."""
     return path if not languages or language == languages[0] else f"/{language}{path}"
@@ -84,7 +84,7 @@ def snapshot_key(language: str, path: str, languages: list[str]) -> str:
 
 @dataclass
 class Manifest:
-    """One page's snapshot set: entries by key (see ``snapshot_key``) and its languages."""
+    """One page's snapshot set: entries by key (see ``language_key``) and its languages."""
 
     generation: int
     rendered_at: str

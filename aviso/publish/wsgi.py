@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from aviso.lib.languages import cookie_value, negotiate, split_prefix
-from aviso.publish.store import Manifest, Snapshot, SnapshotStore, snapshot_key
+from aviso.publish.store import Manifest, Snapshot, SnapshotStore, language_key
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ class SnapshotApp:
         if code is not None:
             if code not in codes or rest == "/" and not path.endswith("/"):
                 return None  # another page's language, or "/es" (Django adds the slash)
-            return snapshot_key(code, rest, codes), False
+            return language_key(code, rest, codes), False
         if len(codes) < 2:
             return path, False
         chosen = negotiate(
@@ -176,7 +176,7 @@ class SnapshotApp:
             cookie=cookie_value(environ.get("HTTP_COOKIE", "")),
             accept_language=environ.get("HTTP_ACCEPT_LANGUAGE", ""),
         )
-        return snapshot_key(chosen, path, codes), True
+        return language_key(chosen, path, codes), True
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")

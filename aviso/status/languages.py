@@ -47,6 +47,8 @@ def use_page_language(request: HttpRequest | None, page: Page) -> str:
     translation.activate(code)
     if request is not None:
         request.LANGUAGE_CODE = code
+        # A page with one language negotiates nothing: no Vary on it (as the snapshot layer).
+        request.language_negotiated = prefix is None and len(available) > 1
     return code
 
 

@@ -50,7 +50,7 @@ class LanguageMiddleware:
         response = self.get_response(request)
         # The view may have narrowed the language to its page's; say the one it used.
         response["Content-Language"] = languages.tag(translation.get_language() or code)
-        if request.language_prefix is None:
+        if request.language_prefix is None and getattr(request, "language_negotiated", True):
             patch_vary_headers(response, ("Accept-Language", "Cookie"))
         translation.deactivate()
         return response

@@ -88,3 +88,16 @@ class TestV2InTheReadersLanguage:
         assert english["incidents"][0]["incident_updates"][0]["body"] == "Looking."
         assert spanish["incidents"][0]["incident_updates"][0]["body"] == "Investigando."
         assert spanish["status"]["indicator"] == english["status"]["indicator"] == "critical"
+
+
+class TestBadgesInTheReadersLanguage:
+    def test_the_badge_speaks_the_language_of_its_address(self, page):
+        from django.utils import translation
+
+        with translation.override("es"):
+            expected = translation.gettext("All systems operational").lower()
+        assert expected != "all systems operational"
+        spanish = Client().get("/es/badge.svg")
+        assert spanish["Content-Language"] == "es"
+        assert expected in spanish.content.decode()
+        assert "all systems operational" in Client().get("/en/badge.svg").content.decode()

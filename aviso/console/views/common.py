@@ -8,10 +8,26 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from aviso.lib.markdown import TooLong, render_preview
 from aviso.status.lifecycle import Actor
+from aviso.status.lifecycle.validation import MAX_BODY_CHARS
 from aviso.status.models import Page
+
+
+def preview_html(text: str) -> str:
+    """A draft's preview, or a line saying it is too long to preview (nothing is lost:
+    the form keeps what was typed)."""
+    try:
+        return render_preview(text, max_chars=MAX_BODY_CHARS)
+    except TooLong:
+        return format_html(
+            '<p class="error">{}</p>',
+            _("The text is longer than %(max)s characters; shorten it to preview it.")
+            % {"max": MAX_BODY_CHARS},
+        )
 
 
 def actor(request: HttpRequest) -> Actor:

@@ -19,9 +19,8 @@ from aviso.console.forms import (
 )
 from aviso.console.models import IncidentTemplate
 from aviso.console.roles import Role, console_view, has_role
-from aviso.console.views.common import actor, with_page
+from aviso.console.views.common import actor, preview_html, with_page
 from aviso.lib.languages import page_languages
-from aviso.lib.markdown import render_markdown
 from aviso.status import lifecycle
 from aviso.status.choices import IncidentStatus
 from aviso.status.models import Component, Incident, IncidentUpdate, Page
@@ -35,7 +34,7 @@ def _components(page: Page) -> list[Component]:
 def _preview(request: HttpRequest, form) -> str | None:
     """The no-JavaScript preview: the form's "Preview" button re-renders with it."""
     if "preview" in request.POST:
-        return render_markdown(request.POST.get("body", ""))
+        return preview_html(request.POST.get("body", ""))
     return None
 
 
@@ -276,7 +275,7 @@ def delete_update(request: HttpRequest, page: Page, incident: str, update: str) 
 def preview(request: HttpRequest) -> HttpResponse:
     """The live Markdown preview (htmx): the rendered HTML of one field, nothing stored."""
     field = request.POST.get("preview_field", "body")
-    return HttpResponse(render_markdown(request.POST.get(field, "")))
+    return HttpResponse(preview_html(request.POST.get(field, "")))
 
 
 @console_view(Role.ADMIN)

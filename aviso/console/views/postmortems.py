@@ -15,8 +15,7 @@ from aviso.console.forms import (
     show_current_version,
 )
 from aviso.console.roles import Role, console_view
-from aviso.console.views.common import actor, with_page
-from aviso.lib.markdown import render_markdown
+from aviso.console.views.common import actor, preview_html, with_page
 from aviso.status import lifecycle
 from aviso.status.lifecycle.postmortems import template_body
 from aviso.status.models import Incident, Page, Postmortem
@@ -46,7 +45,7 @@ def postmortem(request: HttpRequest, page: Page, incident: str) -> HttpResponse:
     preview, status = None, 200
     if request.method == "POST":
         if "preview" in request.POST:
-            preview = render_markdown(request.POST.get("body", ""))
+            preview = preview_html(request.POST.get("body", ""))
         elif form.is_valid():
             publish = request.POST.get("action") == "publish"
             try:
@@ -72,7 +71,7 @@ def postmortem(request: HttpRequest, page: Page, incident: str) -> HttpResponse:
             status = 400
     if preview is None:
         # The draft as it will read, before any typing (the live preview takes over then).
-        preview = render_markdown(form["body"].value() or "")
+        preview = preview_html(form["body"].value() or "")
     return render(
         request,
         "console/postmortem.html",

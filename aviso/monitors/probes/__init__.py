@@ -4,18 +4,32 @@ Probes never touch the ORM: the checker hands them a ``Target`` (a snapshot of
 the monitor row) and stores what they return. ``run_probe`` enforces the
 monitor's timeout and turns any exception into a "down" outcome, so one bad
 target or one probe bug never stops the checker.
+
+Every probe that connects gets its address from ``ctx.address(host, port)``
+(the address guard, ``aviso.lib.netguard``) and connects to what it returns,
+never to the name again; its configuration lists the hosts it connects to
+(``endpoints()``), which are checked when the monitor is saved and again by
+``run_probe`` before the probe runs (a literal address the policy refuses
+never reaches the probe; a configuration that does not list its hosts fails). A probe's
+message is its own verdict, never what the target sent: the console shows it
+to people who could not otherwise read that target (tests in
+``aviso/hostile/tests/test_outbound.py`` walk every kind registered here).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aviso.lib.netguard import BlockedAddress, IPNetwork, Policy, aresolve, check_host
 from aviso.monitors.choices import CheckStatus
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -43,7 +57,16 @@ class Outcome:
 @dataclass
 class ProbeContext:
     block_private: bool = False
+    allow: tuple[IPNetwork, ...] = ()  # settings.OUTBOUND_ALLOW
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    policy: Policy = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.policy = Policy(block_private=self.block_private, allow=self.allow)
+
+    async def address(self, host: str, port: int) -> str:
+        """The checked address to connect to for ``host`` (``BlockedAddress`` if refused)."""
+        return await aresolve(host, port, self.policy)
 
 
 Probe = Callable[[Target, ProbeContext], Awaitable[Outcome]]
@@ -83,6 +106,8 @@ async def run_probe(target: Target, ctx: ProbeContext) -> Outcome:
         _PROBES.update(probes())
     started = time.perf_counter()
     try:
+        for _field, host, _port in target.config.endpoints():
+            check_host(host, ctx.policy)
         async with asyncio.timeout(target.timeout):
             return await _PROBES[target.kind](target, ctx)
     except TimeoutError:
@@ -91,9 +116,10 @@ async def run_probe(target: Target, ctx: ProbeContext) -> Outcome:
             (time.perf_counter() - started) * 1000,
             f"timed out after {target.timeout:g} s",
         )
+    except BlockedAddress as error:
+        return Outcome(CheckStatus.DOWN, None, str(error)[:300])
     except Exception as error:  # a probe's failure is the target's state, never the checker's
-        return Outcome(
-            CheckStatus.DOWN,
-            None,
-            f"{type(error).__name__}: {error}"[:300],
-        )
+        # The exception's text may quote what the target sent: the log keeps it, the
+        # message (shown in the console) names only its kind.
+        log.info("monitor %s: %s probe failed", target.id, target.kind, exc_info=True)
+        return Outcome(CheckStatus.DOWN, None, f"probe error ({type(error).__name__})")

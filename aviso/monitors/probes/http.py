@@ -48,7 +48,7 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
             follow_redirects=conf.follow_redirects,
             max_redirects=conf.max_redirects,
             verify_tls=conf.verify_tls,
-            block_private=ctx.block_private,
+            policy=ctx.policy,
         )
     except OutboundError as error:
         return Outcome(CheckStatus.DOWN, None, str(error))
@@ -71,8 +71,9 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
         if found is _MISSING:
             return Outcome(CheckStatus.DOWN, latency, f"{conf.json_path} not found", metrics)
         if conf.json_equals is not None and not _same(found, conf.json_equals):
+            # Never the value found: the monitor must not read an internal service out.
             return Outcome(
-                CheckStatus.DOWN, latency, f"{conf.json_path} is {json.dumps(found)[:80]}", metrics
+                CheckStatus.DOWN, latency, f"JSON path {conf.json_path} did not match", metrics
             )
     if conf.degraded_latency_ms and latency > conf.degraded_latency_ms:
         return Outcome(

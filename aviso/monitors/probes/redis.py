@@ -1,4 +1,9 @@
-"""Redis: PING round trip and memory use, spoken in RESP over a plain socket."""
+"""Redis: PING round trip and memory use, spoken in RESP over a plain socket.
+
+Replies are read within bounds (``MAX_REPLY_BYTES``) and never quoted: an
+error reply is named by its code when it is one Redis uses, and is "an error
+reply" otherwise, so the monitor cannot read out whatever answers on the port.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,13 @@ import time
 from aviso.monitors.choices import CheckStatus
 from aviso.monitors.configs import RedisConf
 from aviso.monitors.probes import Outcome, ProbeContext, Target, by_threshold, worst
+
+MAX_REPLY_BYTES = 1_000_000  # INFO memory is a few kilobytes
+# Redis's own error codes: a reply's first word is shown only when it is one of these.
+ERROR_CODES = frozenset({
+    "ERR", "NOAUTH", "WRONGPASS", "NOPERM", "LOADING", "BUSY", "MASTERDOWN", "MISCONF",
+    "READONLY", "WRONGTYPE", "NOSCRIPT", "OOM", "EXECABORT", "CLUSTERDOWN",
+})  # fmt: skip
 
 
 class RedisError(Exception):
@@ -23,20 +35,25 @@ def _command(*parts: str) -> bytes:
 
 
 async def _reply(reader: asyncio.StreamReader) -> str:
-    line = (await reader.readline()).decode().rstrip("\r\n")
+    line = (await reader.readline()).decode("utf-8", "replace").rstrip("\r\n")
     if not line:
         raise RedisError("connection closed")
     kind, rest = line[0], line[1:]
     if kind == "-":
-        raise RedisError(rest)
+        code = rest.split(" ", 1)[0]
+        raise RedisError(f"{code} error reply" if code in ERROR_CODES else "an error reply")
     if kind in "+:":
         return rest
     if kind == "$":
+        if not rest.lstrip("-").isdigit():
+            raise RedisError("malformed reply")
         size = int(rest)
         if size < 0:
             return ""
-        return (await reader.readexactly(size + 2))[:-2].decode()
-    raise RedisError(f"unexpected reply {line[:40]!r}")
+        if size > MAX_REPLY_BYTES:
+            raise RedisError("reply too large")
+        return (await reader.readexactly(size + 2))[:-2].decode("utf-8", "replace")
+    raise RedisError("not a Redis reply")
 
 
 def parse_info(text: str) -> dict[str, str]:
@@ -51,7 +68,8 @@ def parse_info(text: str) -> dict[str, str]:
 async def probe(target: Target, ctx: ProbeContext) -> Outcome:
     conf: RedisConf = target.config
     try:
-        reader, writer = await asyncio.open_connection(conf.host, conf.port)
+        address = await ctx.address(conf.host, conf.port)
+        reader, writer = await asyncio.open_connection(address, conf.port)
     except OSError as error:
         return Outcome(CheckStatus.DOWN, None, f"cannot connect: {error.strerror or error}")
     try:
@@ -69,7 +87,7 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
     finally:
         writer.close()
     if pong != "PONG":
-        return Outcome(CheckStatus.DOWN, latency, f"PING answered {pong[:40]!r}")
+        return Outcome(CheckStatus.DOWN, latency, "PING not answered with PONG")
     used = int(info.get("used_memory", 0))
     maxmemory = int(info.get("maxmemory", 0))
     metrics = {"used_memory": used, "maxmemory": maxmemory}

@@ -14,7 +14,8 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
     conf: TcpConf = target.config
     started = time.perf_counter()
     try:
-        _, writer = await asyncio.open_connection(conf.host, conf.port)
+        address = await ctx.address(conf.host, conf.port)
+        _, writer = await asyncio.open_connection(address, conf.port)
     except OSError as error:
         return Outcome(CheckStatus.DOWN, None, f"cannot connect: {error.strerror or error}")
     latency = (time.perf_counter() - started) * 1000

@@ -26,8 +26,12 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
     server_name = conf.server_name or conf.host
     started = time.perf_counter()
     try:
+        address = await ctx.address(conf.host, conf.port)
+    except OSError as error:  # the name does not resolve (a refusal is run_probe's to say)
+        return Outcome(CheckStatus.DOWN, None, f"cannot connect: {error}")
+    try:
         _, writer = await asyncio.open_connection(
-            conf.host, conf.port, ssl=_context(conf.verify), server_hostname=server_name
+            address, conf.port, ssl=_context(conf.verify), server_hostname=server_name
         )
     except ssl.SSLCertVerificationError as error:
         return Outcome(CheckStatus.DOWN, None, f"certificate not valid: {error.verify_message}")

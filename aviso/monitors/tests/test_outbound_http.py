@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 
 import pytest
 
-from aviso.lib.http import OutboundError, fetch, is_blocked_ip
+from aviso.lib.http import OutboundError, fetch
+from aviso.lib.netguard import Policy, is_public
 from aviso.monitors.tests.targets import HttpTarget
 
 
@@ -43,8 +45,12 @@ class TestFetch:
     def test_blocking_checks_every_redirect_hop(self, web):
         # The first hop is allowed here only because the test target is local; the
         # rule is applied again to where the redirect points.
-        with pytest.raises(OutboundError, match="not a public address"):
-            get(web.url + "/go?to=http://169.254.169.254/latest/meta-data", block_private=True)
+        policy = Policy(block_private=True, allow=(ipaddress.ip_network("127.0.0.1/32"),))
+        with pytest.raises(OutboundError, match="10.0.0.1 is a private"):
+            get(web.url + "/go?to=http://10.0.0.1/", policy=policy)
+        # Metadata addresses are refused whatever the policy says about private ones.
+        with pytest.raises(OutboundError, match="cloud metadata"):
+            get(web.url + "/go?to=http://169.254.169.254/latest/meta-data")
 
     def test_it_times_out_as_a_whole(self, web):
         web.mode, web.slow_seconds = "slow", 2
@@ -59,15 +65,15 @@ class TestFetch:
             get("ftp://example.test/")
 
 
-class TestIsBlockedIp:
+class TestIsPublic:
     @pytest.mark.parametrize(
         "address",
         ["127.0.0.1", "10.0.0.1", "192.168.1.1", "169.254.169.254", "::1", "fc00::1",
          "::ffff:10.0.0.1", "0.0.0.0", "224.0.0.1", "100.64.0.1"],  # noqa: S104
     )  # fmt: skip
     def test_it_blocks_non_public_addresses(self, address):
-        assert is_blocked_ip(address)
+        assert not is_public(address)
 
     @pytest.mark.parametrize("address", ["1.1.1.1", "2606:4700:4700::1111", "93.184.216.34"])
     def test_it_lets_public_addresses_through(self, address):
-        assert not is_blocked_ip(address)
+        assert is_public(address)

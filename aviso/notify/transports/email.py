@@ -3,6 +3,12 @@
 Building the multipart body with the ``email`` package costs more than the
 SMTP exchange itself; both parts are base64 here, assembled from strings, so
 a copy costs a string replace and a base64 pass. ``parse`` tests keep it honest.
+
+The SMTP server's certificate is verified (STARTTLS and SMTPS alike) against
+the system's CAs, or the file ``SSL_CERT_FILE`` names; ``EMAIL_TLS_VERIFY =
+False`` (``AVISO_EMAIL_TLS_VERIFY``) turns that off. smtplib on its own
+verifies nothing, so a man in the middle would read every subscriber mail
+and the SMTP password.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import base64
 import email
 import email.utils
 import smtplib
+import ssl
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -122,6 +129,18 @@ def uses_smtp() -> bool:
     return settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
 
 
+def smtp_tls_context() -> ssl.SSLContext:
+    """The TLS context for the SMTP server: verifying unless ``EMAIL_TLS_VERIFY`` is off.
+
+    Built per connection (cheap next to a batch), so a changed CA file is read.
+    """
+    context = ssl.create_default_context()
+    if not getattr(settings, "EMAIL_TLS_VERIFY", True):
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 class SmtpSession:
     """One SMTP connection for a whole batch, opened lazily and reused."""
 
@@ -132,12 +151,17 @@ class SmtpSession:
         timeout = getattr(settings, "EMAIL_TIMEOUT", None) or 10
         if settings.EMAIL_USE_SSL:
             conn: smtplib.SMTP = smtplib.SMTP_SSL(
-                settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=timeout
-            )
+                settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=timeout,
+                context=smtp_tls_context(),
+            )  # fmt: skip
         else:
             conn = smtplib.SMTP(settings.EMAIL_HOST, settings.EMAIL_PORT, timeout=timeout)
             if settings.EMAIL_USE_TLS:
-                conn.starttls()
+                try:
+                    conn.starttls(context=smtp_tls_context())
+                except BaseException:
+                    conn.close()
+                    raise
         if settings.EMAIL_HOST_USER:
             conn.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
         return conn

@@ -4,19 +4,28 @@ An asyncio loop runs in its own thread with one aiohttp session; the worker's
 thread (which owns the database connection) submits requests and collects
 outcomes as each one finishes, so a receiver that hangs holds only its own
 delivery, until its timeout.
+
+Every connection goes through the address guard (``aviso.lib.netguard``):
+public subscribers' webhooks under a policy that refuses private addresses
+(unless ``NOTIFY_ALLOW_PRIVATE``), operators' channels under one that refuses
+only cloud metadata addresses. A receiver's answer is read up to
+``MAX_ANSWER_BYTES`` and at most ``ERROR_EXCERPT`` characters of it are kept
+in the delivery's error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import ipaddress
 import threading
 from dataclasses import dataclass, field
 
 import aiohttp
 
-from aviso.lib.netguard import BlockedAddress, GuardedResolver, check_url, is_public
+from aviso.lib.netguard import BlockedAddress, GuardedResolver, Policy, check_host, check_url
+
+MAX_ANSWER_BYTES = 4096
+ERROR_EXCERPT = 200
 
 
 @dataclass(frozen=True)
@@ -37,21 +46,25 @@ class HttpOutcome:
     permanent: bool = False
 
 
-def _literal_blocked(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return not is_public(host)
+def _excerpt(raw: bytes) -> str:
+    text = raw.decode("utf-8", errors="replace")[:ERROR_EXCERPT]
+    return "".join(c if c.isprintable() else " " for c in text).strip()
 
 
 class HttpPump:
-    """Runs POSTs concurrently on a private event loop; use as a context manager."""
+    """Runs POSTs concurrently on a private event loop; use as a context manager.
 
-    def __init__(self, *, concurrency: int, timeout: float, allow_private: bool) -> None:
+    ``policy`` guards public subscribers' webhooks, ``operator_policy`` the
+    requests marked ``allow_private`` (operators' own channels).
+    """
+
+    def __init__(
+        self, *, concurrency: int, timeout: float, policy: Policy, operator_policy: Policy
+    ) -> None:
         self.concurrency = concurrency
         self.timeout = timeout
-        self.allow_private = allow_private
+        self.policy = policy
+        self.operator_policy = operator_policy
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -63,9 +76,9 @@ class HttpPump:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
     async def _open(self) -> None:
-        def session(allow_private: bool) -> aiohttp.ClientSession:
+        def session(policy: Policy) -> aiohttp.ClientSession:
             connector = aiohttp.TCPConnector(
-                resolver=GuardedResolver(allow_private=allow_private),
+                resolver=GuardedResolver(policy),
                 limit=self.concurrency,
                 ttl_dns_cache=60,
             )
@@ -75,8 +88,8 @@ class HttpPump:
                 headers={"User-Agent": "Aviso-Notifications/1"},
             )
 
-        self.session = session(self.allow_private)
-        self.private_session = session(True)
+        self.session = session(self.policy)
+        self.private_session = session(self.operator_policy)
 
     async def _close(self) -> None:
         for session in (self.session, self.private_session):
@@ -87,32 +100,32 @@ class HttpPump:
         return asyncio.run_coroutine_threadsafe(self._post(request), self.loop)
 
     async def _post(self, request: HttpRequest) -> HttpOutcome:
-        allow_private = self.allow_private or request.allow_private
+        policy = self.operator_policy if request.allow_private else self.policy
         try:
             host, _port = check_url(request.url)
+            check_host(host, policy)  # a literal address: refused before any socket
+        except BlockedAddress as exc:
+            return HttpOutcome(request.delivery_id, str(exc), permanent=True)
         except ValueError as exc:
             return HttpOutcome(request.delivery_id, str(exc), permanent=True)
-        if not allow_private and _literal_blocked(host):
-            return HttpOutcome(
-                request.delivery_id,
-                f"refused: {host} is a private, loopback or link-local address",
-                permanent=True,
-            )
-        session = self.private_session if allow_private else self.session
+        session = self.private_session if request.allow_private else self.session
         headers = {"Content-Type": "application/json", **request.headers}
         try:
             async with session.post(
                 request.url, data=request.body, headers=headers, allow_redirects=False
             ) as response:
-                text = await response.text(errors="replace")
                 if 200 <= response.status < 300:
                     return HttpOutcome(request.delivery_id, None)
-                return HttpOutcome(request.delivery_id, f"HTTP {response.status}: {text[:200]}")
+                # Bounded: a receiver may answer with an endless body.
+                answer = await response.content.read(MAX_ANSWER_BYTES)
+                return HttpOutcome(
+                    request.delivery_id, f"HTTP {response.status}: {_excerpt(answer)}"
+                )
         except BlockedAddress as exc:
-            return HttpOutcome(request.delivery_id, f"refused: {exc}", permanent=True)
+            return HttpOutcome(request.delivery_id, str(exc), permanent=True)
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, BlockedAddress):
-                return HttpOutcome(request.delivery_id, f"refused: {exc.os_error}", permanent=True)
+                return HttpOutcome(request.delivery_id, str(exc.os_error), permanent=True)
             return HttpOutcome(request.delivery_id, f"connection failed: {exc}")
         except TimeoutError:
             return HttpOutcome(request.delivery_id, f"no answer within {self.timeout:g} s")

@@ -86,9 +86,12 @@ class TestSwitcherAndAlternates:
 
     def test_a_page_with_one_language_shows_no_switcher(self, client, settings):
         make_page()
-        html = client.get("/").content.decode()
+        response = client.get("/", HTTP_ACCEPT_LANGUAGE="es")
+        html = response.content.decode()
         assert 'class="languages"' not in html
         assert "hreflang" not in html
+        assert response["Content-Language"] == "en"
+        assert "Accept-Language" not in response.get("Vary", "")  # nothing was negotiated
 
     def test_switching_keeps_the_choice_in_a_cookie_and_goes_there(self, client, page):
         response = client.get("/es/language?to=pt-br&next=/history%3Fthrough%3D2026-05")
