@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict
 
+from aviso.lib.bounds import When
 from aviso.status.choices import ComponentStatus, IncidentImpact, IncidentStatus
 from aviso.status.lifecycle.validation import MAX_BODY_CHARS
 
@@ -23,18 +24,6 @@ def _clean_str(value: str) -> str:
         value.encode()
     except UnicodeEncodeError:
         raise ValueError("Not valid Unicode text.") from None
-    return value
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("A time needs a time zone offset, for example 2026-06-30T16:30:00-05:00.")
-    try:
-        value = value.astimezone(dt.UTC)
-    except OverflowError:
-        raise ValueError("Out of range.") from None
-    if not 1970 <= value.year <= 9000:
-        raise ValueError("Out of range (years 1970 to 9000).")
     return value
 
 
@@ -57,7 +46,6 @@ Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9
 Zone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_str)]
 Position = Annotated[int, Field(ge=0, le=100_000)]
 Version = Annotated[int, Field(ge=1, le=2_000_000_000)]
-When = Annotated[dt.datetime, AfterValidator(_aware)]
 Day = Annotated[dt.date, Field(ge=dt.date(1970, 1, 1), le=dt.date(9000, 1, 1))]
 ComponentStatuses = Annotated[dict[Code, ComponentStatus], Field(max_length=500)]
 Codes = Annotated[list[Code], Field(max_length=500)]

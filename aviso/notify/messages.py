@@ -86,6 +86,11 @@ def subject_for(kind: str, data: dict) -> str:
         return _("[%(page)s] Your subscription") % {"page": page}
     if kind == NoticeKind.TEST:
         return _("[%(page)s] Test notification") % {"page": page}
+    if kind == NoticeKind.OUTBOX_DEAD:
+        return _("[%(page)s] Outbox work given up: %(event)s") % {
+            "page": page,
+            "event": data["title"],
+        }
     if kind == NoticeKind.POSTMORTEM:
         label = _("Postmortem")
     elif kind == NoticeKind.MAINTENANCE_REMINDER:
@@ -173,6 +178,10 @@ def headline(kind: str, data: dict) -> str:
     """One line for operators: what happened, to what, in which state."""
     if kind == NoticeKind.TEST:
         return _("Test alert from Aviso for %(page)s") % {"page": data["page"]["name"]}
+    if kind == NoticeKind.OUTBOX_DEAD:
+        return _("Aviso gave up on outbox event %(event)s; retry it in the console") % {
+            "event": data["title"]
+        }
     if kind == NoticeKind.COMPONENT:
         return _("%(component)s is %(status)s (was %(old)s)") % {
             "component": data["title"],

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+
 from aviso.lib.languages import page_languages
 from aviso.lib.timezones import utc_offset_label
 from aviso.notify.choices import AlertKind, NoticeKind, SubscriberKind
@@ -73,7 +75,12 @@ class Plan:
 def plan_for(event: Event) -> Plan | None:
     """None when nobody hears of this event (edits, deletions, page settings)."""
     kind = EventKind(event.kind)
+    if event.historical:
+        return None  # an imported or restored past: nobody is told of it again
     public = BOTH if event.notify else ()
+    if kind == EventKind.OUTBOX_DEAD:
+        # Work the worker gave up on: operators only, on channels not scoped to components.
+        return Plan(NoticeKind.OUTBOX_DEAD, (), AlertKind.OUTBOX_DEAD, [])
     if kind in INCIDENT_EVENTS and event.incident_id:
         ids = list(
             IncidentComponent.objects.filter(incident_id=event.incident_id).values_list(
@@ -166,6 +173,14 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             "scheduled_until": local_time(maintenance.scheduled_until, page),
             "components": component_list(maintenance.components.select_related("group")),
             "webhook": {"page": data["page_status"], "incident": maintenance_json(maintenance)},
+        }
+    elif notice_kind == NoticeKind.OUTBOX_DEAD:
+        data |= {
+            "title": f"{event.payload.get('event_kind', '')} #{event.payload.get('event_id', '')}",
+            "status": "",
+            "body": event.payload.get("detail", ""),
+            "url": settings.BASE_URL.rstrip("/") + "/console/outbox/",
+            "components": [],
         }
     elif notice_kind == NoticeKind.COMPONENT:
         component = Component.objects.select_related("group", "page").get(pk=event.component_id)

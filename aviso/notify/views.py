@@ -58,10 +58,16 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         try:
             if data["kind"] == "email":
                 subscriptions.subscribe_email(
-                    page, data["email"], language=data["language"], components=data["components"]
+                    page,
+                    data["email"],
+                    actor=subscriptions.PUBLIC,
+                    language=data["language"],
+                    components=data["components"],
                 )
             else:
-                subscriptions.subscribe_webhook(page, data["url"], components=data["components"])
+                subscriptions.subscribe_webhook(
+                    page, data["url"], actor=subscriptions.PUBLIC, components=data["components"]
+                )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -81,7 +87,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (link scanners only GET); POST confirms."""
     subscriber = _subscriber(request, token)
     if request.method == "POST":
-        subscriptions.confirm(subscriber)
+        subscriptions.confirm(subscriber, actor=subscriptions.PUBLIC)
         return render(
             request,
             "notify/confirmed.html",
@@ -103,6 +109,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 subscriptions.update_preferences(
                     subscriber,
+                    actor=subscriptions.PUBLIC,
                     language=form.cleaned_data["language"],
                     components=form.cleaned_data["components"],
                 )
@@ -134,7 +141,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     subscriber = _subscriber(request, token)
     if request.method == "POST":
-        subscriptions.unsubscribe(subscriber)
+        subscriptions.unsubscribe(subscriber, actor=subscriptions.PUBLIC)
         return render(
             request, "notify/unsubscribed.html", {"page": subscriber.page, "subscriber": subscriber}
         )

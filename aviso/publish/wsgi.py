@@ -1,6 +1,7 @@
 """The thin WSGI layer that answers public requests from snapshots.
 
-It sits in front of Django: a GET or HEAD whose path (and query) has a
+It sits in front of Django: a GET or HEAD whose path (and the query parameters
+the public views read; any other parameter is ignored) has a
 snapshot is answered from memory here, with no middleware, URL resolver,
 session or database; everything else goes to Django unchanged. Measured on
 the design's two-core machines a bare WSGI callable serves about ten times the
@@ -25,8 +26,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from urllib.parse import parse_qsl, urlencode
 
 from aviso.lib.languages import cookie_value, negotiate, split_prefix
+from aviso.lib.secheaders import public_headers
 from aviso.publish.store import Manifest, Snapshot, SnapshotStore, language_key
 
 log = logging.getLogger(__name__)
@@ -70,18 +73,45 @@ def _etag_matches(header: str, digest: str) -> bool:
     return False
 
 
+def query_names(keys: Iterable[str]) -> dict[str, frozenset[str]]:
+    """For each snapshotted path, the query parameters its snapshot keys use."""
+    names: dict[str, set[str]] = {}
+    for key in keys:
+        path, _, query = key.partition("?")
+        names.setdefault(path, set()).update(n for n, _ in parse_qsl(query, keep_blank_values=True))
+    return {path: frozenset(found) for path, found in names.items()}
+
+
+def snapshot_key(path: str, query: str, known: frozenset[str]) -> str:
+    """The snapshot key a request maps to.
+
+    The public views read only the parameters the renderer puts in snapshot
+    keys (``/history?through=``), so any other parameter (``utm_source``, a
+    cache buster) changes nothing in the answer: it is dropped, and the
+    request is served from the same snapshot as the bare address instead of
+    reaching Django and the database. A repeated parameter keeps its last
+    value, as Django's ``request.GET.get`` does.
+    """
+    if not query:
+        return path
+    kept = {name: value for name, value in parse_qsl(query, keep_blank_values=True)
+            if name in known}  # fmt: skip
+    return f"{path}?{urlencode(sorted(kept.items()))}" if kept else path
+
+
 class _Prepared:
     """A snapshot with its three header lists built once, so a hit only picks one."""
 
     __slots__ = ("not_modified", "snapshot", "variants")
 
-    def __init__(self, snap: Snapshot, vary: str = VARY) -> None:
+    def __init__(self, snap: Snapshot, extra: list[tuple[str, str]], vary: str = VARY) -> None:
         self.snapshot = snap
         common = [
             ("Content-Type", snap.content_type),
             ("Cache-Control", CACHE_CONTROL),
             ("Vary", vary),
             *snap.headers,
+            *extra,
         ]
         self.variants: dict[str, tuple[bytes, list[tuple[str, str]]]] = {}
         for coding, body in (("br", snap.br), ("gzip", snap.gzip), ("identity", snap.body)):
@@ -97,6 +127,7 @@ class _Prepared:
             ("ETag", snap.etag),
             ("Cache-Control", CACHE_CONTROL),
             ("Vary", vary),
+            *extra,
         ]
 
     def choose(self, accept_encoding: str) -> tuple[bytes, list[tuple[str, str]]]:
@@ -111,11 +142,19 @@ class _Prepared:
 class SnapshotApp:
     """WSGI app: snapshots first, then ``fallback`` (the Django app)."""
 
-    def __init__(self, fallback: Callable, store: SnapshotStore | None = None) -> None:
+    def __init__(
+        self,
+        fallback: Callable,
+        store: SnapshotStore | None = None,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
         self.fallback = fallback
         self.store = store or SnapshotStore()
+        # The security headers Django's middleware would add (aviso.lib.secheaders).
+        self.headers = public_headers(https=False) if headers is None else headers
         self._manifest: Manifest | None = None
         self._prepared: dict[tuple[str, bool], _Prepared] = {}
+        self._query_names: dict[str, frozenset[str]] = {}
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
@@ -136,6 +175,7 @@ class SnapshotApp:
             ):
                 self._manifest = manifest
                 self._prepared = {}
+                self._query_names = query_names(manifest.entries)
             self._checked_at = now
 
     def lookup(self, key: str, *, negotiated: bool = False) -> _Prepared | None:
@@ -154,7 +194,7 @@ class SnapshotApp:
             return None
         if snap is None:
             return None
-        prepared = _Prepared(snap, VARY_NEGOTIATED if negotiated else VARY)
+        prepared = _Prepared(snap, self.headers, VARY_NEGOTIATED if negotiated else VARY)
         if manifest is self._manifest:  # not replaced meanwhile
             self._prepared[(key, negotiated)] = prepared
         return prepared
@@ -181,11 +221,10 @@ class SnapshotApp:
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         if method == "GET" or method == "HEAD":
-            query = environ.get("QUERY_STRING", "")
             path = environ.get("PATH_INFO", "") or "/"
-            if query:
-                path = f"{path}?{query}"
-            found = self._key(environ, path)
+            self._refresh()
+            known = self._query_names.get(path, frozenset())
+            found = self._key(environ, snapshot_key(path, environ.get("QUERY_STRING", ""), known))
             prepared = self.lookup(found[0], negotiated=found[1]) if found else None
             if prepared is not None:
                 return self._serve(prepared, environ, start_response, method)

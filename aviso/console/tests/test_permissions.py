@@ -22,6 +22,7 @@ from aviso.status.models import (
     AuditEntry,
     Component,
     Event,
+    HandlerRun,
     Incident,
     IncidentUpdate,
     Maintenance,
@@ -81,7 +82,12 @@ def world(scene):
         title="Slow API",
         components={scene.api.code: "partial_outage"},
     )
+    # An event the worker gave up on, for the outbox screen's retry.
+    dead = Event.objects.filter(incident=incident).first()
+    HandlerRun.objects.create(event=dead, handler="notify.fanout", attempts=12, dead_at=start)
+    Event.objects.filter(pk=dead.pk).update(dead_at=start)
     kwargs = {
+        "event": dead.pk,
         "incident": incident.code,
         "update": incident.updates.order_by("display_at").first().code,
         "maintenance": maintenance.code,
@@ -127,6 +133,7 @@ def world(scene):
         "user_role": {"role": "viewer", "is_active": "on"},
         "user_reset_2fa": {},
         "settings": {"name": "Acme Status", "slug": "acme", "time_zone": "UTC"},
+        "retry_event": {},
     }
     return kwargs, payloads
 
@@ -141,6 +148,7 @@ def _fingerprint() -> tuple:
     return (
         AuditEntry.objects.count(),
         Event.objects.count(),
+        list(Event.objects.filter(dead_at__isnull=False).values_list("pk")),
         list(Incident.objects.values_list("code", "status", "version")),
         list(IncidentUpdate.objects.values_list("code", "body")),
         list(Component.objects.values_list("code", "status")),

@@ -100,7 +100,7 @@ class TestFallback:
         from aviso.notify.subscriptions import add_confirmed
 
         smtp.up()
-        add_confirmed(page, "email", "eva@example.org", language="es")
+        add_confirmed(page, "email", "eva@example.org", language="es", actor=SYSTEM)
         lifecycle.create_incident(
             page,
             actor=SYSTEM,

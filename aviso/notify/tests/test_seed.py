@@ -13,6 +13,7 @@ from aviso.notify.subscriptions import add_confirmed
 from aviso.notify.tests.helpers import drain
 from aviso.status import lifecycle
 from aviso.status.worker import process_events
+from aviso.testing import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +39,13 @@ class TestJuneIncident:
         process_events("setup")  # the page's own creation events
         save_channel(
             None,
+            actor=SYSTEM,
             name="#incidents",
             kind="slack",
             config={"url": receiver.url("slack/T000/B000/XXXX")},
             alert_kinds=["incident_opened", "incident_resolved"],
         )
-        person = add_confirmed(page, "email", "ana@example.org", language="es")
+        person = add_confirmed(page, "email", "ana@example.org", language="es", actor=SYSTEM)
         june = seed.INCIDENTS[2]
         (status, body, at), *_rest = june["updates"]
 

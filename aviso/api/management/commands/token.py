@@ -6,8 +6,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 
+from aviso.api.auth import ROLE_CEILING
 from aviso.api.choices import TokenScope
 from aviso.api.models import ApiToken
+from aviso.console.roles import role_of
 
 
 class Command(BaseCommand):
@@ -23,6 +25,9 @@ class Command(BaseCommand):
         listing.add_argument("--user", help="Only this user's tokens.")
         revoke = verbs.add_parser("revoke", help="Revoke a token by its prefix.")
         revoke.add_argument("prefix", help="The prefix shown by `aviso token list`.")
+        revoke.add_argument(
+            "--all", dest="revoke_all", action="store_true", help="Revoke every token with it."
+        )
 
     def handle(self, *args, verb: str, **options):
         getattr(self, f"_{verb}")(**options)
@@ -36,6 +41,25 @@ class Command(BaseCommand):
             )
         if not account.is_active:
             raise CommandError(gettext("User %(user)r is inactive.") % {"user": user})
+        # A token never does more than its owner may in the console (checked again at each use).
+        role = role_of(account)
+        if role is None:
+            raise CommandError(
+                gettext("User %(user)r has no console role; give them one first.") % {"user": user}
+            )
+        if not ROLE_CEILING[role].allows(scope):
+            raise CommandError(
+                gettext(
+                    "User %(user)r is a %(role)s, whose tokens go up to %(ceiling)s; "
+                    "%(scope)s is more."
+                )
+                % {
+                    "user": user,
+                    "role": role.value,
+                    "ceiling": ROLE_CEILING[role].value,
+                    "scope": scope,
+                }
+            )
         name = (name or "cli").strip()[:100]
         _, raw = ApiToken.issue(account, name=name, scope=scope)
         # The only time the value is shown: stdout alone, so scripts can capture it.
@@ -57,16 +81,17 @@ class Command(BaseCommand):
                 f"last used {used}\t{token.name}"
             )
 
-    def _revoke(self, *, prefix: str, **_):
+    def _revoke(self, *, prefix: str, revoke_all: bool = False, **_):
         matches = list(ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True))
         if not matches:
             raise CommandError(
                 gettext("No active token with prefix %(prefix)r.") % {"prefix": prefix}
             )
-        if len(matches) > 1:
+        if len(matches) > 1 and not revoke_all:
             raise CommandError(
-                gettext("%(count)d tokens share prefix %(prefix)r; use the admin.")
+                gettext("%(count)d tokens share prefix %(prefix)r; add --all to revoke them all.")
                 % {"count": len(matches), "prefix": prefix}
             )
-        matches[0].revoke()
+        for token in matches:
+            token.revoke()
         self.stdout.write(gettext("Revoked %(prefix)s.") % {"prefix": prefix})

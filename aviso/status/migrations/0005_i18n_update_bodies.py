@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("status", "0003_secrets_automation_texts"),
+        ("status", "0004_reliability"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("console", "0002_role_groups"),
+        ("console", "0003_doors_sign_in_throttle"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notify", "0002_secrets_sealed"),
+        ("notify", "0003_reliability"),
     ]
 
     operations = [
