@@ -10,6 +10,30 @@ import os
 import sys
 
 
+def shell_language(environ: dict[str, str]) -> str | None:
+    """The language the shell asks for (``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``)."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        # "es_EC.UTF-8@euro" -> "es_EC"; LANGUAGE may list several: "pt_BR:pt".
+        value = environ.get(name, "").split(":")[0].split(".")[0].split("@")[0]
+        if value and value not in {"C", "POSIX"}:
+            return value
+    return None
+
+
+def speak_the_shells_language() -> None:
+    """Messages people read come in the shell's language when Aviso has its catalog."""
+    from django.utils import translation
+
+    wanted = shell_language(dict(os.environ))
+    if wanted is None:
+        return
+    try:
+        code = translation.get_supported_language_variant(translation.to_language(wanted))
+    except LookupError:
+        return  # a language Aviso does not ship: English, the source language
+    translation.activate(code)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aviso.settings")
@@ -36,6 +60,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if verb != "manage" and not verb.startswith("-"):
             ensure_ready(verb, argv[1:])
+        import django
+
+        django.setup()
+        speak_the_shells_language()
         execute_from_command_line(["aviso", *argv])
     except NotReady as exc:
         print(f"aviso {verb}: {exc}", file=sys.stderr)

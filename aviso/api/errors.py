@@ -7,6 +7,7 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -15,15 +16,15 @@ from aviso.status.lifecycle import ConflictError, LifecycleError
 logger = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 TITLES = {
-    400: "Bad request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    409: "Conflict",
-    413: "Request body too large",
-    422: "Invalid input",
-    500: "Server error",
+    400: _("Bad request"),
+    401: _("Unauthorized"),
+    403: _("Forbidden"),
+    404: _("Not found"),
+    405: _("Method not allowed"),
+    409: _("Conflict"),
+    413: _("Request body too large"),
+    422: _("Invalid input"),
+    500: _("Server error"),
 }
 
 
@@ -46,7 +47,7 @@ class ApiError(Exception):
 def problem(status: int, detail: str, errors: dict[str, str] | None = None) -> HttpResponse:
     body = {
         "type": "about:blank",
-        "title": TITLES.get(status, "Error"),
+        "title": str(TITLES.get(status, _("Error"))),
         "status": status,
         "detail": detail,
         "errors": errors or {},

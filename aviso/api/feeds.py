@@ -187,7 +187,7 @@ def atom(page: Page) -> bytes:
         "",
         {"rel": "self", "type": "application/atom+xml", "href": f"{base}/history.atom"},
     )
-    xml.addQuickElement("title", f"{page.name} Status - Incident History")
+    xml.addQuickElement("title", _("%(page)s Status - Incident History") % {"page": page.name})
     xml.addQuickElement("updated", _rfc3339(last_change(page)))
     xml.startElement("author", {})
     xml.addQuickElement("name", page.name)
@@ -215,9 +215,11 @@ def rss(page: Page) -> bytes:
     xml.startDocument()
     xml.startElement("rss", {"version": "2.0", "xmlns:dc": "http://purl.org/dc/elements/1.1/"})
     xml.startElement("channel", {})
-    xml.addQuickElement("title", f"{page.name} Status - Incident History")
+    xml.addQuickElement("title", _("%(page)s Status - Incident History") % {"page": page.name})
     xml.addQuickElement("link", base)
-    xml.addQuickElement("description", page.description or f"{page.name} incident history")
+    xml.addQuickElement(
+        "description", page.description or _("%(page)s incident history") % {"page": page.name}
+    )
     xml.addQuickElement("pubDate", _rfc2822(last_change(page)))
     for entry in _notices(page):
         xml.startElement("item", {})

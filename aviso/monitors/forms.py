@@ -22,7 +22,7 @@ def kind_help() -> list[dict]:
     for kind, conf in CONF_BY_KIND.items():
         keys = []
         for name, field in conf.model_fields.items():
-            default = "required" if field.is_required() else json.dumps(field.get_default(
+            default = _("required") if field.is_required() else json.dumps(field.get_default(
                 call_default_factory=True))  # fmt: skip
             keys.append((name, default))
         out.append({"kind": kind, "label": MonitorKind(kind).label, "keys": keys})
@@ -30,19 +30,23 @@ def kind_help() -> list[dict]:
 
 
 class MonitorForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=MonitorKind.choices)
+    name = forms.CharField(max_length=200, label=_("Name"))
+    kind = forms.ChoiceField(choices=MonitorKind.choices, label=_("Kind"))
     component = forms.ModelChoiceField(
         queryset=Component.objects.select_related("page", "group").order_by("page", "name"),
         required=False,
+        label=_("Component"),
     )
     interval_seconds = forms.IntegerField(initial=60, label=_("Interval (seconds)"))
     timeout_seconds = forms.FloatField(initial=10, label=_("Timeout (seconds)"))
-    confirmations_down = forms.IntegerField(initial=2)
-    confirmations_up = forms.IntegerField(initial=1)
-    regions = forms.CharField(required=False, help_text=_("Comma-separated; empty: any checker"))
-    paused = forms.BooleanField(required=False)
+    confirmations_down = forms.IntegerField(initial=2, label=_("Failed checks before down"))
+    confirmations_up = forms.IntegerField(initial=1, label=_("Good checks before up"))
+    regions = forms.CharField(
+        required=False, label=_("Regions"), help_text=_("Comma-separated; empty: any checker")
+    )
+    paused = forms.BooleanField(required=False, label=_("Paused"))
     config = forms.CharField(
+        label=_("Configuration"),
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
         help_text=_("JSON object; the keys for each kind are listed below."),
     )

@@ -38,10 +38,11 @@ responders = console_view(Role.RESPONDER)
 
 
 class ChannelForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    kind = forms.ChoiceField(choices=ChannelKind.choices)
+    name = forms.CharField(max_length=200, label=_("Name"))
+    kind = forms.ChoiceField(choices=ChannelKind.choices, label=_("Kind"))
     url = forms.CharField(
         max_length=2000,
+        label=_("URL"),
         help_text=_(
             "Slack or webhook URL, or any Apprise URL. Stored sealed: once saved it shows "
             "as [sealed]; leave that to keep it, or type a new one to replace it."
@@ -50,21 +51,31 @@ class ChannelForm(forms.Form):
     secret = forms.CharField(
         max_length=200,
         required=False,
+        label=_("Signing secret"),
         help_text=_("JSON webhooks: signs each request. Stored sealed, shown as [sealed]."),
     )
-    page = forms.ModelChoiceField(Page.objects.all(), required=False, empty_label=_("All pages"))
+    page = forms.ModelChoiceField(
+        Page.objects.all(), required=False, empty_label=_("All pages"), label=_("Page")
+    )
     alert_kinds = forms.MultipleChoiceField(
-        choices=AlertKind.choices, required=False, widget=forms.CheckboxSelectMultiple
+        choices=AlertKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Alert kinds"),
     )
     actor_kinds = forms.MultipleChoiceField(
-        choices=ActorKindChoices.choices, required=False, widget=forms.CheckboxSelectMultiple
+        choices=ActorKindChoices.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Changes made by"),
     )
     components = forms.ModelMultipleChoiceField(
         Component.objects.select_related("page", "group"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        label=_("Components"),
     )
-    enabled = forms.BooleanField(required=False, initial=True)
+    enabled = forms.BooleanField(required=False, initial=True, label=_("Enabled"))
 
 
 def _form_errors(form: forms.Form, error: ValidationError) -> None:
@@ -151,10 +162,10 @@ def channel_delete(request: HttpRequest, code: str) -> HttpResponse:
 
 
 class AddSubscriberForm(forms.Form):
-    page = forms.ModelChoiceField(Page.objects.all())
-    kind = forms.ChoiceField(choices=SubscriberKind.choices)
+    page = forms.ModelChoiceField(Page.objects.all(), label=_("Page"))
+    kind = forms.ChoiceField(choices=SubscriberKind.choices, label=_("Kind"))
     address = forms.CharField(max_length=500, label=_("Email address or webhook URL"))
-    language = forms.ChoiceField(choices=Language.choices)
+    language = forms.ChoiceField(choices=Language.choices, label=_("Language"))
 
 
 def _add_subscriber(request: HttpRequest, data: dict) -> Subscriber | None:

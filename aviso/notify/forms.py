@@ -26,7 +26,9 @@ def language_choices(page, keep: str = "") -> list[tuple[str, str]]:
 class SubscribeForm(forms.Form):
     KIND_CHOICES = [("email", _("Email")), ("webhook", _("Webhook"))]
 
-    kind = forms.ChoiceField(choices=KIND_CHOICES, initial="email", widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        choices=KIND_CHOICES, initial="email", widget=forms.RadioSelect, label=_("How")
+    )
     email = forms.CharField(label=_("Email address"), max_length=254, required=False)
     url = forms.CharField(label=_("Webhook URL"), max_length=500, required=False)
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)

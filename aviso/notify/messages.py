@@ -220,9 +220,11 @@ def slack_payload(kind: str, data: dict) -> dict:
     ]
     facts = []
     if data.get("status"):
-        facts.append(f"*{_('Status')}:* {icon} {status_label(data['status'])}")
+        label = _("Status")
+        facts.append(f"*{label}:* {icon} {status_label(data['status'])}")
     if data.get("impact") and data["impact"] != "none":
-        facts.append(f"*{_('Impact')}:* {data['impact'].capitalize()}")
+        label = _("Impact")
+        facts.append(f"*{label}:* {data['impact'].capitalize()}")
     if facts:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "   ".join(facts)}})
     if data.get("components"):
@@ -247,7 +249,8 @@ def slack_payload(kind: str, data: dict) -> dict:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": esc(detail)}})
     context_bits = [f"{esc(data['page']['name'])} · {data.get('at_local', '')}"]
     if data.get("url"):
-        context_bits.append(f"<{data['url']}|{_('View on the status page')}>")
+        link_text = _("View on the status page")
+        context_bits.append(f"<{data['url']}|{link_text}>")
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(context_bits)}]}
     )

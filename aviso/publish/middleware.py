@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ RETRY_AFTER_SECONDS = 5
 
 
 def database_down_response(request: HttpRequest) -> HttpResponse:
+    title = _("Database unavailable")
     message = _(
         "The database is unreachable, so this cannot be answered right now. "
         "The public status page is still served from its last snapshot. "
@@ -29,15 +31,15 @@ def database_down_response(request: HttpRequest) -> HttpResponse:
     )
     if request.path_info.startswith("/api/") or "json" in request.headers.get("Accept", ""):
         response: HttpResponse = JsonResponse(
-            {"title": "Database unavailable", "status": 503, "detail": message},
+            {"title": title, "status": 503, "detail": message},
             status=503,
             content_type="application/problem+json",
         )
     else:
         body = (
-            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f"<title>{_('Database unavailable')}</title></head><body>"
-            f"<h1>{_('Database unavailable')}</h1><p>{message}</p></body></html>"
+            f'<!doctype html><html lang="{get_language() or "en"}"><head><meta charset="utf-8">'
+            f"<title>{title}</title></head><body>"
+            f"<h1>{title}</h1><p>{message}</p></body></html>"
         )
         response = HttpResponse(body, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)

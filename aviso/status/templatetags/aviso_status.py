@@ -111,7 +111,7 @@ def uptime_bars(uptime) -> str:
     Built in Python rather than a template loop: 50 components x 90 days is
     4,500 items, which a template loop renders ten times slower.
     """
-    no_data, uptime_word = _("no data"), _("uptime")
+    no_data = _("no data")
     items = []
     language = get_language()
     for day in uptime.days:
@@ -119,7 +119,9 @@ def uptime_bars(uptime) -> str:
         if day.uptime is None:
             text = f"{label}: {no_data}"
         else:
-            text = f"{label}: {decimal_label(day.uptime, language)}% {uptime_word}"
+            # One phrase, as the line under the bars says it: word order is the language's.
+            share = _("%(pct)s %% uptime") % {"pct": decimal_label(day.uptime, language)}
+            text = f"{label}: {share}"
             if day.incidents:
                 text += "; " + ", ".join(day.incidents)
         items.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from aviso.api.auth import ROLE_CEILING
 from aviso.api.choices import TokenScope
@@ -35,23 +36,38 @@ class Command(BaseCommand):
         User = get_user_model()  # noqa: N806
         account = User.objects.filter(**{User.USERNAME_FIELD: user}).first()
         if account is None:
-            raise CommandError(f"No user {user!r}; create one first (aviso createadmin).")
+            raise CommandError(
+                gettext("No user %(user)r; create one first (aviso createadmin).") % {"user": user}
+            )
         if not account.is_active:
-            raise CommandError(f"User {user!r} is inactive.")
+            raise CommandError(gettext("User %(user)r is inactive.") % {"user": user})
         # A token never does more than its owner may in the console (checked again at each use).
         role = role_of(account)
         if role is None:
-            raise CommandError(f"User {user!r} has no console role; give them one first.")
+            raise CommandError(
+                gettext("User %(user)r has no console role; give them one first.") % {"user": user}
+            )
         if not ROLE_CEILING[role].allows(scope):
             raise CommandError(
-                f"User {user!r} is a {role.value}, whose tokens go up to "
-                f"{ROLE_CEILING[role].value}; {scope} is more."
+                gettext(
+                    "User %(user)r is a %(role)s, whose tokens go up to %(ceiling)s; "
+                    "%(scope)s is more."
+                )
+                % {
+                    "user": user,
+                    "role": role.value,
+                    "ceiling": ROLE_CEILING[role].value,
+                    "scope": scope,
+                }
             )
         name = (name or "cli").strip()[:100]
         _, raw = ApiToken.issue(account, name=name, scope=scope)
         # The only time the value is shown: stdout alone, so scripts can capture it.
         self.stdout.write(raw)
-        self.stderr.write(f"Token {name!r} ({scope}) for {user}. Store it now: it is not kept.")
+        self.stderr.write(
+            gettext("Token %(name)r (%(scope)s) for %(user)s. Store it now: it is not kept.")
+            % {"name": name, "scope": scope, "user": user}
+        )
 
     def _list(self, *, user: str | None, **_):
         tokens = ApiToken.objects.select_related("user")
@@ -68,11 +84,14 @@ class Command(BaseCommand):
     def _revoke(self, *, prefix: str, revoke_all: bool = False, **_):
         matches = list(ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True))
         if not matches:
-            raise CommandError(f"No active token with prefix {prefix!r}.")
+            raise CommandError(
+                gettext("No active token with prefix %(prefix)r.") % {"prefix": prefix}
+            )
         if len(matches) > 1 and not revoke_all:
             raise CommandError(
-                f"{len(matches)} tokens share prefix {prefix!r}; add --all to revoke them all."
+                gettext("%(count)d tokens share prefix %(prefix)r; add --all to revoke them all.")
+                % {"count": len(matches), "prefix": prefix}
             )
         for token in matches:
             token.revoke()
-        self.stdout.write(f"Revoked {prefix}.")
+        self.stdout.write(gettext("Revoked %(prefix)s.") % {"prefix": prefix})

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from aviso.config.engine import apply_text, render_plan
 from aviso.config.errors import ConfigError
@@ -29,17 +30,21 @@ class Command(BaseCommand):
             try:
                 text, name = Path(file).read_text(encoding="utf-8"), file
             except (OSError, UnicodeDecodeError) as exc:
-                raise CommandError(f"{file}: cannot read: {exc}") from None
+                raise CommandError(
+                    gettext("%(file)s: cannot read: %(error)s") % {"file": file, "error": exc}
+                ) from None
         progress = Progress(0, "apply", stream=self.stderr._out)
         try:
             plan = apply_text(text, name, dry_run=dry_run, prune=prune, progress=progress)
         except ConfigError as exc:
-            raise CommandError(f"refused, nothing applied:\n{exc}") from None
+            raise CommandError(
+                gettext("refused, nothing applied:\n%(error)s") % {"error": exc}
+            ) from None
         finally:
             if progress.total:
                 progress.finish()
         self.stdout.write(render_plan(plan), ending="")
         if dry_run:
-            self.stdout.write("Dry run: nothing was applied.")
+            self.stdout.write(gettext("Dry run: nothing was applied."))
         elif not plan.is_empty:
-            self.stdout.write("Applied.")
+            self.stdout.write(gettext("Applied."))

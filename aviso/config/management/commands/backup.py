@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext
 
 from aviso.config.backup import backup
 from aviso.lib.progress import Progress
@@ -17,4 +18,6 @@ class Command(BaseCommand):
     def handle(self, *args, file: str, **options):
         with Progress(0, "backup", stream=self.stderr._out) as progress:
             count = backup(file, progress=progress)
-        self.stdout.write(f"Wrote {count} objects to {file}.")
+        self.stdout.write(
+            gettext("Wrote %(count)d objects to %(file)s.") % {"count": count, "file": file}
+        )

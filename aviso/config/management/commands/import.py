@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from aviso.config.statuspage_import import import_statuspage
 from aviso.config.statuspage_source import StatuspageError
@@ -32,7 +33,9 @@ class Command(BaseCommand):
             with Progress(0, "import", stream=self.stderr._out) as progress:
                 report = import_statuspage(location, slug=slug, progress=progress)
         except StatuspageError as exc:
-            raise CommandError(f"{exc}; nothing was imported") from None
+            raise CommandError(
+                gettext("%(error)s; nothing was imported") % {"error": exc}
+            ) from None
         for warning in report.warnings:
-            self.stderr.write(f"warning: {warning}")
+            self.stderr.write(gettext("warning: %(warning)s") % {"warning": warning})
         self.stdout.write(report.summary())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from aviso.config.backup import BackupError, restore
 from aviso.lib.progress import Progress
@@ -19,5 +20,9 @@ class Command(BaseCommand):
             with Progress(0, "restore", stream=self.stderr._out) as progress:
                 count = restore(file, progress=progress)
         except BackupError as exc:
-            raise CommandError(f"{file}: {exc}; nothing was restored") from None
-        self.stdout.write(f"Restored {count} objects from {file}.")
+            raise CommandError(
+                gettext("%(file)s: %(error)s; nothing was restored") % {"file": file, "error": exc}
+            ) from None
+        self.stdout.write(
+            gettext("Restored %(count)d objects from %(file)s.") % {"count": count, "file": file}
+        )

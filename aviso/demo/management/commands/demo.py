@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from aviso.demo.loader import load_demo
 from aviso.status.models import Page
@@ -13,8 +14,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if Page.objects.filter(slug="jelou").exists():
-            raise CommandError("The demo page (slug 'jelou') already exists; nothing loaded.")
+            raise CommandError(
+                gettext("The demo page (slug 'jelou') already exists; nothing loaded.")
+            )
         page = load_demo()
         self.stdout.write(
-            f"Demo page {page.name!r} loaded: /history?through=2026-07 reads like the seed."
+            gettext("Demo page %(name)r loaded: /history?through=2026-07 reads like the seed.")
+            % {"name": page.name}
         )

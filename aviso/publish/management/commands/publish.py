@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils.translation import gettext
 
 from aviso.publish.export import export_site
 from aviso.publish.tasks import render_snapshots
@@ -31,21 +32,31 @@ class Command(BaseCommand):
 
     def handle(self, *args, out: str, snapshots: bool, no_collect: bool, **options):
         if not out and not snapshots:
-            raise CommandError("say where to write the site: --out DIR (or --snapshots)")
+            raise CommandError(gettext("say where to write the site: --out DIR (or --snapshots)"))
         target = Path(out).resolve() if out else None
         if target is not None and target.exists() and not target.is_dir():
-            raise CommandError(f"--out {out}: exists and is not a directory")
+            raise CommandError(
+                gettext("--out %(out)s: exists and is not a directory") % {"out": out}
+            )
         try:
             if snapshots:
                 render_snapshots()
-                self.stdout.write("snapshots rendered")
+                self.stdout.write(gettext("snapshots rendered"))
             if target is not None:
                 if not no_collect:
                     # Hashed stylesheet names come from the collected static files.
                     collect_static_if_changed()
                 files = export_site(target)
-                self.stdout.write(f"{len(files)} files written to {target}")
+                self.stdout.write(
+                    gettext("%(count)d files written to %(target)s")
+                    % {"count": len(files), "target": target}
+                )
         except DatabaseError as exc:
-            raise CommandError(f"the database is unreachable: {exc}".strip()) from exc
+            raise CommandError(
+                (gettext("the database is unreachable: %(error)s") % {"error": exc}).strip()
+            ) from exc
         except OSError as exc:
-            raise CommandError(f"cannot write to {out}: {exc.strerror or exc}") from exc
+            raise CommandError(
+                gettext("cannot write to %(out)s: %(error)s")
+                % {"out": out, "error": exc.strerror or exc}
+            ) from exc

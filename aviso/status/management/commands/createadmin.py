@@ -11,6 +11,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 
 def ensure_admin(
@@ -39,13 +40,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, email: str, **options):
         if not username.strip():
-            raise CommandError("--username must not be empty")
+            raise CommandError(gettext("--username must not be empty"))
         if "@" not in email:
-            raise CommandError(f"--email {email!r} is not an email address")
+            raise CommandError(
+                gettext("--email %(email)r is not an email address") % {"email": email}
+            )
         _, generated = ensure_admin(username, email, os.environ.get("AVISO_ADMIN_PASSWORD"))
         if generated:
-            self.stdout.write(f"Admin {username} created. Password (shown once): {generated}")
+            self.stdout.write(
+                gettext("Admin %(username)s created. Password (shown once): %(password)s")
+                % {"username": username, "password": generated}
+            )
         else:
             self.stdout.write(
-                f"Admin {username} created with the password from AVISO_ADMIN_PASSWORD."
+                gettext("Admin %(username)s created with the password from AVISO_ADMIN_PASSWORD.")
+                % {"username": username}
             )

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext
 
 from aviso.status.management.commands.createadmin import ensure_admin
 from aviso.status.models import Page
@@ -43,11 +44,16 @@ class Command(BaseCommand):
             _, password = ensure_admin(
                 "admin", "admin@localhost", os.environ.get("AVISO_ADMIN_PASSWORD")
             )
-            self.stdout.write(self.style.SUCCESS("First start: an admin account was created."))
-            self.stdout.write(f"  Console: http://{host}:{port}/console/")
-            self.stdout.write("  Username: admin")
             self.stdout.write(
-                f"  Password: {password or '(from AVISO_ADMIN_PASSWORD)'}  (shown once)"
+                self.style.SUCCESS(gettext("First start: an admin account was created."))
+            )
+            self.stdout.write(
+                gettext("  Console: %(url)s") % {"url": f"http://{host}:{port}/console/"}
+            )
+            self.stdout.write(gettext("  Username: %(username)s") % {"username": "admin"})
+            shown = password or gettext("(from AVISO_ADMIN_PASSWORD)")
+            self.stdout.write(
+                gettext("  Password: %(password)s  (shown once)") % {"password": shown}
             )
         commands = get_commands()
         aviso = [sys.executable, "-m", "aviso"]
@@ -76,7 +82,9 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        self.stdout.write(f"Aviso is up at http://{host}:{port}/ (Ctrl-C to stop)")
+        self.stdout.write(
+            gettext("Aviso is up at %(url)s (Ctrl-C to stop)") % {"url": f"http://{host}:{port}/"}
+        )
         self.stdout.flush()
         # A child that dies is restarted with backoff; the others are never stopped for it.
         supervisor.run(lambda: stopping)
