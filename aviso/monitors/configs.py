@@ -20,24 +20,18 @@ import re
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aviso.lib.http import header_problem, url_problem
-from aviso.lib.sealed import Path, SecretFields, redact_paths, unseal_paths
+from aviso.lib.sealed import Path, redact_paths, unseal_paths
 from aviso.monitors.choices import MonitorKind
+from aviso.monitors.conf_base import Endpoint, _Conf
+from aviso.monitors.configs_services import SERVICE_CONFS
 from aviso.status.sealing import keyring
 
 # Request headers whose values are credentials (Authorization, Cookie, X-Api-Key, ...).
 SECRET_HEADER = re.compile(r"auth|token|secret|key|cookie|pass|session|signature", re.I)
 
-Endpoint = tuple[str, str, int]  # (config field, host, port)
-
-
-class _Conf(SecretFields, BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    def endpoints(self) -> list[Endpoint]:
-        raise NotImplementedError(f"{type(self).__name__} must list the hosts it connects to")
 
 
 class HttpConf(_Conf):
@@ -212,6 +206,7 @@ CONF_BY_KIND: dict[str, type[_Conf]] = {
     MonitorKind.HEARTBEAT: HeartbeatConf,
     MonitorKind.POSTGRES: PostgresConf,
     MonitorKind.REDIS: RedisConf,
+    **SERVICE_CONFS,
 }
 
 

@@ -73,6 +73,7 @@ SAMPLES = {
     "dns": lambda host: {"name": "example.com", "server": host},
     "postgres": lambda host: {"dsn": f"host={host} port=5432 dbname=postgres user=x"},
     "redis": lambda host: {"host": host, "port": 6379},
+    "mysql": lambda host: {"host": host, "username": "x", "password": "y"},
 }
 CONNECTS_NOWHERE = {"heartbeat"}
 

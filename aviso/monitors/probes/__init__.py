@@ -85,7 +85,7 @@ def by_threshold(value: float, warn: float, critical: float) -> CheckStatus:
 
 
 def probes() -> dict[str, Probe]:
-    from aviso.monitors.probes import dns, heartbeat, http, postgres, redis, tcp, tls
+    from aviso.monitors.probes import dns, heartbeat, http, mysql, postgres, redis, tcp, tls
 
     return {
         "http": http.probe,
@@ -95,6 +95,7 @@ def probes() -> dict[str, Probe]:
         "heartbeat": heartbeat.probe,
         "postgres": postgres.probe,
         "redis": redis.probe,
+        "mysql": mysql.probe,
     }
 
 
