@@ -74,6 +74,7 @@ SAMPLES = {
     "postgres": lambda host: {"dsn": f"host={host} port=5432 dbname=postgres user=x"},
     "redis": lambda host: {"host": host, "port": 6379},
     "mysql": lambda host: {"host": host, "username": "x", "password": "y"},
+    "smtp": lambda host: {"host": host, "tls": "starttls"},
 }
 CONNECTS_NOWHERE = {"heartbeat"}
 

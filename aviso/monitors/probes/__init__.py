@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -72,6 +73,12 @@ class ProbeContext:
 Probe = Callable[[Target, ProbeContext], Awaitable[Outcome]]
 
 
+def cannot_connect(error: OSError) -> Outcome:
+    """A "down" outcome for a failed connect, in the system's words for its errno."""
+    reason = os.strerror(error.errno) if error.errno else error.strerror or type(error).__name__
+    return Outcome(CheckStatus.DOWN, None, f"cannot connect: {reason}")
+
+
 def worst(*statuses: CheckStatus) -> CheckStatus:
     return max(statuses, key=lambda s: s.severity)
 
@@ -85,7 +92,7 @@ def by_threshold(value: float, warn: float, critical: float) -> CheckStatus:
 
 
 def probes() -> dict[str, Probe]:
-    from aviso.monitors.probes import dns, heartbeat, http, mysql, postgres, redis, tcp, tls
+    from aviso.monitors.probes import dns, heartbeat, http, mysql, postgres, redis, smtp, tcp, tls
 
     return {
         "http": http.probe,
@@ -96,6 +103,7 @@ def probes() -> dict[str, Probe]:
         "postgres": postgres.probe,
         "redis": redis.probe,
         "mysql": mysql.probe,
+        "smtp": smtp.probe,
     }
 
 

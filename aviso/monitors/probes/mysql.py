@@ -19,7 +19,7 @@ from asyncmy.errors import MySQLError
 
 from aviso.monitors.choices import CheckStatus
 from aviso.monitors.configs_services import MysqlConf
-from aviso.monitors.probes import Outcome, ProbeContext, Target, by_threshold, worst
+from aviso.monitors.probes import Outcome, ProbeContext, Target, by_threshold, cannot_connect, worst
 from aviso.monitors.probes.postgres import MAX_SAMPLES, time_to_exhaustion
 
 QUERY = """
@@ -64,7 +64,7 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
     except MySQLError as error:
         return Outcome(CheckStatus.DOWN, None, f"cannot connect: {refusal(error)}")
     except OSError as error:
-        return Outcome(CheckStatus.DOWN, None, f"cannot connect: {error.strerror or error}")
+        return cannot_connect(error)
     try:
         async with connection.cursor() as cursor:
             await cursor.execute(QUERY)
