@@ -75,6 +75,7 @@ SAMPLES = {
     "redis": lambda host: {"host": host, "port": 6379},
     "mysql": lambda host: {"host": host, "username": "x", "password": "y"},
     "smtp": lambda host: {"host": host, "tls": "starttls"},
+    "websocket": lambda host: {"url": f"ws://{bracket(host)}/socket"},
 }
 CONNECTS_NOWHERE = {"heartbeat"}
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib
 import logging
 import os
 import time
@@ -91,20 +92,15 @@ def by_threshold(value: float, warn: float, critical: float) -> CheckStatus:
     return CheckStatus.UP
 
 
-def probes() -> dict[str, Probe]:
-    from aviso.monitors.probes import dns, heartbeat, http, mysql, postgres, redis, smtp, tcp, tls
+# Each kind's module, in this package, defines ``probe``.
+KINDS = (
+    "http", "tls", "tcp", "dns", "heartbeat", "postgres", "redis",
+    "mysql", "smtp", "websocket",
+)  # fmt: skip
 
-    return {
-        "http": http.probe,
-        "tls": tls.probe,
-        "tcp": tcp.probe,
-        "dns": dns.probe,
-        "heartbeat": heartbeat.probe,
-        "postgres": postgres.probe,
-        "redis": redis.probe,
-        "mysql": mysql.probe,
-        "smtp": smtp.probe,
-    }
+
+def probes() -> dict[str, Probe]:
+    return {kind: importlib.import_module(f"{__name__}.{kind}").probe for kind in KINDS}
 
 
 _PROBES: dict[str, Probe] = {}
