@@ -76,6 +76,7 @@ SAMPLES = {
     "mysql": lambda host: {"host": host, "username": "x", "password": "y"},
     "smtp": lambda host: {"host": host, "tls": "starttls"},
     "websocket": lambda host: {"url": f"ws://{bracket(host)}/socket"},
+    "mqtt": lambda host: {"host": host, "topic": "aviso/probe"},
 }
 CONNECTS_NOWHERE = {"heartbeat"}
 
