@@ -77,6 +77,7 @@ SAMPLES = {
     "smtp": lambda host: {"host": host, "tls": "starttls"},
     "websocket": lambda host: {"url": f"ws://{bracket(host)}/socket"},
     "mqtt": lambda host: {"host": host, "topic": "aviso/probe"},
+    "amqp": lambda host: {"host": host, "password": "guest", "queue": "jobs"},
 }
 CONNECTS_NOWHERE = {"heartbeat"}
 
