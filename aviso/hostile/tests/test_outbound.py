@@ -78,6 +78,7 @@ SAMPLES = {
     "websocket": lambda host: {"url": f"ws://{bracket(host)}/socket"},
     "mqtt": lambda host: {"host": host, "topic": "aviso/probe"},
     "amqp": lambda host: {"host": host, "password": "guest", "queue": "jobs"},
+    "nats": lambda host: {"host": host, "subject": "health"},
 }
 CONNECTS_NOWHERE = {"heartbeat"}
 
