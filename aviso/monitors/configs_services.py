@@ -152,8 +152,7 @@ class NatsConf(HostPortConf):
 class GrpcConf(HostPortConf):
     port: int = Field(default=50051, ge=1, le=65535)
     service: str = Field(default="", max_length=256)  # "" asks about the whole server
-    tls: bool = False
-    verify_tls: bool = True
+    tls: bool = False  # verified against the system's roots (grpcio cannot skip the check)
 
 
 class PingConf(_Conf):

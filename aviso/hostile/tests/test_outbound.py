@@ -79,6 +79,7 @@ SAMPLES = {
     "mqtt": lambda host: {"host": host, "topic": "aviso/probe"},
     "amqp": lambda host: {"host": host, "password": "guest", "queue": "jobs"},
     "nats": lambda host: {"host": host, "subject": "health"},
+    "grpc": lambda host: {"host": host, "port": 50051},
 }
 CONNECTS_NOWHERE = {"heartbeat"}
 

@@ -95,7 +95,7 @@ def by_threshold(value: float, warn: float, critical: float) -> CheckStatus:
 # Each kind's module, in this package, defines ``probe``.
 KINDS = (
     "http", "tls", "tcp", "dns", "heartbeat", "postgres", "redis",
-    "mysql", "smtp", "websocket", "mqtt", "amqp", "nats",
+    "mysql", "smtp", "websocket", "mqtt", "amqp", "nats", "grpc",
 )  # fmt: skip
 
 
