@@ -80,6 +80,7 @@ SAMPLES = {
     "amqp": lambda host: {"host": host, "password": "guest", "queue": "jobs"},
     "nats": lambda host: {"host": host, "subject": "health"},
     "grpc": lambda host: {"host": host, "port": 50051},
+    "ping": lambda host: {"host": host},
 }
 CONNECTS_NOWHERE = {"heartbeat"}
 

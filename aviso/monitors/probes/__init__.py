@@ -28,7 +28,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aviso.lib.netguard import BlockedAddress, IPNetwork, Policy, aresolve, check_host
+from aviso.lib.netguard import (
+    BlockedAddress,
+    IPNetwork,
+    Policy,
+    UnresolvedHost,
+    aresolve,
+    check_host,
+)
 from aviso.monitors.choices import CheckStatus
 
 log = logging.getLogger(__name__)
@@ -95,7 +102,7 @@ def by_threshold(value: float, warn: float, critical: float) -> CheckStatus:
 # Each kind's module, in this package, defines ``probe``.
 KINDS = (
     "http", "tls", "tcp", "dns", "heartbeat", "postgres", "redis",
-    "mysql", "smtp", "websocket", "mqtt", "amqp", "nats", "grpc",
+    "mysql", "smtp", "websocket", "mqtt", "amqp", "nats", "grpc", "ping",
 )  # fmt: skip
 
 
@@ -123,6 +130,8 @@ async def run_probe(target: Target, ctx: ProbeContext) -> Outcome:
         )
     except BlockedAddress as error:
         return Outcome(CheckStatus.DOWN, None, str(error)[:300])
+    except UnresolvedHost as error:  # names the configured host, nothing the target sent
+        return Outcome(CheckStatus.DOWN, None, f"cannot connect: {error}"[:300])
     except Exception as error:  # a probe's failure is the target's state, never the checker's
         # The exception's text may quote what the target sent: the log keeps it, the
         # message (shown in the console) names only its kind.
