@@ -130,9 +130,13 @@ class TcpConf(_Conf):
 
 class DnsConf(_Conf):
     name: str = Field(min_length=1, max_length=253)
-    record_type: Literal["A", "AAAA", "CNAME", "MX", "NS", "TXT"] = "A"
+    record_type: Literal[
+        "A", "AAAA", "CNAME", "MX", "NS", "TXT", "SRV", "SOA", "CAA", "PTR"
+    ] = "A"
     server: str = "127.0.0.1"
     port: int = Field(default=53, ge=1, le=65535)
+    # "auto": UDP, then TCP when the answer is truncated; "udp" or "tcp" only.
+    transport: Literal["auto", "udp", "tcp"] = "auto"
     expected: str = ""  # when set, one answer must equal it
 
     def endpoints(self) -> list[Endpoint]:
