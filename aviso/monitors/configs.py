@@ -16,6 +16,7 @@ probe (``open_config``) and shown as ``[sealed]`` everywhere else
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
@@ -48,13 +49,44 @@ class HttpConf(_Conf):
     follow_redirects: bool = True
     max_redirects: int = Field(default=5, ge=0, le=20)
     verify_tls: bool = True
+    # Credentials sent as the Authorization header, to the URL's origin only.
+    auth: Literal["none", "basic", "bearer"] = "none"
+    username: str = Field(default="", max_length=256)
+    password: str = Field(default="", max_length=1024)
+    token: str = Field(default="", max_length=8192)
+
+    secret_fields: ClassVar[tuple[str, ...]] = ("password", "token")
 
     @classmethod
     def secret_paths(cls, data: dict) -> list[Path]:
+        paths = super().secret_paths(data)
         headers = data.get("headers")
         if not isinstance(headers, dict):
-            return []
-        return [("headers", name) for name in headers if SECRET_HEADER.search(str(name))]
+            return paths
+        return paths + [("headers", name) for name in headers if SECRET_HEADER.search(str(name))]
+
+    @model_validator(mode="after")
+    def _auth(self) -> HttpConf:
+        if self.auth == "basic" and not self.username:
+            raise ValueError("basic auth needs a username")
+        if self.auth == "basic" and ":" in self.username:
+            raise ValueError("a basic auth username cannot hold a colon")
+        if self.auth == "bearer" and not self.token:
+            raise ValueError("bearer auth needs a token")
+        if self.auth == "bearer" and header_problem("Authorization", self.token):
+            raise ValueError("the token cannot hold control characters")
+        if self.auth != "none" and any(k.lower() == "authorization" for k in self.headers):
+            raise ValueError("set auth or an Authorization header, not both")
+        return self
+
+    def authorization(self) -> dict[str, str]:
+        """The Authorization header the settings ask for (none when ``auth`` is "none")."""
+        if self.auth == "basic":
+            pair = f"{self.username}:{self.password}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+        if self.auth == "bearer":
+            return {"Authorization": f"Bearer {self.token}"}
+        return {}
 
     @field_validator("url")
     @classmethod
