@@ -32,9 +32,11 @@ from __future__ import annotations
 import asyncio
 import ssl
 import string
+import tempfile
 import time
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from multidict import CIMultiDict
@@ -104,6 +106,26 @@ def tls_context(verify: bool) -> ssl.SSLContext:
     return context
 
 
+@lru_cache(maxsize=64)
+def client_tls_context(verify: bool, cert_pem: str, key_pem: str) -> ssl.SSLContext:
+    """A context presenting a client certificate (PEM texts, as monitor settings hold them).
+
+    ``ssl`` loads a certificate chain from files only: the two texts are written to a
+    private temporary folder, loaded and removed at once.
+    """
+    context = ssl.create_default_context()
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    with tempfile.TemporaryDirectory(prefix="aviso-client-cert-") as folder:
+        cert_path, key_path = Path(folder, "cert.pem"), Path(folder, "key.pem")
+        for path, text in ((cert_path, cert_pem), (key_path, key_pem)):
+            path.touch(mode=0o600)
+            path.write_text(text)
+        context.load_cert_chain(cert_path, key_path)
+    return context
+
+
 @dataclass
 class Response:
     status: int
@@ -130,11 +152,13 @@ async def fetch(
     max_redirects: int = 5,
     verify_tls: bool = True,
     policy: Policy = METADATA_ONLY,
+    client_cert: tuple[str, str] | None = None,
 ) -> Response:
     """One request (and its redirects) within ``timeout`` seconds in total.
 
     Every hop's address is checked against ``policy`` before it is connected
-    to. Raises ``OutboundError`` with a short reason for anything but an HTTP
+    to. ``client_cert`` (certificate and key PEM), like ``headers``, goes to the
+    URL's own origin only. Raises ``OutboundError`` with a short reason for anything but an HTTP
     answer.
     """
     started = time.perf_counter()
@@ -149,8 +173,12 @@ async def fetch(
     try:
         async with asyncio.timeout(timeout):
             while True:
+                context = None
+                if urlsplit(url).scheme == "https":
+                    context = (client_tls_context(verify_tls, *client_cert) if client_cert
+                               else tls_context(verify_tls))  # fmt: skip
                 status, answer_headers, data, truncated = await _exchange(
-                    url, method, headers, body, max_bytes, verify_tls, policy
+                    url, method, headers, body, max_bytes, context, policy
                 )
                 location = answer_headers.get("Location")
                 if follow_redirects and status in REDIRECT_CODES and location:
@@ -160,6 +188,7 @@ async def fetch(
                     following = urljoin(url, location)
                     if not same_origin(url, following):
                         headers = {}  # the caller's credentials stay with its origin
+                        client_cert = None
                     url = following
                     if status == 303 or (status in (301, 302) and method == "POST"):
                         method, body = "GET", None
@@ -196,7 +225,7 @@ async def fetch(
         raise OutboundError("bad answer: not an HTTP/1.x answer") from None
 
 
-async def _exchange(url, method, headers, body, max_bytes, verify_tls, policy: Policy):
+async def _exchange(url, method, headers, body, max_bytes, context, policy: Policy):
     problem = url_problem(url)
     if problem:
         raise OutboundError(f"refused: {problem}")
@@ -213,7 +242,7 @@ async def _exchange(url, method, headers, body, max_bytes, verify_tls, policy: P
     reader, writer = await asyncio.open_connection(
         address,
         port,
-        ssl=tls_context(verify_tls) if secure else None,
+        ssl=(context or tls_context(True)) if secure else None,
         server_hostname=host if secure else None,
         limit=2**16,
     )

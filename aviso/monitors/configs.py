@@ -35,6 +35,28 @@ SECRET_HEADER = re.compile(r"auth|token|secret|key|cookie|pass|session|signature
 
 
 
+def client_pem_problem(cert_pem: str, key_pem: str) -> str | None:
+    """What is wrong with a client certificate and key, in words that quote neither."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        cert = x509.load_pem_x509_certificate(cert_pem.encode())
+    except ValueError:
+        return "client_cert_pem is not a PEM certificate"
+    try:
+        key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+    except (ValueError, TypeError):
+        return "client_key_pem is not an unencrypted PEM private key"
+    if key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    ) != cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    ):
+        return "the client key does not match the client certificate"
+    return None
+
+
 class HttpConf(_Conf):
     url: str
     method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
@@ -54,8 +76,11 @@ class HttpConf(_Conf):
     username: str = Field(default="", max_length=256)
     password: str = Field(default="", max_length=1024)
     token: str = Field(default="", max_length=8192)
+    # A client certificate (PEM) presented to the URL's origin, with its key (sealed).
+    client_cert_pem: str = Field(default="", max_length=32768)
+    client_key_pem: str = Field(default="", max_length=32768)
 
-    secret_fields: ClassVar[tuple[str, ...]] = ("password", "token")
+    secret_fields: ClassVar[tuple[str, ...]] = ("password", "token", "client_key_pem")
 
     @classmethod
     def secret_paths(cls, data: dict) -> list[Path]:
@@ -77,7 +102,16 @@ class HttpConf(_Conf):
             raise ValueError("the token cannot hold control characters")
         if self.auth != "none" and any(k.lower() == "authorization" for k in self.headers):
             raise ValueError("set auth or an Authorization header, not both")
+        if bool(self.client_cert_pem) != bool(self.client_key_pem):
+            raise ValueError("a client certificate needs its key, and a key its certificate")
+        if self.client_cert_pem:
+            pem_problem = client_pem_problem(self.client_cert_pem, self.client_key_pem)
+            if pem_problem:
+                raise ValueError(pem_problem)
         return self
+
+    def client_cert(self) -> tuple[str, str] | None:
+        return (self.client_cert_pem, self.client_key_pem) if self.client_cert_pem else None
 
     def authorization(self) -> dict[str, str]:
         """The Authorization header the settings ask for (none when ``auth`` is "none")."""

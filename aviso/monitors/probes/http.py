@@ -53,6 +53,7 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
             max_redirects=conf.max_redirects,
             verify_tls=conf.verify_tls,
             policy=ctx.policy,
+            client_cert=conf.client_cert(),
         )
     except OutboundError as error:
         return Outcome(CheckStatus.DOWN, None, str(error))
