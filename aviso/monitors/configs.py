@@ -80,6 +80,9 @@ class HttpConf(_Conf):
     client_cert_pem: str = Field(default="", max_length=32768)
     client_key_pem: str = Field(default="", max_length=32768)
 
+    # "" follows HTTPS_PROXY / HTTP_PROXY / NO_PROXY; "direct" never; or http://host:port.
+    proxy: str = Field(default="", max_length=2048)
+
     secret_fields: ClassVar[tuple[str, ...]] = ("password", "token", "client_key_pem")
 
     @classmethod
@@ -109,6 +112,24 @@ class HttpConf(_Conf):
             if pem_problem:
                 raise ValueError(pem_problem)
         return self
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, value: str) -> str:
+        if value in ("", "direct"):
+            return value
+        parts = urlsplit(value)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError('must be "", "direct" or an http://host:port URL')
+        if parts.username or parts.password:
+            raise ValueError("proxy credentials are not supported")
+        if parts.path not in ("", "/") or parts.query:
+            raise ValueError("a proxy URL has no path")
+        try:
+            _ = parts.port
+        except ValueError:
+            raise ValueError("the port must be a number from 1 to 65535") from None
+        return value
 
     def client_cert(self) -> tuple[str, str] | None:
         return (self.client_cert_pem, self.client_key_pem) if self.client_cert_pem else None
@@ -148,7 +169,11 @@ class HttpConf(_Conf):
 
     def endpoints(self) -> list[Endpoint]:
         parts = urlsplit(self.url)
-        return [("url", parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))]
+        found = [("url", parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))]
+        if self.proxy not in ("", "direct"):
+            proxy = urlsplit(self.proxy)
+            found.append(("proxy", proxy.hostname, proxy.port or 8080))
+        return found
 
     @field_validator("expected_status")
     @classmethod

@@ -54,6 +54,7 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
             verify_tls=conf.verify_tls,
             policy=ctx.policy,
             client_cert=conf.client_cert(),
+            proxy=conf.proxy,
         )
     except OutboundError as error:
         return Outcome(CheckStatus.DOWN, None, str(error))
