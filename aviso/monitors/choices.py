@@ -22,6 +22,7 @@ class MonitorKind(models.TextChoices):
     NATS = "nats", _("NATS")
     GRPC = "grpc", _("gRPC health")
     PING = "ping", _("Ping (ICMP)")
+    BROWSER = "browser", _("Browser (Chromium)")
 
 
 class CheckStatus(models.TextChoices):

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 from aviso.lib.http import url_problem
 from aviso.monitors.choices import MonitorKind
 from aviso.monitors.conf_base import Endpoint, HostPortConf, _Conf, ordered
+from aviso.monitors.configs_browser import BrowserConf
 
 PASSWORD: tuple[str, ...] = ("password",)
 
@@ -185,4 +186,5 @@ SERVICE_CONFS: dict[str, type[_Conf]] = {
     MonitorKind.NATS: NatsConf,
     MonitorKind.GRPC: GrpcConf,
     MonitorKind.PING: PingConf,
+    MonitorKind.BROWSER: BrowserConf,
 }

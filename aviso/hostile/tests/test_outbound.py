@@ -81,6 +81,7 @@ SAMPLES = {
     "nats": lambda host: {"host": host, "subject": "health"},
     "grpc": lambda host: {"host": host, "port": 50051},
     "ping": lambda host: {"host": host},
+    "browser": lambda host: {"url": f"http://{bracket(host)}/login", "expected_text": "Welcome"},
 }
 CONNECTS_NOWHERE = {"heartbeat"}
 

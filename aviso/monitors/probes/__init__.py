@@ -68,6 +68,8 @@ class ProbeContext:
     block_private: bool = False
     allow: tuple[IPNetwork, ...] = ()  # settings.OUTBOUND_ALLOW
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    browser_executable: str = "/usr/bin/chromium"  # settings.BROWSER_EXECUTABLE
+    screenshot_dir: str = ""  # where the browser kind keeps a failure's screenshot
     policy: Policy = field(init=False)
 
     def __post_init__(self) -> None:
@@ -102,7 +104,7 @@ def by_threshold(value: float, warn: float, critical: float) -> CheckStatus:
 # Each kind's module, in this package, defines ``probe``.
 KINDS = (
     "http", "tls", "tcp", "dns", "heartbeat", "postgres", "redis",
-    "mysql", "smtp", "websocket", "mqtt", "amqp", "nats", "grpc", "ping",
+    "mysql", "smtp", "websocket", "mqtt", "amqp", "nats", "grpc", "ping", "browser",
 )  # fmt: skip
 
 

@@ -54,5 +54,11 @@ class SlowRelay:
         await asyncio.gather(pump(reader, up_writer, 0), pump(up_reader, writer, self.delay))
 
     def stop(self) -> None:
-        self.server.close()
+        # On the server's own loop: asyncio's Server is not thread-safe, and closing it
+        # from this thread raced with the loop's own bookkeeping.
+        self.loops.run(_close(self.server))
         self.loops.stop()
+
+
+async def _close(server: asyncio.Server) -> None:
+    server.close()

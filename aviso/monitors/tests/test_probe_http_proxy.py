@@ -54,7 +54,9 @@ class ConnectProxy:
         await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
 
     def stop(self):
-        self.server.close()
+        # On the server's own loop: asyncio's Server is not thread-safe, and closing it
+        # from this thread raced with the loop's own bookkeeping.
+        self.loops.run(_close(self.server))
         self.loops.stop()
 
 
@@ -150,3 +152,7 @@ class TestHttpProxy:
             with pytest.raises(ConfigError) as caught:
                 parse_config("http", {"url": "http://127.0.0.1/", "proxy": value})
             assert caught.value.errors == {"config.proxy": message}
+
+
+async def _close(server: asyncio.Server) -> None:
+    server.close()
