@@ -20,7 +20,8 @@ def main(argv: list[str] | None = None) -> None:
             "import, backup, restore, reseal, createadmin, token, manage"
         )
         return
-    if argv[0] == "manage":
+    verb = argv[0]
+    if verb == "manage":
         argv = argv[1:]
     try:
         from django.core.management import execute_from_command_line
@@ -30,8 +31,15 @@ def main(argv: list[str] | None = None) -> None:
             file=sys.stderr,
         )
         sys.exit(2)
+    from aviso.readiness import NotReady, ensure_ready
+
     try:
+        if verb != "manage" and not verb.startswith("-"):
+            ensure_ready(verb, argv[1:])
         execute_from_command_line(["aviso", *argv])
+    except NotReady as exc:
+        print(f"aviso {verb}: {exc}", file=sys.stderr)
+        sys.exit(2)
     except ValueError as exc:
         # Bad configuration (an AVISO_* variable): one line that says what to fix.
         print(f"aviso: {exc}", file=sys.stderr)

@@ -7,10 +7,12 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from aviso.lib.clientaddr import parse_networks
 from aviso.lib.dburl import parse_database_url
 from aviso.lib.emailurl import parse_email_url
 from aviso.lib.env import envbool, envint, envlist, envstr
 from aviso.lib.netguard import parse_allow
+from aviso.lib.secheaders import HSTS_SECONDS, parse_proxy_header
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("AVISO_DATA_DIR", "./data")).resolve()
@@ -38,9 +40,12 @@ DEBUG = envbool("AVISO_DEBUG", False)
 BASE_URL = envstr("AVISO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = envlist("AVISO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith("http") else []
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
+TRUSTED_PROXIES = parse_networks(envlist("AVISO_TRUSTED_PROXIES", []))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin as a read-only view behind the console sign-in (aviso.console.admin_site).
+    "aviso.console.admin_apps.ReadOnlyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,12 +68,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "aviso.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "aviso.status.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "aviso.console.middleware.OperatorLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -89,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "aviso.detection.context_processors.liveness",
+                "aviso.security.csp_nonce",
             ],
         },
     }
@@ -118,7 +126,16 @@ LOGIN_URL = "/console/login/"
 LOGIN_REDIRECT_URL = "/console/"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+# The shipped catalogs (aviso/lib/languages.py lists them with their own names).
+LANGUAGES = [
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("pt-br", _("Brazilian Portuguese")),
+    ("fr", _("French")),
+    ("de", _("German")),
+    ("it", _("Italian")),
+]
+LANGUAGE_COOKIE_NAME = "aviso_language"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
@@ -147,6 +164,12 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = BASE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Over https browsers are told to stay on it (aviso.lib.secheaders sends the same
+# header from the snapshot layer).
+SECURE_HSTS_SECONDS = HSTS_SECONDS if SESSION_COOKIE_SECURE else 0
+# Behind a proxy that ends TLS: the header it sets (and overwrites from clients)
+# to say the request came over https, e.g. "X-Forwarded-Proto" or "X-Forwarded-Proto: https".
+SECURE_PROXY_SSL_HEADER = parse_proxy_header(envstr("AVISO_SECURE_PROXY_HEADER"))
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
@@ -189,9 +212,14 @@ MIDDLEWARE.insert(
     "django_otp.middleware.OTPMiddleware",
 )
 OTP_TOTP_ISSUER = "Aviso"
-# Console sign-in throttling: failures per user name and per address in a window.
+# Console sign-in throttling (aviso.console.throttle): failures allowed before each
+# further try waits, doubling from one second: per account from one address, per
+# address, and per account from everywhere (not felt where the account signed in before).
 CONSOLE_LOGIN_MAX_FAILURES = envint("AVISO_LOGIN_MAX_FAILURES", 5)
 CONSOLE_LOGIN_MAX_FAILURES_PER_ADDRESS = envint("AVISO_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+CONSOLE_LOGIN_MAX_FAILURES_PER_ACCOUNT = envint("AVISO_LOGIN_MAX_FAILURES_PER_ACCOUNT", 20)
+CONSOLE_LOGIN_MAX_DELAY_SECONDS = envint("AVISO_LOGIN_MAX_DELAY_SECONDS", 300)
+# A count whose last failure is older than this starts again from zero.
 CONSOLE_LOGIN_WINDOW_SECONDS = envint("AVISO_LOGIN_WINDOW_SECONDS", 900)
 
 # The outbound address guard (aviso.lib.netguard). Probes and the Statuspage
@@ -211,6 +239,10 @@ DETECTION_RESOLVE_AFTER_SECONDS = envint("AVISO_DETECTION_RESOLVE_AFTER_SECONDS"
 DETECTION_FLAP_CHANGES = envint("AVISO_DETECTION_FLAP_CHANGES", 3)
 DETECTION_FLAP_WINDOW_CHECKS = envint("AVISO_DETECTION_FLAP_WINDOW_CHECKS", 10)
 HEARTBEAT_SECONDS = envint("AVISO_HEARTBEAT_SECONDS", 10)
+# Tries of one outbox handler on one event before it is dead (console, metric, alert).
+OUTBOX_MAX_TRIES = envint("AVISO_OUTBOX_MAX_TRIES", 12)
+# `aviso up`: the longest wait before restarting a child that keeps dying.
+RESTART_MAX_BACKOFF_SECONDS = envint("AVISO_RESTART_MAX_BACKOFF_SECONDS", 30)
 METRICS_TOKEN = envstr("AVISO_METRICS_TOKEN")
 
 # The seed's incidents replayed end to end (`aviso scenario NAME`). Appended by scenarios.

@@ -11,10 +11,32 @@ from ninja.security import HttpBearer
 
 from aviso.api.choices import TokenScope
 from aviso.api.models import ApiToken, hash_token
+from aviso.console.roles import Role, role_of
 from aviso.status.lifecycle import Actor
 
 # last_used_at is written at most this often per token: no write on every read.
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+
+# The most a token may do for a person holding each console role.
+ROLE_CEILING = {
+    Role.VIEWER: TokenScope.READ,
+    Role.RESPONDER: TokenScope.WRITE,
+    Role.ADMIN: TokenScope.ADMIN,
+}
+
+
+def effective_scope(token: ApiToken) -> TokenScope | None:
+    """The token's scope, cut down to what its owner's console role allows now.
+
+    Read at every request, so demoting a person demotes their tokens at once;
+    a person with no console role left has tokens that do nothing.
+    """
+    role = role_of(token.user)
+    if role is None:
+        return None
+    scope, ceiling = TokenScope(token.scope), ROLE_CEILING[role]
+    return scope if ceiling.allows(scope) else ceiling
 
 
 def find_token(raw: str | None) -> ApiToken | None:
@@ -23,7 +45,21 @@ def find_token(raw: str | None) -> ApiToken | None:
     token = ApiToken.objects.select_related("user").filter(digest=hash_token(raw)).first()
     if token is None or not token.is_active:
         return None
+    token.effective_scope = effective_scope(token)
+    if token.effective_scope is None:
+        return None
     return token
+
+
+def _refuse(token: ApiToken, needed: TokenScope) -> AuthorizationError:
+    if token.effective_scope != token.scope:
+        return AuthorizationError(
+            message=(
+                f"This token's scope is {token.scope}, but its owner's console role now "
+                f"allows only {token.effective_scope}; this needs {needed}."
+            )
+        )
+    return AuthorizationError(message=f"This token's scope is {token.scope}; this needs {needed}.")
 
 
 def bearer_value(request: HttpRequest) -> str | None:
@@ -47,19 +83,15 @@ class TokenAuth(HttpBearer):
         if found.last_used_at is None or now - found.last_used_at > LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
             found.last_used_at = now
-        if not TokenScope(found.scope).allows(self.scope):
-            raise AuthorizationError(
-                message=f"This token's scope is {found.scope}; this needs {self.scope}."
-            )
+        if not found.effective_scope.allows(self.scope):
+            raise _refuse(found, self.scope)
         return found
 
 
 def require_scope(request: HttpRequest, scope: str) -> None:
     token: ApiToken = request.auth
-    if not TokenScope(token.scope).allows(scope):
-        raise AuthorizationError(
-            message=f"This token's scope is {token.scope}; this needs {scope}."
-        )
+    if not token.effective_scope.allows(scope):
+        raise _refuse(token, TokenScope(scope))
 
 
 def actor(request: HttpRequest) -> Actor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.html import escape
+from django.utils.translation import pgettext
 
 from aviso.status.choices import ComponentStatus
 from aviso.status.derivation import page_state
@@ -41,7 +42,8 @@ def svg(label: str, message: str, colour: str) -> bytes:
 
 def page_badge(statuses: list[str]) -> bytes:
     state = page_state(statuses)
-    return svg("status", state.headline.lower(), COLOURS[state.worst])
+    # The badge's label in the reader's language, as its message already is.
+    return svg(pgettext("badge label", "status"), state.headline.lower(), COLOURS[state.worst])
 
 
 def component_badge(name: str, status: str) -> bytes:

@@ -17,6 +17,7 @@ from ninja.pagination import PaginationBase
 from aviso.api.auth import bearer_value, find_token
 from aviso.api.errors import Problem, problem
 from aviso.api.models import IdempotentResponse
+from aviso.lib.bounds import MAX_OFFSET
 from aviso.status.models import Page
 
 # Codes are 12 base36 characters and slugs are plain: anything else cannot exist,
@@ -55,7 +56,7 @@ class Pagination(PaginationBase):
 
     class Input(Schema):
         limit: int = Field(50, ge=1, le=200)
-        offset: int = Field(0, ge=0, le=1_000_000)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
     class Output(Schema):
         items: list[Any]

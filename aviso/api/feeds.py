@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.db.models import Prefetch
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.utils.xmlutils import SimplerXMLGenerator
 
 from aviso.api.statuspage import last_change, page_url
+from aviso.lib.languages import page_languages
 from aviso.lib.markdown import render_markdown
 from aviso.lib.timezones import utc_offset_label
 from aviso.status.choices import IncidentStatus, MaintenanceStatus
@@ -62,18 +65,32 @@ class Entry:
     blocks: list[Block]
 
 
-def _blocks(updates: list, postmortem=None) -> list[Block]:
+def _label(status: str) -> str:
+    """Statuspage's English labels verbatim; the status's translated name in other languages."""
+    if (get_language() or "en") == "en":
+        return LABELS.get(status, str(status))
+    for choices in (IncidentStatus, MaintenanceStatus):
+        if status in choices.values:
+            return str(choices(status).label)
+    return str(status)
+
+
+def _blocks(updates: list, first_language: str, postmortem=None) -> list[Block]:
     """Updates newest first; "Update" where the status did not change from the one before."""
     oldest_first = sorted(updates, key=lambda u: (u.display_at, u.pk))
+    english = (get_language() or "en") == "en"
+    update_word = "Update" if english else _("Update")
+    postmortem_word = "Postmortem" if english else _("Postmortem")
     blocks, previous = [], None
     for update in oldest_first:
-        label = LABELS.get(update.status, str(update.status)) if update.status != previous else ""
+        label = _label(update.status) if update.status != previous else ""
         previous = update.status
-        body = html.escape(update.body).replace("\n", "<br>")
-        blocks.append(Block(update.display_at, label or "Update", body))
+        text = update.body_for(get_language(), first_language)[0]
+        body = html.escape(text).replace("\n", "<br>")
+        blocks.append(Block(update.display_at, label or update_word, body))
     if postmortem is not None and postmortem.is_published:
         blocks.append(
-            Block(postmortem.published_at, "Postmortem", render_markdown(postmortem.body))
+            Block(postmortem.published_at, postmortem_word, render_markdown(postmortem.body))
         )
     blocks.sort(key=lambda b: b.at, reverse=True)
     return blocks
@@ -98,8 +115,9 @@ def _notices(page: Page) -> list[Entry]:
         .order_by("-updated_at", "-id")[:FEED_LIMIT]
     )
     entries = []
+    first = page_languages(page.languages)[0]
     for incident in incidents:
-        blocks = _blocks(list(incident.updates.all()), getattr(incident, "postmortem", None))
+        blocks = _blocks(list(incident.updates.all()), first, getattr(incident, "postmortem", None))
         entries.append(
             Entry(
                 incident.code,
@@ -112,7 +130,7 @@ def _notices(page: Page) -> list[Entry]:
             )
         )
     for maintenance in maintenances:
-        blocks = _blocks(list(maintenance.updates.all()))
+        blocks = _blocks(list(maintenance.updates.all()), first)
         entries.append(
             Entry(
                 maintenance.code,

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator, ConfigDict
 
+from aviso.lib.bounds import When
 from aviso.status.choices import ComponentStatus, IncidentImpact, IncidentStatus
 from aviso.status.lifecycle.validation import MAX_BODY_CHARS
 
@@ -26,21 +27,18 @@ def _clean_str(value: str) -> str:
     return value
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("A time needs a time zone offset, for example 2026-06-30T16:30:00-05:00.")
-    try:
-        value = value.astimezone(dt.UTC)
-    except OverflowError:
-        raise ValueError("Out of range.") from None
-    if not 1970 <= value.year <= 9000:
-        raise ValueError("Out of range (years 1970 to 9000).")
-    return value
-
-
 Text = Annotated[str, AfterValidator(_clean_str)]
 Name = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_clean_str)]
 Body = Annotated[str, Field(max_length=MAX_BODY_CHARS), AfterValidator(_clean_str)]
+# The text in the page's other languages; ``body`` is in its first language.
+Bodies = Annotated[
+    dict[Annotated[str, Field(max_length=8)], Body],
+    Field(
+        max_length=10,
+        description="The text in the page's other languages: {language code: Markdown}. "
+        "``body`` is the page's first language; readers of a language left out get ``body``.",
+    ),
+]
 Short = Annotated[str, Field(max_length=5000), AfterValidator(_clean_str)]
 Code = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_clean_str)]
 Url = Annotated[str, Field(max_length=200, pattern=r"^(https?://[^\s]+)?$")]
@@ -48,7 +46,6 @@ Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9
 Zone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_str)]
 Position = Annotated[int, Field(ge=0, le=100_000)]
 Version = Annotated[int, Field(ge=1, le=2_000_000_000)]
-When = Annotated[dt.datetime, AfterValidator(_aware)]
 Day = Annotated[dt.date, Field(ge=dt.date(1970, 1, 1), le=dt.date(9000, 1, 1))]
 ComponentStatuses = Annotated[dict[Code, ComponentStatus], Field(max_length=500)]
 Codes = Annotated[list[Code], Field(max_length=500)]
@@ -186,6 +183,7 @@ class IncidentIn(Input):
     name: Name
     status: IncidentStatus = IncidentStatus.INVESTIGATING
     body: Body = ""
+    bodies: Bodies = {}
     impact: IncidentImpact | None = Field(
         None, description="Leave out to derive it from the components' statuses."
     )
@@ -200,6 +198,7 @@ class IncidentIn(Input):
 class UpdateIn(Input):
     status: IncidentStatus
     body: Body = ""
+    bodies: Bodies = {}
     impact: IncidentImpact | None = None
     components: ComponentStatuses = {}
     display_at: When | None = None
@@ -211,6 +210,7 @@ class UpdateIn(Input):
 
 class UpdateEdit(Input):
     body: Body
+    bodies: Bodies | None = Field(None, description="Leave out to keep the other languages.")
     display_at: When | None = None
 
 
@@ -218,6 +218,7 @@ class UpdateOut(Schema):
     code: str
     status: str
     body: str
+    bodies: dict[str, str]
     display_at: dt.datetime
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -284,6 +285,7 @@ class MaintenanceIn(Input):
     scheduled_for: When
     scheduled_until: When
     body: Body = ""
+    bodies: Bodies = {}
     components: Codes = []
     auto_start: bool = True
     auto_complete: bool = True
@@ -303,6 +305,7 @@ class MaintenancePatch(Input):
 class MaintenanceUpdateIn(Input):
     status: Literal["in_progress", "verifying", "completed", "cancelled"]
     body: Body = ""
+    bodies: Bodies = {}
     notify: bool = True
     expected_version: Version | None = None
 
@@ -311,6 +314,7 @@ class MaintenanceUpdateOut(Schema):
     code: str
     status: str
     body: str
+    bodies: dict[str, str]
     display_at: dt.datetime
     created_at: dt.datetime
     deliver_notifications: bool

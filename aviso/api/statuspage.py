@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.utils.translation import get_language
 
+from aviso.lib.languages import page_languages
 from aviso.status.choices import (
     IncidentStatus,
     MaintenanceStatus,
@@ -176,7 +178,17 @@ class _Components:
 
 def _status_json(statuses: Iterable[str]) -> dict:
     state = page_state(statuses)
-    return {"indicator": str(state.indicator), "description": state.description}
+    # Statuspage's English words verbatim; the reader's language for every other.
+    english = (get_language() or "en") == "en"
+    return {
+        "indicator": str(state.indicator),
+        "description": state.description if english else state.headline,
+    }
+
+
+def _reader_body(update: IncidentUpdate | MaintenanceUpdate, page: Page) -> str:
+    """The update's text in the language being rendered (the page's first when not written)."""
+    return update.body_for(get_language(), page_languages(page.languages)[0])[0]
 
 
 def _affected(changes: list | None) -> list[dict] | None:
@@ -189,11 +201,11 @@ def _affected(changes: list | None) -> list[dict] | None:
     ]
 
 
-def update_json(update: IncidentUpdate, incident_code: str, zone) -> dict:
+def update_json(update: IncidentUpdate, incident_code: str, zone, body: str | None = None) -> dict:
     return {
         "id": update.code,
         "status": update.status,
-        "body": update.body,
+        "body": update.body if body is None else body,
         "incident_id": incident_code,
         "created_at": timestamp(update.created_at, zone),
         "updated_at": timestamp(update.updated_at, zone),
@@ -236,18 +248,22 @@ def _incidents(page: Page, queryset, components: _Components) -> list[dict]:
                 "shortlink": f"{base}/incidents/{incident.code}",
                 "started_at": timestamp(incident.started_at, zone),
                 "page_id": page.code,
-                "incident_updates": [update_json(u, incident.code, zone) for u in updates],
+                "incident_updates": [
+                    update_json(u, incident.code, zone, _reader_body(u, page)) for u in updates
+                ],
                 "components": components.pick(a.component_id for a in incident.affected.all()),
             }
         )
     return result
 
 
-def maintenance_update_json(update: MaintenanceUpdate, code: str, zone) -> dict:
+def maintenance_update_json(
+    update: MaintenanceUpdate, code: str, zone, body: str | None = None
+) -> dict:
     return {
         "id": update.code,
         "status": update.status,
-        "body": update.body,
+        "body": update.body if body is None else body,
         "incident_id": code,
         "created_at": timestamp(update.created_at, zone),
         "updated_at": timestamp(update.created_at, zone),
@@ -284,7 +300,8 @@ def _maintenances(page: Page, queryset, components: _Components) -> list[dict]:
                 "started_at": timestamp(maintenance.created_at, zone),
                 "page_id": page.code,
                 "incident_updates": [
-                    maintenance_update_json(u, maintenance.code, zone) for u in updates
+                    maintenance_update_json(u, maintenance.code, zone, _reader_body(u, page))
+                    for u in updates
                 ],
                 "components": components.pick(c.pk for c in maintenance.components.all()),
                 "scheduled_for": timestamp(maintenance.scheduled_for, zone),

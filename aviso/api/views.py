@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from aviso.api import badges, feeds, statuspage
 from aviso.api.http import preflight, public_response
+from aviso.status.languages import use_page_language
 from aviso.status.models import Component, Page
 
 JSON = "application/json; charset=utf-8"
@@ -25,6 +26,7 @@ def v2(request: HttpRequest, name: str) -> HttpResponse:
     if page is None:
         body = statuspage.encode({"error": "No status page has been set up yet."})
         return public_response(request, body, content_type=JSON, last_modified=None, status=404)
+    use_page_language(request, page)
     data = statuspage.ENDPOINTS[name](page)
     # The page's updated_at is the time of its latest change: the Last-Modified.
     last_modified = dt.datetime.fromisoformat(data["page"]["updated_at"])
@@ -37,6 +39,7 @@ def _feed(request: HttpRequest, build, content_type: str) -> HttpResponse:
     page = Page.default()
     if page is None:
         raise Http404("No status page has been set up yet.")
+    use_page_language(request, page)
     return public_response(
         request,
         build(page),
@@ -65,6 +68,7 @@ def page_badge(request: HttpRequest) -> HttpResponse:
     page = Page.default()
     if page is None:
         raise Http404("No status page has been set up yet.")
+    use_page_language(request, page)
     statuses = list(Component.objects.filter(page=page).values_list("status", flat=True))
     return public_response(
         request, badges.page_badge(statuses), content_type=SVG, last_modified=None
@@ -73,8 +77,14 @@ def page_badge(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def component_badge(request: HttpRequest, code: str) -> HttpResponse:
-    component = Component.objects.filter(code=code).only("name", "status").first()
+    component = (
+        Component.objects.filter(code=code)
+        .select_related("page")
+        .only("name", "status", "page")
+        .first()
+    )
     if component is None:
         raise Http404("No such component.")
+    use_page_language(request, component.page)
     body = badges.component_badge(component.name, component.status)
     return public_response(request, body, content_type=SVG, last_modified=None)

@@ -10,7 +10,8 @@ target. Sessions are left out: they are logins, not data.
 Restore runs ``migrate`` on the target (an empty schema is fine), refuses a
 database that already holds data or a different set of migrations, loads
 everything in one transaction, checks every reference, and resets the
-primary-key sequences (PostgreSQL) so new rows do not collide.
+primary-key sequences (PostgreSQL) so new rows do not collide. What the backup
+had not yet announced stays unannounced: a restore alerts nobody.
 
 Sealed secrets stay sealed in the file, and the file is created readable by
 its owner only (0600). The header carries a value sealed with the key in use,
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +39,12 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from aviso.lib.sealed import SealedError
+from aviso.notify.choices import DeliveryState
+from aviso.notify.models import Delivery
+from aviso.status.models import Event
 from aviso.status.sealing import first_sealed, keyring
+
+log = logging.getLogger(__name__)
 
 FORMAT = "aviso-backup"
 VERSION = 1
@@ -233,4 +240,22 @@ def restore(
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), list(models)):
                 cursor.execute(sql)
+        _quiet_the_past(using)
     return loaded
+
+
+def _quiet_the_past(using: str) -> None:
+    """What the backup still owed the world is history by now: never announced again.
+
+    Events the old instance had not handled are marked historical (the worker
+    re-renders pages for them but alerts nobody), and deliveries it had not
+    sent are skipped, so a restore never mails subscribers or pages operators
+    about an incident that may be days old.
+    """
+    Event.objects.using(using).filter(handled_at__isnull=True).update(historical=True)
+    skipped = Delivery.objects.using(using).filter(state=DeliveryState.PENDING).update(
+        state=DeliveryState.SKIPPED, last_error="restored from a backup: not sent again",
+        claimed_by="", claimed_until=None,
+    )  # fmt: skip
+    if skipped:
+        log.info("restore: %s unsent deliveries from the backup were skipped", skipped)

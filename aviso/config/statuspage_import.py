@@ -1,6 +1,7 @@
 """``aviso import statuspage``: a Statuspage page's history, through the lifecycle.
 
-Everything goes through ``aviso.status.lifecycle`` with notifications off, in
+Everything goes through ``aviso.status.lifecycle`` as history (its events are
+written ``historical``, so neither subscribers nor operators are alerted), in
 one transaction, in the original times. Identity on re-runs: the page by
 slug, groups and components by name, incidents and maintenances by
 ``external_ref`` (``statuspage:<id>``), updates by (status, time). A re-run
@@ -88,7 +89,8 @@ class Importer:
                 + len(export.incidents)
                 + len(export.scheduled_maintenances)
             )
-        with transaction.atomic():
+        # A page's past is not news: nobody is alerted of what is imported.
+        with transaction.atomic(), lifecycle.historical():
             self.page = self._page()
             self._step("page")
             self._components()

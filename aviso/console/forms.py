@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from aviso.console.roles import Role
+from aviso.lib.languages import NATIVE_NAMES
+from aviso.lib.languages import tag as language_tag
 from aviso.status.automation import DEFAULT_TEXTS
 from aviso.status.choices import ComponentStatus, IncidentImpact, IncidentStatus
 from aviso.status.lifecycle import LifecycleError
@@ -96,7 +98,38 @@ class ComponentStatusesMixin:
         }
 
 
-class DeclareForm(ComponentStatusesMixin, ConsoleForm):
+class TranslationsMixin:
+    """A text field per page language beyond the first (``body`` is the first's).
+
+    Left blank, readers of that language get ``body`` with a note saying so.
+    """
+
+    def add_translation_fields(self, languages: list[str], initial: dict | None = None) -> None:
+        self.translation_languages = languages[1:]
+        for code in self.translation_languages:
+            self.fields[translation_field(code)] = forms.CharField(
+                label=_("In %(language)s (Markdown, optional)") % {"language": NATIVE_NAMES[code]},
+                widget=forms.Textarea(attrs={"rows": 4, "lang": language_tag(code)}),
+                required=False,
+                initial=(initial or {}).get(code, ""),
+            )
+
+    @property
+    def translation_fields(self) -> list:
+        return [self[translation_field(code)] for code in self.translation_languages]
+
+    def translations(self) -> dict[str, str]:
+        return {
+            code: self.cleaned_data.get(translation_field(code), "")
+            for code in self.translation_languages
+        }
+
+
+def translation_field(code: str) -> str:
+    return "body_" + code.replace("-", "_")
+
+
+class DeclareForm(TranslationsMixin, ComponentStatusesMixin, ConsoleForm):
     title = forms.CharField(label=_("Title"), required=False)
     status = forms.ChoiceField(
         label=_("Status"),
@@ -113,9 +146,17 @@ class DeclareForm(ComponentStatusesMixin, ConsoleForm):
     )
     notify = forms.BooleanField(label=_("Notify subscribers"), required=False, initial=True)
 
-    def __init__(self, *args, components: list[Component], component_initial=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        components: list[Component],
+        component_initial=None,
+        languages: list[str] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.add_component_fields(components, component_initial)
+        self.add_translation_fields(list(languages))
 
     def clean(self):
         cleaned = super().clean()
@@ -126,7 +167,7 @@ class DeclareForm(ComponentStatusesMixin, ConsoleForm):
         return cleaned
 
 
-class UpdateForm(ComponentStatusesMixin, ConsoleForm):
+class UpdateForm(TranslationsMixin, ComponentStatusesMixin, ConsoleForm):
     empty_label = _("No change")
 
     status = forms.ChoiceField(label=_("New status"), choices=IncidentStatus.choices)
@@ -136,9 +177,10 @@ class UpdateForm(ComponentStatusesMixin, ConsoleForm):
     notify = forms.BooleanField(label=_("Notify subscribers"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, components: list[Component], **kwargs):
+    def __init__(self, *args, components: list[Component], languages: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.add_component_fields(components)
+        self.add_translation_fields(list(languages))
 
     def clean(self):
         cleaned = super().clean()
@@ -149,9 +191,13 @@ class UpdateForm(ComponentStatusesMixin, ConsoleForm):
         return cleaned
 
 
-class EditUpdateForm(ConsoleForm):
+class EditUpdateForm(TranslationsMixin, ConsoleForm):
     body = forms.CharField(label=_("Update (Markdown)"), widget=forms.Textarea(attrs={"rows": 6}))
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, languages: list[str] = (), bodies: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_translation_fields(list(languages), bodies)
 
 
 class VersionForm(ConsoleForm):
@@ -171,7 +217,7 @@ class PostmortemForm(ConsoleForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class MaintenanceForm(ConsoleForm):
+class MaintenanceForm(TranslationsMixin, ConsoleForm):
     name = forms.CharField(label=_("Title"), required=False)
     scheduled_for = forms.DateTimeField(
         label=_("Starts"),
@@ -198,9 +244,17 @@ class MaintenanceForm(ConsoleForm):
     notify = forms.BooleanField(label=_("Notify subscribers"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, components: list[Component], editing: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        components: list[Component],
+        editing: bool = False,
+        languages: list[str] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["components"].choices = [(c.code, c.display_name) for c in components]
+        self.add_translation_fields([] if editing else list(languages))
         if editing:
             # Details and notifications belong to the first update; an edit changes the plan.
             del self.fields["body"]
@@ -208,12 +262,16 @@ class MaintenanceForm(ConsoleForm):
             self.fields["version"].required = True
 
 
-class MaintenanceActionForm(ConsoleForm):
+class MaintenanceActionForm(TranslationsMixin, ConsoleForm):
     body = forms.CharField(
         label=_("Message (Markdown)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     notify = forms.BooleanField(label=_("Notify subscribers"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, languages: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_translation_fields(list(languages))
 
 
 class ComponentStatusForm(ConsoleForm):
@@ -307,3 +365,11 @@ class PageSettingsForm(ConsoleForm):
         data["automation_texts"] = {key: data.pop(f"automation_{key}", "") for key in DEFAULT_TEXTS}
         data["automation_texts"] = {k: v for k, v in data["automation_texts"].items() if v}
         return data
+
+
+class OperatorLanguageForm(ConsoleForm):
+    language = forms.ChoiceField(
+        label=_("Console language"),
+        choices=[("", _("As my browser asks")), *NATIVE_NAMES.items()],
+        required=False,
+    )

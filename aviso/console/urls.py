@@ -11,6 +11,7 @@ from aviso.console.views import (
     dashboard,
     incidents,
     maintenances,
+    outbox,
     postmortems,
     settings,
     templates,
@@ -65,6 +66,8 @@ urlpatterns = [
     path("templates/<int:template>/edit/", templates.template_edit, name="template_edit"),
     path("templates/<int:template>/delete/", templates.template_delete, name="template_delete"),
     path("audit/", audit.audit_log, name="audit"),
+    path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/<int:event>/retry/", outbox.retry, name="retry_event"),
     path("users/", users.user_list, name="users"),
     path("users/new/", users.user_new, name="user_new"),
     path("users/<int:user>/role/", users.user_role, name="user_role"),
@@ -74,5 +77,6 @@ urlpatterns = [
     path("account/2fa/confirm/", account.confirm_2fa, name="confirm_2fa"),
     path("account/2fa/disable/", account.disable_2fa, name="disable_2fa"),
     path("account/password/", account.password, name="password"),
+    path("account/language/", account.language, name="language"),
     path("settings/", settings.page_settings, name="settings"),
 ]

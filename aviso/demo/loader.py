@@ -35,6 +35,7 @@ def load_demo() -> Page:
             name=spec["name"],
             status=first_status,
             body=first_body,
+            bodies={"es": spec["first_update_es"]},
             components={components[n]: s for n, s in spec["components"].items()},
             started_at=first_at,
             notify=False,

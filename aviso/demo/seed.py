@@ -51,6 +51,16 @@ INVESTIGATING_WHATSAPP = (
     "WhatsApp messages are currently experiencing delays in responses. "
     "We are currently investigating this incident."
 )
+# The page serves Latin America: each incident's first update also in Spanish.
+INVESTIGATING_WHATSAPP_ES = (
+    "Los mensajes de WhatsApp presentan demoras en las respuestas. "
+    "Estamos investigando este incidente."
+)
+INVESTIGATING_AGENTS_ES = (
+    "Estamos investigando un problema que podría afectar el desempeño de los agentes. "
+    "Nuestro equipo técnico está revisando la situación y dará una actualización en los "
+    "próximos 30 minutos. Lamentamos las molestias que esto pueda ocasionar."
+)
 RESOLVED = "This incident has been resolved."
 MONITORING = "We implemented a fix and are currently monitoring the result."
 
@@ -157,6 +167,7 @@ INCIDENTS = [
             ("monitoring", MONITORING, local(2026, 5, 19, 11, 50)),
             ("resolved", RESOLVED, local(2026, 5, 19, 12, 7)),
         ],
+        "first_update_es": INVESTIGATING_AGENTS_ES,
         "postmortem": WORKFLOW_POSTMORTEM,
         "postmortem_at": local(2026, 5, 21, 10, 0),
     },
@@ -171,6 +182,7 @@ INCIDENTS = [
             ("monitoring", MONITORING, local(2026, 5, 27, 10, 5)),
             ("resolved", RESOLVED, local(2026, 5, 27, 10, 35)),
         ],
+        "first_update_es": INVESTIGATING_WHATSAPP_ES,
         "postmortem": CAMPAIGN_POSTMORTEM,
         "postmortem_at": local(2026, 5, 29, 12, 0),
     },
@@ -184,6 +196,7 @@ INCIDENTS = [
             ("investigating", INVESTIGATING_WHATSAPP, local(2026, 6, 30, 16, 30)),
             ("resolved", RESOLVED, local(2026, 6, 30, 17, 0)),
         ],
+        "first_update_es": INVESTIGATING_WHATSAPP_ES,
         "postmortem": JUNE_POSTMORTEM,
         "postmortem_at": local(2026, 7, 2, 11, 0),
     },

@@ -8,13 +8,12 @@ with a message per field.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router
 from ninja.errors import HttpError
 
+from aviso.lib.bounds import MAX_OFFSET, When
 from aviso.monitors import lifecycle
 from aviso.monitors.choices import MonitorKind
 from aviso.monitors.configs import shown_config
@@ -121,7 +120,7 @@ def build_router(*, read_auth=None, write_auth=None) -> Router:
         component: str = "",
         paused: str = Query("", description="yes or no"),
         limit: int = Query(50, ge=1, le=MAX_LIMIT),
-        offset: int = Query(0, ge=0),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ):
         actor_for(request)
         params = {"q": q, "state": state, "kind": kind, "component": component, "paused": paused}
@@ -186,7 +185,7 @@ def build_router(*, read_auth=None, write_auth=None) -> Router:
     def results(
         request,
         code: str,
-        before: dt.datetime | None = None,
+        before: When | None = None,
         limit: int = Query(100, ge=1, le=MAX_LIMIT),
     ):
         actor_for(request)
@@ -204,7 +203,7 @@ def build_router(*, read_auth=None, write_auth=None) -> Router:
     def rollups(
         request,
         code: str,
-        since: dt.datetime | None = None,
+        since: When | None = None,
         limit: int = Query(168, ge=1, le=24 * 93),
     ):
         actor_for(request)

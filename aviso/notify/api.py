@@ -173,16 +173,29 @@ def create_subscriber(request: HttpRequest, page: str, payload: SubscriberIn):
                 "This address is already subscribed to this page.",
                 {"address": f"Already subscribed as {current.code}."},
             )
+        who = auth.actor(request)
         if payload.skip_confirmation:
+            # An address that unsubscribed is sent a new confirmation instead (pending).
             subscriptions.add_confirmed(
-                target, kind, address, language=payload.language, components=payload.components
+                target,
+                kind,
+                address,
+                actor=who,
+                language=payload.language,
+                components=payload.components,
             )
         elif kind == SubscriberKind.EMAIL:
             subscriptions.subscribe_email(
-                target, address, language=payload.language, components=payload.components
+                target,
+                address,
+                actor=who,
+                language=payload.language,
+                components=payload.components,
             )
         else:
-            subscriptions.subscribe_webhook(target, address, components=payload.components)
+            subscriptions.subscribe_webhook(
+                target, address, actor=who, components=payload.components
+            )
     except ValidationError as error:
         raise _refused(error) from None
     return 201, _subscribers(target).get(kind=kind, address=address)
@@ -205,6 +218,7 @@ def update_subscriber(request: HttpRequest, page: str, code: str, payload: Subsc
     try:
         subscriptions.update_preferences(
             subscriber,
+            actor=auth.actor(request),
             language=payload.language or subscriber.language,
             components=components,
         )
@@ -217,7 +231,7 @@ def update_subscriber(request: HttpRequest, page: str, code: str, payload: Subsc
 def unsubscribe(request: HttpRequest, page: str, code: str):
     # Kept as unsubscribed, not removed: its delivery history stays, and the sender
     # skips its pending incident and maintenance messages.
-    subscriptions.unsubscribe(_get(page, code))
+    subscriptions.unsubscribe(_get(page, code), actor=auth.actor(request))
     return 204, None
 
 

@@ -3,6 +3,9 @@
 A channel's URL (Slack's and Apprise's carry their tokens) and signing secret
 are stored sealed and shown as ``[sealed]``; sending ``[sealed]`` back keeps
 the stored value.
+
+``save_channel``, ``delete_channel`` and ``send_test`` are the only way channels
+change or are written to; each writes its audit entry in the same transaction.
 """
 
 from __future__ import annotations
@@ -106,7 +109,7 @@ def save_channel(
     actor_kinds=(),
     components=(),
     enabled: bool = True,
-    actor: Actor | None = None,
+    actor: Actor,
 ) -> Channel:
     errors = {}
     if not (name or "").strip():
@@ -140,7 +143,7 @@ def save_channel(
         channel.save()
         channel.components.set(components)
         record_change(
-            actor or Actor.system(),
+            actor,
             "channel.update" if before else "channel.create",
             channel,
             before=before,
@@ -163,7 +166,17 @@ def _audit(channel: Channel, stored_before: dict | None = None) -> dict:
     }
 
 
-def send_test(channel: Channel, page: Page | None = None) -> Delivery:
+@transaction.atomic
+def delete_channel(channel: Channel, *, actor: Actor) -> None:
+    """Remove a channel (its past deliveries go with it)."""
+    record_change(
+        actor, "channel.delete", channel, before=_audit(channel), after=None, page=channel.page
+    )
+    channel.delete()
+
+
+@transaction.atomic
+def send_test(channel: Channel, *, actor: Actor, page: Page | None = None) -> Delivery:
     """Queue a test alert to one channel; the console shows how it went."""
     page = page or channel.page or Page.default()
     if page is None:
@@ -182,6 +195,7 @@ def send_test(channel: Channel, page: Page | None = None) -> Delivery:
         "changes": [],
     }
     notice = Notice.objects.create(kind=NoticeKind.TEST, page=page, data=data)
+    record_change(actor, "channel.test", channel, before=None, after=None, page=page)
     return Delivery.objects.create(
         key=f"n{notice.pk}:c{channel.pk}",
         notice=notice,

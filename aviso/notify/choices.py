@@ -25,6 +25,7 @@ class AlertKind(models.TextChoices):
     MAINTENANCE_STARTED = "maintenance_started", _("Maintenance started")
     MAINTENANCE_ENDED = "maintenance_ended", _("Maintenance ended")
     POSTMORTEM_PUBLISHED = "postmortem_published", _("Postmortem published")
+    OUTBOX_DEAD = "outbox_dead", _("Outbox work given up (needs a retry)")
 
 
 class SubscriberKind(models.TextChoices):
@@ -35,6 +36,10 @@ class SubscriberKind(models.TextChoices):
 class Language(models.TextChoices):
     EN = "en", _("English")
     ES = "es", _("Spanish")
+    PT_BR = "pt-br", _("Brazilian Portuguese")
+    FR = "fr", _("French")
+    DE = "de", _("German")
+    IT = "it", _("Italian")
 
 
 class Transport(models.TextChoices):
@@ -71,6 +76,7 @@ class NoticeKind(models.TextChoices):
     ALREADY_SUBSCRIBED = "already_subscribed", _("Already subscribed")
     WEBHOOK_WELCOME = "webhook_welcome", _("Webhook subscription created")
     TEST = "test", _("Test alert")
+    OUTBOX_DEAD = "outbox_dead", _("Outbox work given up")
 
 
 # Who made a change, for routing ("incident opened by automation").

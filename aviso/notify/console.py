@@ -13,14 +13,14 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from aviso.console.roles import Role, console_view
+from aviso.console.views.common import actor
 from aviso.notify import channels as channel_ops
-from aviso.notify import subscriptions
+from aviso.notify import retry, subscriptions
 from aviso.notify.choices import (
     ActorKindChoices,
     AlertKind,
@@ -30,7 +30,6 @@ from aviso.notify.choices import (
     SubscriberKind,
 )
 from aviso.notify.models import Channel, Delivery, Subscriber
-from aviso.status.lifecycle import Actor
 from aviso.status.models import Component, Page
 
 # Channels and subscriber lists are the admins'; responders watch and retry deliveries.
@@ -86,6 +85,7 @@ def channels(request: HttpRequest, code: str | None = None) -> HttpResponse:
             try:
                 channel_ops.save_channel(
                     channel,
+                    actor=actor(request),
                     name=data["name"],
                     kind=data["kind"],
                     config=config,
@@ -94,7 +94,6 @@ def channels(request: HttpRequest, code: str | None = None) -> HttpResponse:
                     actor_kinds=data["actor_kinds"],
                     components=data["components"],
                     enabled=data["enabled"],
-                    actor=Actor.person(request.user),
                 )
             except ValidationError as error:
                 _form_errors(form, error)
@@ -135,7 +134,7 @@ def channels(request: HttpRequest, code: str | None = None) -> HttpResponse:
 def channel_test(request: HttpRequest, code: str) -> HttpResponse:
     channel = get_object_or_404(Channel, code=code)
     try:
-        delivery = channel_ops.send_test(channel)
+        delivery = channel_ops.send_test(channel, actor=actor(request))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("notify:console-channels")
@@ -146,7 +145,7 @@ def channel_test(request: HttpRequest, code: str) -> HttpResponse:
 @admin_only
 @require_POST
 def channel_delete(request: HttpRequest, code: str) -> HttpResponse:
-    get_object_or_404(Channel, code=code).delete()
+    channel_ops.delete_channel(get_object_or_404(Channel, code=code), actor=actor(request))
     messages.success(request, _("Channel deleted."))
     return redirect("notify:console-channels")
 
@@ -158,6 +157,31 @@ class AddSubscriberForm(forms.Form):
     language = forms.ChoiceField(choices=Language.choices)
 
 
+def _add_subscriber(request: HttpRequest, data: dict) -> Subscriber | None:
+    """An email the admin vouches for is added confirmed; a webhook gets its welcome ping."""
+    if data["kind"] == SubscriberKind.WEBHOOK:
+        return subscriptions.subscribe_webhook(data["page"], data["address"], actor=actor(request))
+    return subscriptions.add_confirmed(
+        data["page"], data["kind"], data["address"], actor=actor(request), language=data["language"]
+    )
+
+
+def _added_message(data: dict, subscriber: Subscriber | None) -> str:
+    if subscriber is None:
+        return _("%(a)s is already subscribed.") % {"a": data["address"]}
+    if subscriber.kind == SubscriberKind.WEBHOOK:
+        return _(
+            "Webhook added: %(a)s. It becomes active when it answers the welcome ping, "
+            "which carries its signing secret."
+        ) % {"a": subscriber.address}
+    if subscriber.confirmed_at is None:
+        return _(
+            "%(a)s had unsubscribed, so it was sent a new confirmation mail; it stays "
+            "pending until its owner confirms."
+        ) % {"a": subscriber.address}
+    return _("Subscriber added: %(a)s") % {"a": subscriber.address}
+
+
 @admin_only
 def subscribers(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -165,13 +189,11 @@ def subscribers(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                subscriber = subscriptions.add_confirmed(
-                    data["page"], data["kind"], data["address"], language=data["language"]
-                )
+                subscriber = _add_subscriber(request, data)
             except ValidationError as error:
                 _form_errors(form, error)
             else:
-                messages.success(request, _("Subscriber added: %(a)s") % {"a": subscriber.address})
+                messages.success(request, _added_message(data, subscriber))
                 return redirect("notify:console-subscribers")
     else:
         form = AddSubscriberForm(initial={"page": Page.default()})
@@ -203,7 +225,7 @@ def subscribers(request: HttpRequest) -> HttpResponse:
 @require_POST
 def subscriber_remove(request: HttpRequest, code: str) -> HttpResponse:
     subscriber = get_object_or_404(Subscriber, code=code)
-    subscriptions.unsubscribe(subscriber)
+    subscriptions.unsubscribe(subscriber, actor=actor(request))
     messages.success(request, _("Unsubscribed %(a)s.") % {"a": subscriber.address})
     return redirect("notify:console-subscribers")
 
@@ -241,13 +263,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """Give a dead delivery a fresh set of tries, starting now."""
-    updated = Delivery.objects.filter(pk=pk, state=DeliveryState.DEAD).update(
-        state=DeliveryState.PENDING,
-        attempts=0,
-        next_attempt_at=timezone.now(),
-        claimed_until=None,
-    )
-    if updated:
+    if retry.retry_dead(pk, actor=actor(request)):
         messages.success(request, _("Delivery queued again."))
     else:
         messages.error(request, _("Only a dead delivery can be retried."))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aviso.lib.languages import NATIVE_NAMES, page_languages
 from aviso.notify.choices import Language
 
 
@@ -12,6 +13,14 @@ class ComponentsField(forms.MultipleChoiceField):
 
 def component_choices(page) -> list[tuple[str, str]]:
     return [(c.code, c.display_name) for c in page.components.select_related("group")]
+
+
+def language_choices(page, keep: str = "") -> list[tuple[str, str]]:
+    """The page's languages, each in its own words (and a subscriber's current one, kept)."""
+    codes = page_languages(page.languages)
+    if keep and keep in Language.values and keep not in codes:
+        codes.append(keep)
+    return [(code, NATIVE_NAMES[code]) for code in codes]
 
 
 class SubscribeForm(forms.Form):
@@ -25,9 +34,11 @@ class SubscribeForm(forms.Form):
         label=_("Only these components (none chosen: all of them)"), required=False
     )
 
-    def __init__(self, *args, page, **kwargs) -> None:
+    def __init__(self, *args, page, current_language: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["components"].choices = component_choices(page)
+        self.fields["language"].choices = language_choices(page, current_language)
+        self.fields["language"].choices = language_choices(page)
 
     def clean(self):
         data = super().clean()
@@ -44,6 +55,7 @@ class PreferencesForm(forms.Form):
         label=_("Only these components (none chosen: all of them)"), required=False
     )
 
-    def __init__(self, *args, page, **kwargs) -> None:
+    def __init__(self, *args, page, current_language: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["components"].choices = component_choices(page)
+        self.fields["language"].choices = language_choices(page, current_language)

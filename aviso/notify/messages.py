@@ -8,12 +8,15 @@ what lets one update reach 100,000 people in minutes.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from aviso.lib.dates import moment_label
+from aviso.lib.languages import NATIVE_NAMES
 from aviso.notify.choices import NoticeKind
 from aviso.notify.statuspage import site_url
 from aviso.status.choices import ComponentStatus, IncidentStatus, MaintenanceStatus
@@ -83,6 +86,11 @@ def subject_for(kind: str, data: dict) -> str:
         return _("[%(page)s] Your subscription") % {"page": page}
     if kind == NoticeKind.TEST:
         return _("[%(page)s] Test notification") % {"page": page}
+    if kind == NoticeKind.OUTBOX_DEAD:
+        return _("[%(page)s] Outbox work given up: %(event)s") % {
+            "page": page,
+            "event": data["title"],
+        }
     if kind == NoticeKind.POSTMORTEM:
         label = _("Postmortem")
     elif kind == NoticeKind.MAINTENANCE_REMINDER:
@@ -94,8 +102,39 @@ def subject_for(kind: str, data: dict) -> str:
     return f"[{page}] {label}: {data['title']}"
 
 
+def in_language(data: dict, language: str) -> dict:
+    """The notice as a reader of ``language`` gets it: their text, their page address, their
+    way of writing the time; the page's first language (and a note saying so) when the
+    update was not written in theirs. Call with ``language`` active."""
+    languages = data.get("languages") or []
+    if not languages:
+        return data  # a notice recorded before pages had languages: as it was
+    first = languages[0]
+    localized = dict(data)
+    written = (data.get("bodies") or {}).get(language)
+    if language != first and data.get("body"):
+        if written:
+            localized["body"] = written
+        else:
+            localized["fallback_note"] = _(
+                "This update is not available in %(language)s; shown in %(original)s."
+            ) % {"language": NATIVE_NAMES.get(language, language), "original": NATIVE_NAMES[first]}
+    page_url = data.get("page", {}).get("url", "")
+    if language != first and language in languages and page_url:
+        url = data.get("url", "")
+        if url.startswith(page_url):
+            localized["url"] = f"{page_url}{language}/{url[len(page_url) :]}"
+    if data.get("at") and data.get("time_zone"):
+        moment = dt.datetime.fromisoformat(data["at"]).astimezone(
+            zoneinfo.ZoneInfo(data["time_zone"])
+        )
+        localized["at_local"] = moment_label(moment, language)
+    return localized
+
+
 def render_email(kind: str, data: dict, language: str) -> RenderedEmail:
     with translation.override(language):
+        data = in_language(data, language)
         ctx = context(kind, data)
         template = "confirm" if kind in (NoticeKind.CONFIRM,) else "notice"
         if kind == NoticeKind.ALREADY_SUBSCRIBED:
@@ -139,6 +178,10 @@ def headline(kind: str, data: dict) -> str:
     """One line for operators: what happened, to what, in which state."""
     if kind == NoticeKind.TEST:
         return _("Test alert from Aviso for %(page)s") % {"page": data["page"]["name"]}
+    if kind == NoticeKind.OUTBOX_DEAD:
+        return _("Aviso gave up on outbox event %(event)s; retry it in the console") % {
+            "event": data["title"]
+        }
     if kind == NoticeKind.COMPONENT:
         return _("%(component)s is %(status)s (was %(old)s)") % {
             "component": data["title"],

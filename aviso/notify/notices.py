@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+
+from aviso.lib.languages import page_languages
 from aviso.lib.timezones import utc_offset_label
 from aviso.notify.choices import AlertKind, NoticeKind, SubscriberKind
 from aviso.notify.statuspage import (
@@ -72,7 +75,12 @@ class Plan:
 def plan_for(event: Event) -> Plan | None:
     """None when nobody hears of this event (edits, deletions, page settings)."""
     kind = EventKind(event.kind)
+    if event.historical:
+        return None  # an imported or restored past: nobody is told of it again
     public = BOTH if event.notify else ()
+    if kind == EventKind.OUTBOX_DEAD:
+        # Work the worker gave up on: operators only, on channels not scoped to components.
+        return Plan(NoticeKind.OUTBOX_DEAD, (), AlertKind.OUTBOX_DEAD, [])
     if kind in INCIDENT_EVENTS and event.incident_id:
         ids = list(
             IncidentComponent.objects.filter(incident_id=event.incident_id).values_list(
@@ -122,6 +130,9 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
         "at_local": local_time(event.at, page),
         "changes": event.payload.get("component_changes") or [],
         "page_status": page_json(page),
+        # For each subscriber's own language: the page's languages (first = ``body``'s) and zone.
+        "languages": page_languages(page.languages),
+        "time_zone": page.time_zone,
     }
     if notice_kind in (NoticeKind.INCIDENT, NoticeKind.POSTMORTEM):
         incident = event.incident
@@ -134,6 +145,7 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             "status": update.status if update else incident.status,
             "impact": incident.impact,
             "body": update.body if update else "",
+            "bodies": update.bodies if update else {},
             "url": public_url(page, "status:incident", incident.code),
             "components": component_list(components.select_related("group")),
             "webhook": {"page": data["page_status"], "incident": incident_json(incident)},
@@ -142,7 +154,7 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             "operator_detail": event.payload.get("detail", ""),
         }
         if notice_kind == NoticeKind.POSTMORTEM:
-            data["body"] = incident.postmortem.body
+            data["body"], data["bodies"] = incident.postmortem.body, {}
     elif notice_kind == NoticeKind.MAINTENANCE:
         maintenance = event.maintenance
         update = (
@@ -155,11 +167,20 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             "code": maintenance.code,
             "status": update.status if update else maintenance.status,
             "body": update.body if update else "",
+            "bodies": update.bodies if update else {},
             "url": public_url(page, "status:maintenance", maintenance.code),
             "scheduled_for": local_time(maintenance.scheduled_for, page),
             "scheduled_until": local_time(maintenance.scheduled_until, page),
             "components": component_list(maintenance.components.select_related("group")),
             "webhook": {"page": data["page_status"], "incident": maintenance_json(maintenance)},
+        }
+    elif notice_kind == NoticeKind.OUTBOX_DEAD:
+        data |= {
+            "title": f"{event.payload.get('event_kind', '')} #{event.payload.get('event_id', '')}",
+            "status": "",
+            "body": event.payload.get("detail", ""),
+            "url": settings.BASE_URL.rstrip("/") + "/console/outbox/",
+            "components": [],
         }
     elif notice_kind == NoticeKind.COMPONENT:
         component = Component.objects.select_related("group", "page").get(pk=event.component_id)

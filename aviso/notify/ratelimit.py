@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from aviso.lib.clientaddr import client_address as _behind_proxies
+
 
 def client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is trivially forged unless a proxy sets it.
-    return request.META.get("REMOTE_ADDR", "unknown")
+    # X-Forwarded-For counts only as written by AVISO_TRUSTED_PROXIES: anyone can forge it.
+    return _behind_proxies(
+        request.META.get("REMOTE_ADDR", ""),
+        request.META.get("HTTP_X_FORWARDED_FOR", ""),
+        settings.TRUSTED_PROXIES,
+    )
 
 
 def allow(scope: str, who: str, limit: int, window: int) -> bool:

@@ -23,7 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from aviso.lib.sealed import REDACTED
-from aviso.notify import conf, messages, signing
+from aviso.notify import conf, messages, signing, subscriptions
 from aviso.notify.choices import DeliveryState, NoticeKind, Transport
 from aviso.notify.models import Delivery, Notice, Subscriber
 from aviso.notify.transports import apprise_urls
@@ -104,11 +104,7 @@ class Recorder:
 
 def _after_sent(ids: list[int], now: dt.datetime) -> None:
     """A webhook subscriber whose welcome ping was answered 2xx is now active."""
-    Subscriber.objects.filter(
-        deliveries__id__in=ids,
-        deliveries__notice__kind=NoticeKind.WEBHOOK_WELCOME,
-        confirmed_at__isnull=True,
-    ).update(confirmed_at=now)
+    subscriptions.welcome_answered(ids, now)
 
 
 def _load(claimed: list[Delivery]):

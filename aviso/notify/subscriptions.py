@@ -3,6 +3,12 @@
 The public form's answer never depends on whether an address is known: a new
 address gets a confirmation mail, a confirmed one gets "already subscribed"
 with its manage link, and either way the page says "check your inbox".
+
+Every change writes its audit entry in the same transaction (``actor`` says
+who: a person, a token, or the subscriber through the public form and links).
+An address that unsubscribed is never subscribed again without its consent:
+re-adding it, even by an admin, sends a new confirmation. A webhook always
+starts with its welcome ping, which carries its signing secret.
 """
 
 from __future__ import annotations
@@ -19,10 +25,46 @@ from aviso.notify import conf
 from aviso.notify.choices import Language, NoticeKind, SubscriberKind, Transport
 from aviso.notify.models import Delivery, Notice, Subscriber
 from aviso.notify.notices import page_data
+from aviso.status.lifecycle import Actor
+from aviso.status.lifecycle.records import record
 from aviso.status.models import Component, Page
 
 # One confirmation mail per address per this many seconds, whatever the form gets.
 CONFIRM_INTERVAL = 600
+
+# The subscriber acting on their own: the public form, the links in their messages.
+PUBLIC = Actor.system("subscriber (public form or link)")
+RECEIVER = Actor.system("webhook receiver (answered the welcome ping)")
+
+_AUDITED = ["kind", "address", "language", "all_components", "confirmed_at", "unsubscribed_at"]
+
+
+def picture(subscriber: Subscriber | None) -> dict | None:
+    """What the audit log keeps of a subscriber: never its link token or signing secret."""
+    if subscriber is None or subscriber.pk is None:
+        return None
+    data = {
+        name: getattr(subscriber, name).isoformat()
+        if hasattr(getattr(subscriber, name), "isoformat")
+        else getattr(subscriber, name)
+        for name in _AUDITED
+    }
+    data["components"] = sorted(subscriber.components.values_list("code", flat=True))
+    return data
+
+
+def _audit(actor: Actor, action: str, subscriber: Subscriber, before: dict | None) -> None:
+    after = picture(subscriber)
+    if after != before:
+        record(
+            actor,
+            action,
+            subscriber,
+            page=subscriber.page,
+            before=before,
+            after=after,
+            event=None,  # nothing public changed; messages to the subscriber are deliveries
+        )
 
 
 def clean_email(address: str) -> str:
@@ -81,12 +123,23 @@ def _throttled(subscriber: Subscriber) -> bool:
 
 @transaction.atomic
 def subscribe_email(
-    page: Page, address: str, *, language: str = Language.EN, components=None
-) -> None:
+    page: Page,
+    address: str,
+    *,
+    actor: Actor,
+    language: str = Language.EN,
+    components=None,
+) -> Subscriber:
     """Start (or restart) a subscription; says nothing about what existed before."""
     address = clean_email(address)
     language = language if language in Language.values else Language.EN
     chosen = _components(page, components)
+    existing = (
+        Subscriber.objects.select_for_update()
+        .filter(page=page, kind=SubscriberKind.EMAIL, address=address)
+        .first()
+    )
+    before = picture(existing)
     subscriber, created = Subscriber.objects.select_for_update().get_or_create(
         page=page,
         kind=SubscriberKind.EMAIL,
@@ -100,6 +153,7 @@ def subscribe_email(
         subscriber.all_components = not chosen
         subscriber.save()
         subscriber.components.set(chosen)
+        _audit(actor, "subscriber.subscribe", subscriber, before)
     # Marks the address as recently written to, whichever message goes out.
     throttled = _throttled(subscriber)
     if subscriber.confirmed_at is None:
@@ -107,13 +161,23 @@ def subscribe_email(
             queue_personal(subscriber, NoticeKind.CONFIRM)
     elif not throttled:
         queue_personal(subscriber, NoticeKind.ALREADY_SUBSCRIBED)
+    return subscriber
 
 
 @transaction.atomic
-def subscribe_webhook(page: Page, url: str, *, components=None) -> Subscriber | None:
-    """A webhook subscription, active once its receiver answers the welcome ping."""
+def subscribe_webhook(page: Page, url: str, *, actor: Actor, components=None) -> Subscriber | None:
+    """A webhook subscription, active once its receiver answers the welcome ping.
+
+    None when the URL is already subscribed (pending or active): nothing changes.
+    """
     url = clean_webhook_url(url)
     chosen = _components(page, components)
+    existing = (
+        Subscriber.objects.select_for_update()
+        .filter(page=page, kind=SubscriberKind.WEBHOOK, address=url)
+        .first()
+    )
+    before = picture(existing)
     subscriber, created = Subscriber.objects.get_or_create(
         page=page,
         kind=SubscriberKind.WEBHOOK,
@@ -126,6 +190,8 @@ def subscribe_webhook(page: Page, url: str, *, components=None) -> Subscriber | 
         subscriber.all_components = not chosen
         subscriber.save()
         subscriber.components.set(chosen)
+        _audit(actor, "subscriber.subscribe", subscriber, before)
+        # The welcome ping carries the signing secret, whoever added the URL.
         queue_personal(subscriber, NoticeKind.WEBHOOK_WELCOME)
         return subscriber
     return None
@@ -133,48 +199,113 @@ def subscribe_webhook(page: Page, url: str, *, components=None) -> Subscriber | 
 
 @transaction.atomic
 def add_confirmed(
-    page: Page, kind: str, address: str, *, language: str = Language.EN, components=None
+    page: Page,
+    kind: str,
+    address: str,
+    *,
+    actor: Actor,
+    language: str = Language.EN,
+    components=None,
 ) -> Subscriber:
-    """An operator adds a subscriber by hand (an import): no opt-in round trip.
+    """An operator adds an email subscriber by hand, vouching for consent given elsewhere.
 
+    An address that unsubscribed is the exception: leaving was its owner's word,
+    so it gets a new confirmation mail and stays pending until they confirm.
+    Webhooks have no such door: ``subscribe_webhook`` (the welcome ping) is theirs.
     ``components`` None keeps an existing subscriber's choice (a new one hears
     of every component); a list (empty = all) replaces it.
     """
-    address = clean_email(address) if kind == SubscriberKind.EMAIL else clean_webhook_url(address)
+    if kind != SubscriberKind.EMAIL:
+        raise ValidationError(
+            {"kind": _("A webhook becomes active by answering its welcome ping.")}
+        )
+    address = clean_email(address)
+    if language not in Language.values:
+        raise ValidationError({"language": _("Choose English or Spanish.")})
     chosen = None if components is None else _components(page, components)
-    defaults = {"language": language, "confirmed_at": timezone.now(), "unsubscribed_at": None}
-    if chosen is not None:
-        defaults["all_components"] = not chosen
-    subscriber, _created = Subscriber.objects.update_or_create(
-        page=page, kind=kind, address=address, defaults=defaults
+    subscriber = (
+        Subscriber.objects.select_for_update()
+        .filter(page=page, kind=SubscriberKind.EMAIL, address=address)
+        .first()
     )
+    if subscriber is not None and subscriber.unsubscribed_at is not None:
+        return subscribe_email(
+            page,
+            address,
+            actor=actor,
+            language=language,
+            components=chosen if chosen is not None else _chosen_codes(subscriber),
+        )
+    before = picture(subscriber)
+    subscriber = subscriber or Subscriber(page=page, kind=SubscriberKind.EMAIL, address=address)
+    subscriber.language = language
+    subscriber.confirmed_at = subscriber.confirmed_at or timezone.now()
+    if chosen is not None:
+        subscriber.all_components = not chosen
+    subscriber.save()
     if chosen is not None:
         subscriber.components.set(chosen)
+    _audit(actor, "subscriber.add", subscriber, before)
     return subscriber
 
 
-def confirm(subscriber: Subscriber) -> Subscriber:
+def _chosen_codes(subscriber: Subscriber) -> list[str]:
+    if subscriber.all_components:
+        return []
+    return list(subscriber.components.values_list("code", flat=True))
+
+
+@transaction.atomic
+def confirm(subscriber: Subscriber, *, actor: Actor) -> Subscriber:
+    """The subscriber's own yes (the link in the confirmation mail)."""
     if subscriber.confirmed_at is None or subscriber.unsubscribed_at is not None:
+        before = picture(subscriber)
         subscriber.confirmed_at = timezone.now()
         subscriber.unsubscribed_at = None
         subscriber.save(update_fields=["confirmed_at", "unsubscribed_at"])
+        _audit(actor, "subscriber.confirm", subscriber, before)
     return subscriber
 
 
-def unsubscribe(subscriber: Subscriber) -> Subscriber:
+def welcome_answered(delivery_ids: list[int], at) -> None:
+    """Webhook subscribers whose welcome ping was answered 2xx are now active."""
+    waiting = Subscriber.objects.filter(
+        deliveries__id__in=delivery_ids,
+        deliveries__notice__kind=NoticeKind.WEBHOOK_WELCOME,
+        confirmed_at__isnull=True,
+        unsubscribed_at__isnull=True,
+    ).select_related("page")
+    for subscriber in waiting:
+        with transaction.atomic():
+            before = picture(subscriber)
+            if Subscriber.objects.filter(pk=subscriber.pk, confirmed_at__isnull=True).update(
+                confirmed_at=at
+            ):
+                subscriber.confirmed_at = at
+                _audit(RECEIVER, "subscriber.confirm", subscriber, before)
+
+
+@transaction.atomic
+def unsubscribe(subscriber: Subscriber, *, actor: Actor) -> Subscriber:
     if subscriber.unsubscribed_at is None:
+        before = picture(subscriber)
         subscriber.unsubscribed_at = timezone.now()
         subscriber.save(update_fields=["unsubscribed_at"])
+        _audit(actor, "subscriber.unsubscribe", subscriber, before)
     return subscriber
 
 
 @transaction.atomic
-def update_preferences(subscriber: Subscriber, *, language: str, components) -> Subscriber:
+def update_preferences(
+    subscriber: Subscriber, *, language: str, components, actor: Actor
+) -> Subscriber:
     if language not in Language.values:
-        raise ValidationError({"language": _("Choose English or Spanish.")})
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
     chosen = _components(subscriber.page, components)
+    before = picture(subscriber)
     subscriber.language = language
     subscriber.all_components = not chosen
     subscriber.save(update_fields=["language", "all_components"])
     subscriber.components.set(chosen)
+    _audit(actor, "subscriber.preferences", subscriber, before)
     return subscriber

@@ -13,6 +13,7 @@ from aviso.notify import conf, subscriptions
 from aviso.notify.forms import PreferencesForm, SubscribeForm
 from aviso.notify.models import Subscriber
 from aviso.notify.ratelimit import allow, client_address
+from aviso.status.languages import use_page_language
 from aviso.status.models import Page
 
 
@@ -21,11 +22,19 @@ def _page(request: HttpRequest) -> Page:
     page = Page.objects.filter(slug=slug).first() if slug else Page.default()
     if page is None:
         raise Http404("No status page has been set up yet.")
+    use_page_language(request, page)
     return page
 
 
-def _subscriber(token: str) -> Subscriber:
-    return get_object_or_404(Subscriber.objects.select_related("page"), token=token)
+def _subscriber(request: HttpRequest, token: str) -> Subscriber:
+    """The subscriber a link names; their pages speak their language unless a prefix says."""
+    subscriber = get_object_or_404(Subscriber.objects.select_related("page"), token=token)
+    if getattr(request, "language_prefix", None) is None:
+        translation.activate(subscriber.language)
+        request.LANGUAGE_CODE = subscriber.language
+    else:
+        use_page_language(request, subscriber.page)
+    return subscriber
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -38,7 +47,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     page = _page(request)
     language = translation.get_language() or "en"
     if request.method != "POST":
-        form = SubscribeForm(page=page, initial={"language": language[:2]})
+        form = SubscribeForm(page=page, initial={"language": language})
         return render(request, "notify/subscribe.html", {"page": page, "form": form})
     limit, window = conf.subscribe_limit()
     if not allow("subscribe", client_address(request), limit, window):
@@ -49,10 +58,16 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         try:
             if data["kind"] == "email":
                 subscriptions.subscribe_email(
-                    page, data["email"], language=data["language"], components=data["components"]
+                    page,
+                    data["email"],
+                    actor=subscriptions.PUBLIC,
+                    language=data["language"],
+                    components=data["components"],
                 )
             else:
-                subscriptions.subscribe_webhook(page, data["url"], components=data["components"])
+                subscriptions.subscribe_webhook(
+                    page, data["url"], actor=subscriptions.PUBLIC, components=data["components"]
+                )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -70,9 +85,9 @@ def webhook_docs(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (link scanners only GET); POST confirms."""
-    subscriber = _subscriber(token)
+    subscriber = _subscriber(request, token)
     if request.method == "POST":
-        subscriptions.confirm(subscriber)
+        subscriptions.confirm(subscriber, actor=subscriptions.PUBLIC)
         return render(
             request,
             "notify/confirmed.html",
@@ -85,15 +100,16 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
-    subscriber = _subscriber(token)
+    subscriber = _subscriber(request, token)
     page = subscriber.page
     saved = False
     if request.method == "POST":
-        form = PreferencesForm(request.POST, page=page)
+        form = PreferencesForm(request.POST, page=page, current_language=subscriber.language)
         if form.is_valid():
             try:
                 subscriptions.update_preferences(
                     subscriber,
+                    actor=subscriptions.PUBLIC,
                     language=form.cleaned_data["language"],
                     components=form.cleaned_data["components"],
                 )
@@ -107,7 +123,9 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             else subscriber.components.values_list("code", flat=True)
         )
         form = PreferencesForm(
-            page=page, initial={"language": subscriber.language, "components": list(chosen)}
+            page=page,
+            current_language=subscriber.language,
+            initial={"language": subscriber.language, "components": list(chosen)},
         )
     status = 400 if form.errors else 200
     return render(
@@ -121,9 +139,9 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_exempt  # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" with no session
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    subscriber = _subscriber(token)
+    subscriber = _subscriber(request, token)
     if request.method == "POST":
-        subscriptions.unsubscribe(subscriber)
+        subscriptions.unsubscribe(subscriber, actor=subscriptions.PUBLIC)
         return render(
             request, "notify/unsubscribed.html", {"page": subscriber.page, "subscriber": subscriber}
         )

@@ -20,9 +20,10 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
-from aviso.publish.render import render_site
+from aviso.publish.render import render_site, site_languages
 from aviso.publish.store import Snapshot, _atomic_write
 from aviso.status import links
+from aviso.status.models import Page
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,9 @@ _LINK = re.compile(rb'(?:href|src)="([^"#?]+)')
 def export_site(out: Path) -> list[str]:
     """Write the site into ``out``; returns the relative names of the files it holds."""
     out.mkdir(parents=True, exist_ok=True)
-    snapshots = render_site(windows=None, export=True)
+    # The page's first language; other languages are live only (docs/i18n.md).
+    first = site_languages(Page.default())[:1]
+    snapshots = render_site(windows=None, export=True, languages=first)
     written: dict[str, bytes] = {}
     for snap in snapshots:
         name = links.export_file(snap.path)

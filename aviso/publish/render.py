@@ -20,11 +20,13 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from aviso.lib.env import envint
+from aviso.lib.languages import DEFAULT, prefixed
 from aviso.lib.timezones import add_months, month_bounds
-from aviso.publish.store import Snapshot
+from aviso.publish.store import Snapshot, language_key
 from aviso.status import links
 from aviso.status.choices import IncidentStatus, MaintenanceStatus
 from aviso.status.history import current_month
+from aviso.status.languages import page_languages
 from aviso.status.models import Incident, Maintenance, Page
 
 log = logging.getLogger(__name__)
@@ -109,15 +111,27 @@ class _EmptyInput:
         pass
 
 
-def render_path(site_path: str, *, export: bool = False) -> Snapshot | None:
-    """Django's answer to ``GET site_path`` as a snapshot; None unless it is a 200."""
+def render_path(
+    site_path: str,
+    *,
+    export: bool = False,
+    language: str | None = None,
+    key: str | None = None,
+) -> Snapshot | None:
+    """Django's answer to ``GET site_path`` (in ``language``) as a snapshot filed under ``key``.
+
+    None unless it is a 200. A language is asked for by its path prefix, as a
+    reader's permanent address does, so the answer is that language whatever
+    the worker's own settings.
+    """
     try:
         resolve(site_path.partition("?")[0])
     except Resolver404:
         return None
+    asked = prefixed(language, site_path) if language else site_path
     # get_response, not the WSGI call: no request_started/finished signals, so the
     # caller's database connection (and a test's transaction) is left alone.
-    response = _django().get_response(WSGIRequest(_environ(site_path, export=export)))
+    response = _django().get_response(WSGIRequest(_environ(asked, export=export)))
     if response.status_code != 200:
         if response.status_code != 404:
             # A 400 here usually means AVISO_BASE_URL's host is not in AVISO_ALLOWED_HOSTS.
@@ -128,7 +142,7 @@ def render_path(site_path: str, *, export: bool = False) -> Snapshot | None:
         (name, value) for name, value in response.items() if name.lower() in KEPT_HEADERS
     )
     content_type = response.get("Content-Type", "application/octet-stream")
-    return Snapshot.build(site_path, body, content_type, headers)
+    return Snapshot.build(key or site_path, body, content_type, headers)
 
 
 def public_paths(
@@ -184,24 +198,41 @@ def _windows_back_to_oldest(page: Page, present: tuple[int, int], count: int) ->
     return max(1, months // count + 1)
 
 
-def render_site(*, windows: int | None, export: bool = False) -> list[Snapshot]:
-    """Render every public URL (see ``public_paths``); skips those that are not a 200."""
+def site_languages(page: Page | None) -> list[str]:
+    """The languages the page is rendered in, its first (the bare paths' default) first."""
+    return page_languages(page) if page is not None else [DEFAULT]
+
+
+def render_site(
+    *, windows: int | None, export: bool = False, languages: list[str] | None = None
+) -> list[Snapshot]:
+    """Render every public URL (see ``public_paths``) in each of the page's languages.
+
+    Only the page's own languages are rendered (``languages`` narrows them further;
+    the static export takes the first). Each snapshot is filed under
+    ``language_key(language, path)``. Paths that are not a 200 are skipped.
+    """
     page = Page.default()
+    every = site_languages(page)
+    codes = [code for code in every if languages is None or code in languages]
     # The present window is linked both as /history and as /history?through=<this month>;
     # the two are the same page, so it is rendered once.
     present = None
     if page is not None:
         year, month = current_month(page)
         present = f"/history?through={year:04d}-{month:02d}"
+    paths = public_paths(page, windows=windows)
     snapshots: list[Snapshot] = []
-    history: Snapshot | None = None
-    for path in public_paths(page, windows=windows):
-        if path == present and history is not None:
-            snapshots.append(replace(history, path=path))
-            continue
-        snap = render_path(path, export=export)
-        if snap is not None:
-            snapshots.append(snap)
-            if path == "/history":
-                history = snap
+    for code in codes:
+        history: Snapshot | None = None
+        for path in paths:
+            key = language_key(code, path, every)
+            if path == present and history is not None:
+                snapshots.append(replace(history, path=key))
+                continue
+            snap = render_path(path, export=export, language=code, key=key)
+            if snap is not None:
+                snapshots.append(snap)
+                if path == "/history":
+                    history = snap
     return snapshots

@@ -76,22 +76,38 @@ class Snapshot:
         }
 
 
+def language_key(language: str, path: str, languages: list[str]) -> str:
+    """Where a (language, path) snapshot is filed: the page's first language at the bare
+    path (``/history``), every other language under its prefix (``/es/history``)."""
+    return path if not languages or language == languages[0] else f"/{language}{path}"
+
+
 @dataclass
 class Manifest:
+    """One page's snapshot set: entries by key (see ``language_key``) and its languages."""
+
     generation: int
     rendered_at: str
     entries: dict[str, dict]
+    # The page's languages, its first (the bare paths' default) first.
+    languages: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
             "generation": self.generation,
             "rendered_at": self.rendered_at,
             "entries": self.entries,
+            "languages": self.languages,
         }
 
     @classmethod
     def from_json(cls, data: dict) -> Manifest:
-        return cls(int(data["generation"]), str(data["rendered_at"]), dict(data["entries"]))
+        return cls(
+            int(data["generation"]),
+            str(data["rendered_at"]),
+            dict(data["entries"]),
+            [str(code) for code in data.get("languages", ())],
+        )
 
 
 def snapshot_dir() -> Path:
@@ -138,13 +154,16 @@ class SnapshotStore:
 
     # -- writing (the worker) -------------------------------------------------
 
-    def write(self, snapshots: list[Snapshot], *, rendered_at: str) -> Manifest:
+    def write(
+        self, snapshots: list[Snapshot], *, rendered_at: str, languages: list[str] | None = None
+    ) -> Manifest:
         """Store a complete set; paths absent from it stop being served from snapshots."""
         previous = self.read_manifest()
         generation = (previous.generation if previous else 0) + 1
         for snap in snapshots:
             self._write_blob(snap)
-        manifest = Manifest(generation, rendered_at, {s.path: s.entry() for s in snapshots})
+        entries = {s.path: s.entry() for s in snapshots}
+        manifest = Manifest(generation, rendered_at, entries, list(languages or ()))
         data = json.dumps(manifest.to_json(), sort_keys=True).encode()
         _atomic_write(self.manifest_path, data)
         cache = _cache()

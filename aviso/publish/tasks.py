@@ -25,9 +25,9 @@ from django.utils import timezone
 from aviso.lib.env import envint, envstr
 from aviso.publish.export import LEDGER, export_site
 from aviso.publish.models import RenderState
-from aviso.publish.render import live_history_windows, render_site
+from aviso.publish.render import live_history_windows, render_site, site_languages
 from aviso.publish.store import SnapshotStore
-from aviso.status.models import Event
+from aviso.status.models import Event, Page
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,11 @@ def publish_dir() -> Path | None:
 
 def render_snapshots() -> None:
     snapshots = render_site(windows=live_history_windows())
-    SnapshotStore().write(snapshots, rendered_at=timezone.now().isoformat())
+    SnapshotStore().write(
+        snapshots,
+        rendered_at=timezone.now().isoformat(),
+        languages=site_languages(Page.default()),
+    )
 
 
 def render_publish_dir() -> None:

@@ -1,10 +1,18 @@
 """The thin WSGI layer that answers public requests from snapshots.
 
-It sits in front of Django: a GET or HEAD whose path (and query) has a
+It sits in front of Django: a GET or HEAD whose path (and the query parameters
+the public views read; any other parameter is ignored) has a
 snapshot is answered from memory here, with no middleware, URL resolver,
 session or database; everything else goes to Django unchanged. Measured on
 the design's two-core machines a bare WSGI callable serves about ten times the
 requests of a minimal Django view, and this is that callable.
+
+Languages: a path under a language prefix (``/es/history``) is that
+language's permanent address; a bare path is negotiated among the page's
+languages (the reader's cookie, then ``Accept-Language``, then the page's
+first language) with ``aviso.lib.languages.negotiate``, as Django does, and
+answers ``Vary: Accept-Encoding, Accept-Language, Cookie``. Every snapshot
+replays the ``Content-Language`` Django gave it.
 
 Each process keeps the current manifest and the snapshots it has served in
 memory. It looks for a newer manifest (cache, then disk) at most every
@@ -18,13 +26,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from urllib.parse import parse_qsl, urlencode
 
-from aviso.publish.store import Manifest, Snapshot, SnapshotStore
+from aviso.lib.languages import cookie_value, negotiate, split_prefix
+from aviso.lib.secheaders import public_headers
+from aviso.publish.store import Manifest, Snapshot, SnapshotStore, language_key
 
 log = logging.getLogger(__name__)
 
 CHECK_INTERVAL = 0.5  # seconds between looks for a newer snapshot set
 CACHE_CONTROL = "no-cache"  # clients and CDNs revalidate; a 304 costs a few bytes
+VARY = "Accept-Encoding"
+VARY_NEGOTIATED = "Accept-Encoding, Accept-Language, Cookie"
 
 StartResponse = Callable[..., object]
 
@@ -60,18 +73,45 @@ def _etag_matches(header: str, digest: str) -> bool:
     return False
 
 
+def query_names(keys: Iterable[str]) -> dict[str, frozenset[str]]:
+    """For each snapshotted path, the query parameters its snapshot keys use."""
+    names: dict[str, set[str]] = {}
+    for key in keys:
+        path, _, query = key.partition("?")
+        names.setdefault(path, set()).update(n for n, _ in parse_qsl(query, keep_blank_values=True))
+    return {path: frozenset(found) for path, found in names.items()}
+
+
+def snapshot_key(path: str, query: str, known: frozenset[str]) -> str:
+    """The snapshot key a request maps to.
+
+    The public views read only the parameters the renderer puts in snapshot
+    keys (``/history?through=``), so any other parameter (``utm_source``, a
+    cache buster) changes nothing in the answer: it is dropped, and the
+    request is served from the same snapshot as the bare address instead of
+    reaching Django and the database. A repeated parameter keeps its last
+    value, as Django's ``request.GET.get`` does.
+    """
+    if not query:
+        return path
+    kept = {name: value for name, value in parse_qsl(query, keep_blank_values=True)
+            if name in known}  # fmt: skip
+    return f"{path}?{urlencode(sorted(kept.items()))}" if kept else path
+
+
 class _Prepared:
     """A snapshot with its three header lists built once, so a hit only picks one."""
 
     __slots__ = ("not_modified", "snapshot", "variants")
 
-    def __init__(self, snap: Snapshot) -> None:
+    def __init__(self, snap: Snapshot, extra: list[tuple[str, str]], vary: str = VARY) -> None:
         self.snapshot = snap
         common = [
             ("Content-Type", snap.content_type),
             ("Cache-Control", CACHE_CONTROL),
-            ("Vary", "Accept-Encoding"),
+            ("Vary", vary),
             *snap.headers,
+            *extra,
         ]
         self.variants: dict[str, tuple[bytes, list[tuple[str, str]]]] = {}
         for coding, body in (("br", snap.br), ("gzip", snap.gzip), ("identity", snap.body)):
@@ -86,7 +126,8 @@ class _Prepared:
         self.not_modified = [
             ("ETag", snap.etag),
             ("Cache-Control", CACHE_CONTROL),
-            ("Vary", "Accept-Encoding"),
+            ("Vary", vary),
+            *extra,
         ]
 
     def choose(self, accept_encoding: str) -> tuple[bytes, list[tuple[str, str]]]:
@@ -101,11 +142,19 @@ class _Prepared:
 class SnapshotApp:
     """WSGI app: snapshots first, then ``fallback`` (the Django app)."""
 
-    def __init__(self, fallback: Callable, store: SnapshotStore | None = None) -> None:
+    def __init__(
+        self,
+        fallback: Callable,
+        store: SnapshotStore | None = None,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
         self.fallback = fallback
         self.store = store or SnapshotStore()
+        # The security headers Django's middleware would add (aviso.lib.secheaders).
+        self.headers = public_headers(https=False) if headers is None else headers
         self._manifest: Manifest | None = None
-        self._prepared: dict[str, _Prepared] = {}
+        self._prepared: dict[tuple[str, bool], _Prepared] = {}
+        self._query_names: dict[str, frozenset[str]] = {}
         self._checked_at = 0.0
         self._lock = threading.Lock()
 
@@ -126,11 +175,13 @@ class SnapshotApp:
             ):
                 self._manifest = manifest
                 self._prepared = {}
+                self._query_names = query_names(manifest.entries)
             self._checked_at = now
 
-    def lookup(self, key: str) -> _Prepared | None:
+    def lookup(self, key: str, *, negotiated: bool = False) -> _Prepared | None:
+        """The snapshot filed under ``key``; ``negotiated`` answers carry the wider Vary."""
         self._refresh()
-        prepared = self._prepared.get(key)
+        prepared = self._prepared.get((key, negotiated))
         if prepared is not None:
             return prepared
         manifest = self._manifest
@@ -143,19 +194,38 @@ class SnapshotApp:
             return None
         if snap is None:
             return None
-        prepared = _Prepared(snap)
+        prepared = _Prepared(snap, self.headers, VARY_NEGOTIATED if negotiated else VARY)
         if manifest is self._manifest:  # not replaced meanwhile
-            self._prepared[key] = prepared
+            self._prepared[(key, negotiated)] = prepared
         return prepared
+
+    def _key(self, environ: dict, path: str) -> tuple[str, bool] | None:
+        """The snapshot key a request asks for, and whether its language was negotiated."""
+        self._refresh()
+        manifest = self._manifest
+        codes = manifest.languages if manifest is not None else []
+        code, rest = split_prefix(path)
+        if code is not None:
+            if code not in codes or rest == "/" and not path.endswith("/"):
+                return None  # another page's language, or "/es" (Django adds the slash)
+            return language_key(code, rest, codes), False
+        if len(codes) < 2:
+            return path, False
+        chosen = negotiate(
+            codes,
+            cookie=cookie_value(environ.get("HTTP_COOKIE", "")),
+            accept_language=environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+        )
+        return language_key(chosen, path, codes), True
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         if method == "GET" or method == "HEAD":
-            query = environ.get("QUERY_STRING", "")
-            key = environ.get("PATH_INFO", "") or "/"
-            if query:
-                key = f"{key}?{query}"
-            prepared = self.lookup(key)
+            path = environ.get("PATH_INFO", "") or "/"
+            self._refresh()
+            known = self._query_names.get(path, frozenset())
+            found = self._key(environ, snapshot_key(path, environ.get("QUERY_STRING", ""), known))
+            prepared = self.lookup(found[0], negotiated=found[1]) if found else None
             if prepared is not None:
                 return self._serve(prepared, environ, start_response, method)
         return self.fallback(environ, start_response)

@@ -105,3 +105,4 @@ class EventKind(models.TextChoices):
     MAINTENANCE_CANCELLED = "maintenance.cancelled", _("Maintenance cancelled")
     PAGE_CHANGED = "page.changed", _("Page configuration changed")
     OPERATOR_ALERT = "operator.alert", _("Alert for operators only")
+    OUTBOX_DEAD = "outbox.dead", _("An outbox handler gave up")

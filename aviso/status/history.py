@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.utils import formats, timezone
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from aviso.lib.dates import month_label
 from aviso.lib.timezones import add_months, month_bounds
 from aviso.status.models import Incident, IncidentUpdate, Maintenance, MaintenanceUpdate, Page
 
@@ -42,7 +44,7 @@ class Month:
 
     @property
     def label(self) -> str:
-        return formats.date_format(self.first_day, "M Y")
+        return month_label(self.year, self.month, get_language())
 
     @property
     def anchor(self) -> str:

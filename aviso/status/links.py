@@ -60,6 +60,11 @@ def _relative(target: str, start: str) -> str:
     return rel + sep + query
 
 
+def relative_from(target: str, current_path: str) -> str:
+    """``target`` as a link from the page at ``current_path`` (both site paths)."""
+    return _relative(target, posixpath.dirname(current_path))
+
+
 def site_link(request: HttpRequest | None, site_path: str) -> str:
     """``site_path`` (starting with ``/``) as a link from the page ``request`` renders."""
     if request is None:

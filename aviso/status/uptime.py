@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from aviso.lib.dates import decimal_label
 from aviso.lib.timezones import local_day_start
 from aviso.status.choices import ComponentStatus
 from aviso.status.models import Component, ComponentStatusChange, IncidentComponent, Page
@@ -47,7 +49,7 @@ class Uptime:
 
     @property
     def percent_label(self) -> str:
-        return "–" if self.percent is None else f"{self.percent:.2f}"
+        return "–" if self.percent is None else decimal_label(self.percent, get_language())
 
 
 # Other apps (monitors) measure components too; status cannot import them, so

@@ -11,7 +11,7 @@ from django.test import Client
 from aviso.api.models import ApiToken, IdempotentResponse
 from aviso.status.choices import ActorKind
 from aviso.status.models import AuditEntry, Component, Event, Incident, Maintenance, Page
-from aviso.testing import make_component, make_page, make_user
+from aviso.testing import make_component, make_page, make_person
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
@@ -27,7 +27,7 @@ def page():
 
 @pytest.fixture
 def tokens():
-    user = make_user("ops")
+    user = make_person("ops", "admin")
     return {
         scope: ApiToken.issue(user, name=f"{scope} bot", scope=scope)[1]
         for scope in (

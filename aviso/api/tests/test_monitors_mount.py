@@ -9,7 +9,7 @@ import pytest
 from aviso.api.models import ApiToken
 from aviso.monitors.models import Monitor
 from aviso.status.models import AuditEntry
-from aviso.testing import make_component, make_page, make_user
+from aviso.testing import make_component, make_page, make_person
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/monitors"
@@ -17,7 +17,7 @@ BODY = {"name": "API TCP", "kind": "tcp", "config": {"host": "127.0.0.1", "port"
 
 
 def bearer(scope: str) -> dict:
-    _, raw = ApiToken.issue(make_user(f"bot-{scope}"), name=scope, scope=scope)
+    _, raw = ApiToken.issue(make_person(f"bot-{scope}", "admin"), name=scope, scope=scope)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 

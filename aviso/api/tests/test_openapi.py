@@ -28,12 +28,14 @@ from aviso.api.models import ApiToken
 from aviso.monitors.tests.factories import make_monitor
 from aviso.notify.subscriptions import add_confirmed
 from aviso.status import lifecycle
-from aviso.testing import SYSTEM, make_component, make_page, make_user
+from aviso.testing import SYSTEM, make_component, make_page, make_person
 from aviso.wsgi import application
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-EXAMPLES_PER_OPERATION = 10
+# Ten examples an operation keep the suite quick; bench/fuzz_api.py runs many more.
+# Numbers and times past their bounds are tried one by one in aviso/hostile/tests/.
+EXAMPLES_PER_OPERATION = int(os.environ.get("AVISO_FUZZ_EXAMPLES", "10"))
 CHECKS = (
     not_a_server_error,
     response_schema_conformance,
@@ -66,10 +68,10 @@ class TestOpenApiContract:
             "incidents": incident.code,
             "maintenances": maintenance.code,
             "update": incident.updates.first().code,
-            "subscribers": add_confirmed(page, "email", "fuzz@example.org").code,
+            "subscribers": add_confirmed(page, "email", "fuzz@example.org", actor=SYSTEM).code,
             "monitors": make_monitor(component=component).code,
         }
-        _, raw = ApiToken.issue(make_user("fuzzer"), name="fuzz", scope="admin")
+        _, raw = ApiToken.issue(make_person("fuzzer", "admin"), name="fuzz", scope="admin")
         headers = {"Authorization": f"Bearer {raw}"}
         # Like Django's test client: a request must not close the test's connection
         # (on PostgreSQL that would end the test transaction).
@@ -85,8 +87,9 @@ class TestOpenApiContract:
         assert not failures, "\n\n".join(failures)
         # The generated requests reached the lifecycle, not only the validators.
         assert statuses[200] > 0 and statuses[201] > 0 and statuses[422] > 0, statuses
-        # Bounded: ten examples per operation, no shrinking; about 20 s on two cores.
-        assert time.monotonic() - started < 90
+        # Ten examples per operation, no shrinking: about 20 s on two cores.
+        took = time.monotonic() - started
+        print(f"{EXAMPLES_PER_OPERATION} examples an operation in {took:.1f} s")  # noqa: T201
 
     def _aim(self, case, page) -> None:
         params = case.path_parameters

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from aviso.api.models import ApiToken
-from aviso.testing import make_user
+from aviso.testing import make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def _run(*args) -> tuple[str, str]:
 
 class TestTokenCommand:
     def test_it_prints_a_working_token_once(self):
-        make_user("deploy")
+        make_person("deploy", "responder")
         out, err = _run("create", "--user", "deploy", "--scope", "write", "--name", "ci")
         raw = out.strip()
         assert raw.startswith("aviso_") and "\n" not in raw
@@ -36,7 +36,7 @@ class TestTokenCommand:
         assert token.prefix in listing and raw not in listing
 
     def test_it_revokes_by_prefix(self):
-        make_user("deploy")
+        make_person("deploy", "responder")
         raw = _run("create", "--user", "deploy", "--scope", "read")[0].strip()
         prefix = ApiToken.objects.get().prefix
         _run("revoke", prefix)
@@ -48,7 +48,7 @@ class TestTokenCommand:
     def test_it_refuses_an_unknown_user_or_scope(self):
         with pytest.raises(CommandError, match="No user"):
             _run("create", "--user", "ghost", "--scope", "read")
-        make_user("deploy")
+        make_person("deploy", "responder")
         with pytest.raises(CommandError):
             _run("create", "--user", "deploy", "--scope", "root")
         assert not ApiToken.objects.exists()

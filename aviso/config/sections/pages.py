@@ -52,7 +52,7 @@ class PageSpec(BaseModel):
     slug: Slug
     name: Name
     time_zone: TimeZone = "UTC"
-    languages: list[Literal["en", "es"]] = Field(default_factory=list)
+    languages: list[Literal["en", "es", "pt-br", "fr", "de", "it"]] = Field(default_factory=list)
     url: HttpUrl = ""
     description: str = ""
     support_url: HttpUrl = ""

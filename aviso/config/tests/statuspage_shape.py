@@ -1,7 +1,7 @@
 """Build Statuspage v2 JSON (summary, components, incidents, maintenances) from Aviso rows.
 
 Only for the tests' round trip: the real /api/v2 is the api app's. Shapes follow
-the captured samples in the shared reference (newest update first, groups as
+the captured samples in ``samples/`` (newest update first, groups as
 components with ``group: true``).
 """
 

@@ -34,16 +34,14 @@ from aviso.testing import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
-REFERENCE = Path("/work/shared/reference/statuspage")
+SAMPLES = Path(__file__).parent / "samples"  # real Statuspage responses; see README.md there
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def sample_dir(tmp_path: Path, **files: str) -> Path:
-    """Copy reference samples under the names Statuspage serves them."""
-    if not REFERENCE.is_dir():
-        pytest.skip("the Statuspage reference samples are not on this machine")
+    """Copy samples under the names Statuspage serves them."""
     for name, sample in files.items():
-        shutil.copy(REFERENCE / sample, tmp_path / f"{name.replace('_', '-')}.json")
+        shutil.copy(SAMPLES / sample, tmp_path / f"{name.replace('_', '-')}.json")
     return tmp_path
 
 

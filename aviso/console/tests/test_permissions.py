@@ -22,6 +22,7 @@ from aviso.status.models import (
     AuditEntry,
     Component,
     Event,
+    HandlerRun,
     Incident,
     IncidentUpdate,
     Maintenance,
@@ -36,7 +37,9 @@ BY_NAME = {p.name: p for p in ROUTES}
 # Open to anyone: the sign-in screens.
 PUBLIC = {"login", "verify", "logout"}
 # Any signed-in person, for their own account only.
-OWN_ACCOUNT = {"start_2fa", "confirm_2fa", "disable_2fa", "password"}
+OWN_ACCOUNT = {"start_2fa", "confirm_2fa", "disable_2fa", "password", "language"}
+# Buttons on the account screen: POST only.
+POST_ONLY = {"start_2fa", "confirm_2fa", "disable_2fa", "language"}
 # Changes nothing (renders Markdown).
 NO_CHANGE = {"preview"}
 
@@ -79,7 +82,12 @@ def world(scene):
         title="Slow API",
         components={scene.api.code: "partial_outage"},
     )
+    # An event the worker gave up on, for the outbox screen's retry.
+    dead = Event.objects.filter(incident=incident).first()
+    HandlerRun.objects.create(event=dead, handler="notify.fanout", attempts=12, dead_at=start)
+    Event.objects.filter(pk=dead.pk).update(dead_at=start)
     kwargs = {
+        "event": dead.pk,
         "incident": incident.code,
         "update": incident.updates.order_by("display_at").first().code,
         "maintenance": maintenance.code,
@@ -125,6 +133,7 @@ def world(scene):
         "user_role": {"role": "viewer", "is_active": "on"},
         "user_reset_2fa": {},
         "settings": {"name": "Acme Status", "slug": "acme", "time_zone": "UTC"},
+        "retry_event": {},
     }
     return kwargs, payloads
 
@@ -139,6 +148,7 @@ def _fingerprint() -> tuple:
     return (
         AuditEntry.objects.count(),
         Event.objects.count(),
+        list(Event.objects.filter(dead_at__isnull=False).values_list("pk")),
         list(Incident.objects.values_list("code", "status", "version")),
         list(IncidentUpdate.objects.values_list("code", "body")),
         list(Component.objects.values_list("code", "status")),
@@ -184,8 +194,8 @@ class TestViewer:
         for pattern in ROUTES:
             if _role(pattern) == Role.VIEWER:
                 status = client.get(_url(pattern, kwargs)).status_code
-                # The two-factor buttons are POST-only; every other viewer route is a screen.
-                assert status == (405 if pattern.name.endswith("_2fa") else 200), pattern.name
+                # The account screen's buttons are POST-only; every other viewer route is a screen.
+                assert status == (405 if pattern.name in POST_ONLY else 200), pattern.name
 
 
 class TestResponder:

@@ -11,13 +11,16 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from aviso.console.forms import TokenForm
+from aviso.console.forms import OperatorLanguageForm, TokenForm
+from aviso.console.middleware import operator_language
+from aviso.console.models import OperatorPreference
 from aviso.console.roles import Role, console_view
 from aviso.console.views.common import actor
 from aviso.status import lifecycle
@@ -39,7 +42,12 @@ def account(request: HttpRequest) -> HttpResponse:
     return _render(request, TokenForm())
 
 
-def _render(request: HttpRequest, token_form: TokenForm, status: int = 200) -> HttpResponse:
+def _render(
+    request: HttpRequest,
+    token_form: TokenForm,
+    status: int = 200,
+    language_form: OperatorLanguageForm | None = None,
+) -> HttpResponse:
     user = request.user
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     pending = None if confirmed else _pending(user)
@@ -58,6 +66,8 @@ def _render(request: HttpRequest, token_form: TokenForm, status: int = 200) -> H
             "secret": _secret(pending) if pending else "",
             "qr": qr,
             "token_form": token_form,
+            "language_form": language_form
+            or OperatorLanguageForm(initial={"language": operator_language(user)}),
         },
         status=status,
     )
@@ -144,3 +154,29 @@ def password(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Password changed."))
             return redirect("console:account")
     return render(request, "console/password.html", {"form": form}, status=status)
+
+
+@console_view(Role.VIEWER)
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The console's language for this person; blank leaves it to the browser."""
+    form = OperatorLanguageForm(request.POST)
+    if not form.is_valid():
+        return _render(request, TokenForm(), language_form=form, status=400)
+    chosen = form.cleaned_data["language"]
+    with transaction.atomic():
+        before = operator_language(request.user)
+        OperatorPreference.objects.update_or_create(
+            user=request.user, defaults={"language": chosen}
+        )
+        lifecycle.record_change(
+            actor(request),
+            "user.language",
+            request.user,
+            before={"language": before},
+            after={"language": chosen},
+        )
+    # Said in the language just chosen, as the next page will be.
+    with translation.override(chosen or translation.get_language()):
+        messages.success(request, _("Console language saved."))
+    return redirect("console:account")

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp import login as otp_login
@@ -38,10 +39,12 @@ def throttled(user) -> bool:
     return any(not device.verify_is_allowed()[0] for device in devices_for_user(user))
 
 
-def _locked_message() -> str:
-    return _("Too many failed sign-ins. Try again in %(minutes)d minutes.") % {
-        "minutes": throttle.window_minutes()
-    }
+def _wait_message(seconds: int) -> str:
+    return ngettext(
+        "Too many failed sign-ins. Try again in %(seconds)d second.",
+        "Too many failed sign-ins. Try again in %(seconds)d seconds.",
+        seconds,
+    ) % {"seconds": seconds}
 
 
 @console_view(None)
@@ -54,8 +57,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        if throttle.is_locked(request, username):
-            form.add_error(None, _locked_message())
+        wait = throttle.wait_seconds(request, username)
+        if wait:
+            form.add_error(None, _wait_message(wait))
             status = 429
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
@@ -70,7 +74,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 request.session[PENDING_SINCE] = time.time()
                 return redirect("console:verify")
             else:
-                throttle.clear(request, username)
+                throttle.record_success(request, username)
                 login(request, user)
                 return redirect(next_url)
     elif request.method == "POST":
@@ -92,8 +96,9 @@ def verify(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        if throttle.is_locked(request, user.get_username()):
-            form.add_error(None, _locked_message())
+        wait = throttle.wait_seconds(request, user.get_username())
+        if wait:
+            form.add_error(None, _wait_message(wait))
             status = 429
         else:
             slowed = throttled(user)
@@ -108,7 +113,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 form.add_error("token", _("That code is wrong or has expired."))
                 status = 400
             else:
-                throttle.clear(request, user.get_username())
+                throttle.record_success(request, user.get_username())
                 backend = request.session.pop(PENDING_BACKEND)
                 next_url = request.session.pop(PENDING_NEXT, "/console/")
                 request.session.pop(PENDING_USER)

@@ -20,6 +20,7 @@ from aviso.console.forms import (
 from aviso.console.models import IncidentTemplate
 from aviso.console.roles import Role, console_view, has_role
 from aviso.console.views.common import actor, preview_html, with_page
+from aviso.lib.languages import page_languages
 from aviso.status import lifecycle
 from aviso.status.choices import IncidentStatus
 from aviso.status.models import Component, Incident, IncidentUpdate, Page
@@ -74,7 +75,11 @@ def declare(request: HttpRequest, page: Page) -> HttpResponse:
             component_initial = template.components
     data = request.POST if request.method == "POST" else None
     form = DeclareForm(
-        data, initial=initial, components=components, component_initial=component_initial
+        data,
+        initial=initial,
+        components=components,
+        component_initial=component_initial,
+        languages=page_languages(page.languages),
     )
     preview, status = None, 200
     if data is not None:
@@ -88,6 +93,7 @@ def declare(request: HttpRequest, page: Page) -> HttpResponse:
                     name=cd["title"],
                     status=cd["status"],
                     body=cd["body"],
+                    bodies=form.translations(),
                     impact=cd["impact"] or None,
                     components=cd["components"],
                     notify=cd["notify"],
@@ -112,6 +118,7 @@ def _detail(request: HttpRequest, page: Page, incident: Incident, form=None, sta
         form = UpdateForm(
             initial={"status": incident.status, "version": incident.version},
             components=_components(page),
+            languages=page_languages(page.languages),
         )
     return render(
         request,
@@ -148,7 +155,9 @@ def incident_detail(request: HttpRequest, page: Page, incident: str) -> HttpResp
 def post_update(request: HttpRequest, page: Page, incident: str) -> HttpResponse:
     """New status, body and component statuses in one step; resolve and reopen too."""
     obj = _incident(page, incident)
-    form = UpdateForm(request.POST, components=_components(page))
+    form = UpdateForm(
+        request.POST, components=_components(page), languages=page_languages(page.languages)
+    )
     if "preview" in request.POST:
         return _detail(request, page, obj, form)
     if form.is_valid():
@@ -160,6 +169,7 @@ def post_update(request: HttpRequest, page: Page, incident: str) -> HttpResponse
                 actor=actor(request),
                 status=cd["status"],
                 body=cd["body"],
+                bodies=form.translations(),
                 components=cd["components"],
                 notify=cd["notify"],
                 expected_version=cd["version"],
@@ -197,7 +207,10 @@ def _update(page: Page, incident: str, update: str) -> IncidentUpdate:
 def edit_update(request: HttpRequest, page: Page, incident: str, update: str) -> HttpResponse:
     obj = _update(page, incident, update)
     form = EditUpdateForm(
-        request.POST or None, initial={"body": obj.body, "version": obj.incident.version}
+        request.POST or None,
+        initial={"body": obj.body, "version": obj.incident.version},
+        languages=page_languages(page.languages),
+        bodies=obj.bodies,
     )
     status = 200
     if request.method == "POST":
@@ -208,6 +221,7 @@ def edit_update(request: HttpRequest, page: Page, incident: str, update: str) ->
                     obj,
                     actor=actor(request),
                     body=form.cleaned_data["body"],
+                    bodies=form.translations(),
                     expected_version=form.cleaned_data["version"],
                 )
             except lifecycle.LifecycleError as error:

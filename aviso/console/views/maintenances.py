@@ -20,6 +20,7 @@ from aviso.console.forms import (
 )
 from aviso.console.roles import Role, console_view, has_role
 from aviso.console.views.common import actor, with_page
+from aviso.lib.languages import page_languages
 from aviso.status import lifecycle
 from aviso.status.choices import MaintenanceStatus
 from aviso.status.models import Component, Maintenance, Page
@@ -56,7 +57,9 @@ def maintenance_list(request: HttpRequest, page: Page) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @with_page
 def schedule(request: HttpRequest, page: Page) -> HttpResponse:
-    form = MaintenanceForm(request.POST or None, components=_components(page))
+    form = MaintenanceForm(
+        request.POST or None, components=_components(page), languages=page_languages(page.languages)
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -70,6 +73,7 @@ def schedule(request: HttpRequest, page: Page) -> HttpResponse:
                     scheduled_for=cd["scheduled_for"],
                     scheduled_until=cd["scheduled_until"],
                     body=cd["body"],
+                    bodies=form.translations(),
                     components=cd["components"],
                     auto_start=cd["auto_start"],
                     auto_complete=cd["auto_complete"],
@@ -100,7 +104,9 @@ def maintenance_detail(request: HttpRequest, page: Page, maintenance: str) -> Ht
             "page": page,
             "maintenance": obj,
             "can_edit": has_role(request.user, Role.RESPONDER),
-            "action_form": MaintenanceActionForm(initial={"version": obj.version}),
+            "action_form": MaintenanceActionForm(
+                initial={"version": obj.version}, languages=page_languages(page.languages)
+            ),
             "updates": obj.updates.order_by("-display_at", "-id"),
         },
     )
@@ -161,7 +167,7 @@ def edit(request: HttpRequest, page: Page, maintenance: str) -> HttpResponse:
 
 def _transition(request: HttpRequest, page: Page, code: str, function, done: str):
     obj = _maintenance(page, code)
-    form = MaintenanceActionForm(request.POST)
+    form = MaintenanceActionForm(request.POST, languages=page_languages(page.languages))
     if not form.is_valid():
         messages.error(request, _("The form was incomplete; reload and try again."))
         return redirect("console:maintenance", maintenance=obj.code)
@@ -171,6 +177,7 @@ def _transition(request: HttpRequest, page: Page, code: str, function, done: str
             obj,
             actor=actor(request),
             body=cd["body"],
+            bodies=form.translations(),
             notify=cd["notify"],
             expected_version=cd["version"],
         )

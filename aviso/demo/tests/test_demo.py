@@ -86,3 +86,22 @@ class TestDemoHistory:
         call_command("demo")
         with pytest.raises(Exception, match="already exists"):
             call_command("demo")
+
+
+class TestDemoLanguages:
+    def test_it_offers_english_and_spanish_with_each_first_update_also_in_spanish(self, client):
+        page = load_demo()
+        assert page.languages == ["en", "es"]
+        for incident in Incident.objects.filter(page=page):
+            first = incident.updates.order_by("display_at", "id").first()
+            assert set(first.bodies) == {"es"}
+            assert all(not u.bodies for u in incident.updates.exclude(pk=first.pk))
+        june = Incident.objects.filter(page=page).order_by("-started_at").first()
+        english = text_of(client.get(f"/incidents/{june.code}", HTTP_ACCEPT_LANGUAGE="en"))
+        spanish = text_of(client.get(f"/incidents/{june.code}", HTTP_ACCEPT_LANGUAGE="es"))
+        assert "WhatsApp messages are currently experiencing delays" in english
+        assert "Los mensajes de WhatsApp presentan demoras" in spanish
+        # The name stays the operators' English; the later updates fall back, saying so.
+        assert "WhatsApp Messaging Service – Increased Latency & Delayed Delivery" in spanish
+        assert "This incident has been resolved." in spanish
+        assert "30 de junio de 2026 · 16:30 (GMT-5)" in spanish

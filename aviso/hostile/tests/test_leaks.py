@@ -30,14 +30,14 @@ from aviso.monitors.models import Monitor
 from aviso.notify import signing
 from aviso.notify.channels import save_channel, send_test
 from aviso.notify.models import Channel, Subscriber
-from aviso.notify.subscriptions import add_confirmed
+from aviso.notify.subscriptions import add_confirmed, subscribe_webhook
 from aviso.notify.testing import HttpReceiver, SmtpSink
-from aviso.notify.tests.helpers import drain
+from aviso.notify.tests.helpers import confirmed_webhook, drain
 from aviso.status import lifecycle
 from aviso.status.models import AuditEntry, Event, Incident
 from aviso.status.sealing import reseal
 from aviso.status.timeline import incident_timeline
-from aviso.testing import SYSTEM, make_component, make_page, make_person, make_user
+from aviso.testing import SYSTEM, make_component, make_page, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,7 @@ def closed_port() -> int:
 
 
 def bearer(scope: str) -> dict:
-    user = make_user(f"bot-{scope}-{ApiToken.objects.count()}")
+    user = make_person(f"bot-{scope}-{ApiToken.objects.count()}", "admin")
     _, raw = ApiToken.issue(user, name=scope, scope=scope)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
@@ -121,9 +121,11 @@ class TestCheckErrorsPublishedByAutomation:
     def test_public_text_names_only_the_component(self, smtp, receiver, closed_port):
         page = make_page("Acme")
         component = make_component(page, "Messaging")
-        add_confirmed(page, "email", "ana@example.org")
-        add_confirmed(page, "webhook", receiver.url("subscriber"))
-        save_channel(None, name="ops", kind="webhook", config={"url": receiver.url("ops")})
+        add_confirmed(page, "email", "ana@example.org", actor=SYSTEM)
+        confirmed_webhook(page, receiver.url("subscriber"))
+        save_channel(
+            None, actor=SYSTEM, name="ops", kind="webhook", config={"url": receiver.url("ops")}
+        )
         monitor = monitors.create_monitor(
             actor=SYSTEM,
             name=INTERNAL_NAME,
@@ -354,12 +356,16 @@ class TestChannelSecretsAtRest:
     def test_the_url_and_secret_are_sealed_and_used_only_to_send(self, client, receiver):
         url = receiver.url(f"ops/{SLACK_TOKEN}")
         channel = save_channel(
-            None, name="ops", kind="webhook", config={"url": url, "secret": "sign-me-secret"}
+            None,
+            actor=SYSTEM,
+            name="ops",
+            kind="webhook",
+            config={"url": url, "secret": "sign-me-secret"},
         )
         stored = raw_column("notify_channel", "config")
         assert SLACK_TOKEN not in stored and "sign-me-secret" not in stored
         make_page("Acme")
-        send_test(channel)
+        send_test(channel, actor=SYSTEM)
         drain()
         [request] = receiver.requests
         assert SLACK_TOKEN in request.path
@@ -373,11 +379,12 @@ class TestChannelSecretsAtRest:
     def test_saving_the_form_unchanged_keeps_them(self):
         channel = save_channel(
             None,
+            actor=SYSTEM,
             name="ops",
             kind="slack",
             config={"url": "https://hooks.slack.com/services/" + SLACK_TOKEN},
         )
-        save_channel(channel, name="ops 2", kind="slack", config={"url": REDACTED})
+        save_channel(channel, actor=SYSTEM, name="ops 2", kind="slack", config={"url": REDACTED})
         channel = Channel.objects.get(pk=channel.pk)
         assert channel.name == "ops 2"
         assert channel.opened_config["url"].endswith(SLACK_TOKEN)
@@ -392,7 +399,7 @@ class TestSubscriberSigningSecretAtRest:
 
     def test_it_is_sealed_and_still_signs(self, settings):
         settings.NOTIFY_ALLOW_PRIVATE = True
-        subscriber = add_confirmed(make_page("Acme"), "webhook", WEBHOOK)
+        subscriber = subscribe_webhook(make_page("Acme"), WEBHOOK, actor=SYSTEM)
         opened = Subscriber.objects.get(pk=subscriber.pk).signing_secret
         assert len(opened) == 64
         assert opened not in raw_column("notify_subscriber", "secret")
@@ -408,7 +415,7 @@ class TestKeyRotation:
         settings.NOTIFY_ALLOW_PRIVATE = True
         settings.ENCRYPTION_KEYS = ["old-key"]
         monitor = postgres_monitor()
-        subscriber = add_confirmed(make_page("Acme"), "webhook", WEBHOOK)
+        subscriber = subscribe_webhook(make_page("Acme"), WEBHOOK, actor=SYSTEM)
         secret = Subscriber.objects.get(pk=subscriber.pk).signing_secret
         settings.ENCRYPTION_KEYS = ["new-key", "old-key"]
         assert reseal() >= 2
@@ -452,6 +459,7 @@ class TestBackupFile:
         postgres_monitor()
         save_channel(
             None,
+            actor=SYSTEM,
             name="ops",
             kind="slack",
             config={"url": "https://hooks.slack.com/services/" + SLACK_TOKEN},

@@ -38,7 +38,7 @@ from aviso.notify.tests.helpers import drain
 from aviso.notify.transports.http import HttpPump, HttpRequest
 from aviso.status import lifecycle
 from aviso.status.lifecycle.validation import MAX_BODY_CHARS
-from aviso.testing import SYSTEM, make_component, make_page, make_person, make_user
+from aviso.testing import SYSTEM, make_component, make_page, make_person
 
 from .wire import Recorder, ScriptedServer, Tripwire, ca_and_server_cert, stand_in_dns
 
@@ -87,7 +87,7 @@ CONNECTS_NOWHERE = {"heartbeat"}
 
 
 def bearer() -> dict:
-    _, raw = ApiToken.issue(make_user("bot"), name="bot", scope="write")
+    _, raw = ApiToken.issue(make_person("bot", "responder"), name="bot", scope="write")
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
@@ -476,7 +476,7 @@ class TestWebhooksIntoTheMetadataService:
     def test_a_subscriber_cannot_subscribe_it(self, settings, address):
         settings.NOTIFY_ALLOW_PRIVATE = True
         with pytest.raises(ValidationError, match="cloud metadata address"):
-            subscribe_webhook(make_page(), f"http://{address}/latest/meta-data/")
+            subscribe_webhook(make_page(), f"http://{address}/latest/meta-data/", actor=SYSTEM)
 
     def test_an_operator_channel_is_refused_at_send_time(self, monkeypatch):
         stand_in_dns(monkeypatch, {"hooks.attacker.test": "169.254.169.254"})
@@ -549,7 +549,7 @@ class TestSmtpManInTheMiddle:
     @staticmethod
     def _announce() -> None:
         page = make_page()
-        add_confirmed(page, "email", "reader@example.org")
+        add_confirmed(page, "email", "reader@example.org", actor=SYSTEM)
         api = make_component(page, "API")
         lifecycle.create_incident(
             page, actor=SYSTEM, name="Down", body="Looking.", components={api: "major_outage"}

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from aviso.notify.models import Subscriber
+from django.utils import timezone
+
+from aviso.notify.choices import DeliveryState
+from aviso.notify.models import Delivery, Subscriber
 from aviso.notify.sending import send_due
-from aviso.notify.subscriptions import add_confirmed
+from aviso.notify.subscriptions import add_confirmed, subscribe_webhook, welcome_answered
 from aviso.status.worker import process_events
+from aviso.testing import SYSTEM
 
 
 def drain(now: dt.datetime | None = None, turns: int = 20) -> int:
@@ -22,23 +26,18 @@ def drain(now: dt.datetime | None = None, turns: int = 20) -> int:
 
 def subscribers(page, count: int, kind: str = "email", language: str = "en") -> list[Subscriber]:
     return [
-        add_confirmed(page, kind, f"person{i}@example.org", language=language) for i in range(count)
+        add_confirmed(page, kind, f"person{i}@example.org", language=language, actor=SYSTEM)
+        for i in range(count)
     ]
 
 
-def set_component_status(component, status: str, actor) -> None:
-    """``lifecycle.set_component_status``, skipping the test where the foundation's bug bites.
+def confirmed_webhook(page, url: str) -> Subscriber:
+    """A webhook subscriber whose welcome ping (with its secret) was already answered."""
+    subscriber = subscribe_webhook(page, url, actor=SYSTEM)
+    welcome = subscriber.deliveries.get()
+    now = timezone.now()
+    Delivery.objects.filter(pk=welcome.pk).update(state=DeliveryState.SENT, sent_at=now)
+    welcome_answered([welcome.pk], now)
+    subscriber.refresh_from_db()
+    return subscriber
 
-    On the foundation commit this branch started from, it locks a nullable join
-    (``select_for_update().select_related("group")``), which PostgreSQL refuses;
-    main has since fixed it (``of=("self",)``), and there these tests run.
-    """
-    import pytest
-    from django.db import NotSupportedError
-
-    from aviso.status import lifecycle
-
-    try:
-        lifecycle.set_component_status(component, status, actor=actor)
-    except NotSupportedError:
-        pytest.skip("status.set_component_status locks a nullable join (fixed on main)")

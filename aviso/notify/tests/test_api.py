@@ -11,7 +11,7 @@ from aviso.api.tests.test_management_api import Api, _problem
 from aviso.notify.choices import NoticeKind
 from aviso.notify.models import Delivery, Notice, Subscriber
 from aviso.notify.subscriptions import add_confirmed
-from aviso.testing import make_component, make_page, make_user
+from aviso.testing import SYSTEM, make_component, make_page, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def page():
 
 @pytest.fixture
 def tokens():
-    user = make_user("ops")
+    user = make_person("ops", "admin")
     return {
         scope: ApiToken.issue(user, name=f"{scope} bot", scope=scope)[1]
         for scope in ("read", "write", "admin")
@@ -77,7 +77,7 @@ class TestAuth:
         assert _state() == before
 
     def test_it_refuses_a_read_token_on_every_write(self, page, tokens):
-        existing = add_confirmed(page, "email", "bea@example.org")
+        existing = add_confirmed(page, "email", "bea@example.org", actor=SYSTEM)
         before = _state()
         read = Api(tokens["read"])
         body = _problem(read.post(_path(page), self.NEW), 403)
@@ -166,7 +166,7 @@ class TestBadInput:
 
     def test_it_refuses_an_address_already_subscribed(self, page, tokens):
         # Domains compare case-insensitively; local parts are kept as given.
-        existing = add_confirmed(page, "email", "ana@example.org")
+        existing = add_confirmed(page, "email", "ana@example.org", actor=SYSTEM)
         before = _state()
         body = _problem(
             self._post(tokens, page, {"kind": "email", "address": "ana@EXAMPLE.org"}), 409
@@ -175,7 +175,9 @@ class TestBadInput:
         assert _state() == before
 
     def test_it_answers_404_for_unknown_subscribers(self, page, tokens):
-        elsewhere = add_confirmed(make_page(name="Other", slug="other"), "email", "x@example.org")
+        elsewhere = add_confirmed(
+            make_page(name="Other", slug="other"), "email", "x@example.org", actor=SYSTEM
+        )
         api = Api(tokens["admin"])
         before = _state()
         _problem(api.get(_path(page, "/zzzzzzzzzzzz")), 404)
@@ -204,7 +206,7 @@ class TestSubscribers:
         # Double opt-in still applies: the person confirms by mail.
         assert _notices(code) == [NoticeKind.CONFIRM]
 
-        add_confirmed(page, "email", "bea@example.org")
+        add_confirmed(page, "email", "bea@example.org", actor=SYSTEM)
         reader = Api(tokens["read"])
         listing = _json(reader.get(_path(page)), 200)
         assert listing["count"] == 2

@@ -13,6 +13,7 @@ from aviso.notify.subscriptions import add_confirmed
 from aviso.notify.tests.helpers import drain
 from aviso.status import lifecycle
 from aviso.status.worker import process_events
+from aviso.testing import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +39,13 @@ class TestJuneIncident:
         process_events("setup")  # the page's own creation events
         save_channel(
             None,
+            actor=SYSTEM,
             name="#incidents",
             kind="slack",
             config={"url": receiver.url("slack/T000/B000/XXXX")},
             alert_kinds=["incident_opened", "incident_resolved"],
         )
-        person = add_confirmed(page, "email", "ana@example.org", language="es")
+        person = add_confirmed(page, "email", "ana@example.org", language="es", actor=SYSTEM)
         june = seed.INCIDENTS[2]
         (status, body, at), *_rest = june["updates"]
 
@@ -85,7 +87,9 @@ class TestJuneIncident:
                 body_text
             )
             assert "Platform - Databases: Interrupción parcial" in body_text
-            assert link in body_text
+            # The Spanish reader's own address of the incident.
+            assert link.replace(".com/incidents/", ".com/es/incidents/") in body_text
+            # No Spanish text was written for this update: the English one, saying so.
             assert "WhatsApp messages are currently experiencing delays" in body_text
 
 

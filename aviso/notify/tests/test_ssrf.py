@@ -43,7 +43,7 @@ class TestSubscribeGuard:
     def test_it_refuses_private_addresses(self, guarded, host):
         page = make_page()
         with pytest.raises(ValidationError) as error:
-            subscribe_webhook(page, f"http://{host}:8080/hook")
+            subscribe_webhook(page, f"http://{host}:8080/hook", actor=SYSTEM)
         assert "private, loopback or link-local" in str(error.value) or (
             "cloud metadata address" in str(error.value)
         )
@@ -53,22 +53,22 @@ class TestSubscribeGuard:
     def test_it_refuses_a_host_name_resolving_to_them(self, guarded, monkeypatch, address):
         fake_dns(monkeypatch, {"hooks.example.net": address})
         with pytest.raises(ValidationError) as error:
-            subscribe_webhook(make_page(), "https://hooks.example.net/aviso")
+            subscribe_webhook(make_page(), "https://hooks.example.net/aviso", actor=SYSTEM)
         assert address in str(error.value)
 
     def test_it_accepts_a_public_address(self, guarded, monkeypatch):
         fake_dns(monkeypatch, {"hooks.example.net": "93.184.215.14"})
-        subscriber = subscribe_webhook(make_page(), "https://hooks.example.net/aviso")
+        subscriber = subscribe_webhook(make_page(), "https://hooks.example.net/aviso", actor=SYSTEM)
         assert subscriber.confirmed_at is None
 
     @pytest.mark.parametrize("url", ["ftp://example.com/x", "http:///nohost", "javascript:x"])
     def test_it_explains_malformed_urls(self, guarded, url):
         with pytest.raises(ValidationError):
-            subscribe_webhook(make_page(), url)
+            subscribe_webhook(make_page(), url, actor=SYSTEM)
 
     def test_it_allows_private_targets_when_the_setting_says_so(self, settings):
         settings.NOTIFY_ALLOW_PRIVATE = True
-        assert subscribe_webhook(make_page(), "http://10.0.0.1/hook") is not None
+        assert subscribe_webhook(make_page(), "http://10.0.0.1/hook", actor=SYSTEM) is not None
 
 
 class TestSendGuard:

@@ -124,7 +124,7 @@ class TestConfirmAndLeave:
         assert subscriber.unsubscribed_at is not None
 
     def test_it_saves_language_and_components_on_the_manage_page(self, client):
-        page = make_page()
+        page = make_page(languages=["en", "es"])
         api = make_component(page, "API")
         subscribe(client)
         subscriber = Subscriber.objects.get()

@@ -26,6 +26,7 @@ from email.header import Header
 from django.conf import settings
 from django.core import mail as django_mail
 
+from aviso.lib.languages import tag as language_tag
 from aviso.notify.messages import TOKEN, RenderedEmail, links
 
 
@@ -84,7 +85,7 @@ class MessageFactory:
             f"Date: {email.utils.formatdate(usegmt=True)}",
             f"Message-ID: <{uuid.uuid4().hex}@{self.domain}>",
             "MIME-Version: 1.0",
-            f"Content-Language: {self.language}",
+            f"Content-Language: {language_tag(self.language)}",
             "Auto-Submitted: auto-generated",
         ]
         if self.rendered.list_mail:

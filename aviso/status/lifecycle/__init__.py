@@ -80,11 +80,16 @@ from aviso.status.lifecycle.guarded import (  # noqa: E402
     save_postmortem_at_version,
     unpublish_postmortem_at_version,
 )
+from aviso.status.lifecycle.outbox import retry_event, set_event_dead  # noqa: E402
+from aviso.status.lifecycle.records import historical  # noqa: E402
 
 __all__ += [
     "delete_update_at_version",
     "edit_update_at_version",
+    "historical",
     "record_change",
+    "retry_event",
     "save_postmortem_at_version",
+    "set_event_dead",
     "unpublish_postmortem_at_version",
 ]

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from aviso.lib import languages
 from aviso.status.automation import clean_automation_texts
 from aviso.status.choices import ComponentStatus, EventKind
 from aviso.status.lifecycle.actors import Actor
@@ -61,9 +62,13 @@ def _clean_page_fields(fields: dict) -> dict:
                 }
             ) from None
     if "languages" in fields:
-        bad = [code for code in fields["languages"] if code not in {"en", "es"}]
+        bad = [code for code in fields["languages"] if languages.normalize(str(code)) is None]
         if bad:
             raise LifecycleError({"languages": _("Unsupported language: %(l)s") % {"l": bad[0]}})
+        # Stored as shipped codes (``pt-BR`` is ``pt-br``), each once, in the page's order.
+        fields["languages"] = list(
+            dict.fromkeys(languages.normalize(str(code)) for code in fields["languages"])
+        )
     if "description" in fields:
         fields["description"] = clean_text(
             fields["description"], "description", max_chars=5000, required=False

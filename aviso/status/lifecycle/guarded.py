@@ -32,10 +32,11 @@ def edit_update_at_version(
     actor: Actor,
     body: str,
     expected_version: int,
+    bodies: dict[str, str] | None = None,
     display_at: dt.datetime | None = None,
 ) -> IncidentUpdate:
     _lock(update.incident, expected_version)
-    return edit_update(update, actor=actor, body=body, display_at=display_at)
+    return edit_update(update, actor=actor, body=body, bodies=bodies, display_at=display_at)
 
 
 @transaction.atomic

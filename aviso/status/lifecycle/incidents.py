@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aviso.lib.languages import page_languages
 from aviso.status.choices import (
     ActorKind,
     ComponentStatus,
@@ -21,7 +22,7 @@ from aviso.status.lifecycle.actors import Actor
 from aviso.status.lifecycle.components import apply_status, resting_status
 from aviso.status.lifecycle.errors import ConflictError, LifecycleError
 from aviso.status.lifecycle.records import record, snapshot
-from aviso.status.lifecycle.validation import clean_body, clean_choice, clean_name
+from aviso.status.lifecycle.validation import clean_bodies, clean_body, clean_choice, clean_name
 from aviso.status.models import Component, Incident, IncidentComponent, IncidentUpdate, Page
 
 # What an update says when its author leaves the body empty (the seed's wording).
@@ -153,6 +154,7 @@ def create_incident(
     name: str,
     status: str = IncidentStatus.INVESTIGATING,
     body: str = "",
+    bodies: dict[str, str] | None = None,
     impact: str | None = None,
     components: ComponentStatuses | None = None,
     started_at: dt.datetime | None = None,
@@ -166,6 +168,7 @@ def create_incident(
     name = clean_name(name)
     status = clean_choice(status, IncidentStatus, "status")
     body = clean_body(body) or DEFAULT_BODIES[status]
+    bodies = clean_bodies(page_languages(page.languages), bodies)
     impact = clean_choice(impact, IncidentImpact, "impact") if impact else None
     _check_times(started_at, display_at)
     statuses = _resolve_components(page, components)
@@ -196,6 +199,7 @@ def create_incident(
         incident=incident,
         status=status,
         body=body,
+        bodies=bodies,
         display_at=display_at,
         created_at=display_at,
         updated_at=display_at,
@@ -212,7 +216,7 @@ def create_incident(
         page=page,
         before=None,
         after=snapshot(incident, INCIDENT_AUDIT_FIELDS)
-        | {"components": changes, "body": body}
+        | {"components": changes, "body": body, "bodies": bodies}
         | _detail(detail),
         event=EventKind.INCIDENT_CREATED,
         at=display_at,
@@ -231,6 +235,7 @@ def post_update(
     actor: Actor,
     status: str,
     body: str = "",
+    bodies: dict[str, str] | None = None,
     components: ComponentStatuses | None = None,
     display_at: dt.datetime | None = None,
     notify: bool = True,
@@ -250,6 +255,7 @@ def post_update(
     impact = clean_choice(impact, IncidentImpact, "impact") if impact else None
     _check_times(None, display_at)
     incident = _lock(incident, expected_version)
+    bodies = clean_bodies(page_languages(incident.page.languages), bodies)
     statuses = _resolve_components(incident.page, components)
     at = display_at or timezone.now()
     before = snapshot(incident, INCIDENT_AUDIT_FIELDS)
@@ -275,6 +281,7 @@ def post_update(
         incident=incident,
         status=status,
         body=body,
+        bodies=bodies,
         display_at=at,
         created_at=at,
         updated_at=at,
@@ -297,7 +304,7 @@ def post_update(
         page=incident.page,
         before=before,
         after=snapshot(incident, INCIDENT_AUDIT_FIELDS)
-        | {"components": changes, "body": body}
+        | {"components": changes, "body": body, "bodies": bodies}
         | _detail(detail),
         event=event,
         at=at,
@@ -314,6 +321,7 @@ def resolve_incident(
     *,
     actor: Actor,
     body: str = "",
+    bodies: dict[str, str] | None = None,
     components: ComponentStatuses | None = None,
     display_at: dt.datetime | None = None,
     notify: bool = True,
@@ -325,6 +333,7 @@ def resolve_incident(
         actor=actor,
         status=IncidentStatus.RESOLVED,
         body=body,
+        bodies=bodies,
         components=components,
         display_at=display_at,
         notify=notify,
@@ -339,9 +348,13 @@ def edit_update(
     *,
     actor: Actor,
     body: str,
+    bodies: dict[str, str] | None = None,
     display_at: dt.datetime | None = None,
 ) -> IncidentUpdate:
-    """Correct an update's words or time. The status it recorded stays history."""
+    """Correct an update's words or time. The status it recorded stays history.
+
+    ``bodies`` None keeps the other languages' texts; a map replaces them.
+    """
     body = clean_body(body, required=True)
     _check_times(None, display_at)
     update = (
@@ -349,8 +362,12 @@ def edit_update(
         .select_related("incident__page")
         .get(pk=update.pk)
     )
-    before = snapshot(update, ["body", "display_at"])
+    if bodies is not None:
+        bodies = clean_bodies(page_languages(update.incident.page.languages), bodies)
+    before = snapshot(update, ["body", "bodies", "display_at"])
     update.body = body
+    if bodies is not None:
+        update.bodies = bodies
     if display_at is not None:
         update.display_at = display_at
     update.updated_at = timezone.now()
@@ -365,7 +382,7 @@ def edit_update(
         update,
         page=incident.page,
         before=before,
-        after=snapshot(update, ["body", "display_at"]),
+        after=snapshot(update, ["body", "bodies", "display_at"]),
         event=EventKind.INCIDENT_UPDATE_EDITED,
         notify=False,
         incident=incident,

@@ -9,12 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aviso.lib.languages import page_languages
 from aviso.status.choices import ComponentStatus, EventKind, MaintenanceStatus
 from aviso.status.lifecycle.actors import Actor
 from aviso.status.lifecycle.components import apply_status, resting_status
 from aviso.status.lifecycle.errors import ConflictError, LifecycleError
 from aviso.status.lifecycle.records import record, snapshot
-from aviso.status.lifecycle.validation import clean_body, clean_name
+from aviso.status.lifecycle.validation import clean_bodies, clean_body, clean_name
 from aviso.status.models import Component, Maintenance, MaintenanceUpdate, Page
 
 AUDIT_FIELDS = ["name", "status", "scheduled_for", "scheduled_until", "started_at", "completed_at"]
@@ -66,11 +67,12 @@ def _lock(maintenance: Maintenance, expected_version: int | None) -> Maintenance
     return locked
 
 
-def _add_update(maintenance, status, body, actor, at, notify) -> MaintenanceUpdate:
+def _add_update(maintenance, status, body, actor, at, notify, bodies=None) -> MaintenanceUpdate:
     return MaintenanceUpdate.objects.create(
         maintenance=maintenance,
         status=status,
         body=clean_body(body) or DEFAULT_BODIES[status],
+        bodies=clean_bodies(page_languages(maintenance.page.languages), bodies),
         display_at=at,
         created_at=at,
         deliver_notifications=notify,
@@ -90,6 +92,7 @@ def _transition(
     event: EventKind,
     expected_version: int | None,
     allowed_from: Iterable[str],
+    bodies: dict[str, str] | None = None,
 ) -> Maintenance:
     maintenance = _lock(maintenance, expected_version)
     if maintenance.status not in allowed_from:
@@ -133,7 +136,7 @@ def _transition(
     maintenance.version += 1
     maintenance.updated_at = at
     maintenance.save()
-    _add_update(maintenance, new_status, body, actor, at, notify)
+    _add_update(maintenance, new_status, body, actor, at, notify, bodies)
     record(
         actor,
         f"maintenance.{new_status}",
@@ -159,6 +162,7 @@ def schedule_maintenance(
     scheduled_for: dt.datetime,
     scheduled_until: dt.datetime,
     body: str = "",
+    bodies: dict[str, str] | None = None,
     components: Iterable[Component | str] = (),
     auto_start: bool = True,
     auto_complete: bool = True,
@@ -182,7 +186,7 @@ def schedule_maintenance(
         external_ref=external_ref,
     )
     maintenance.components.set(resolved)
-    _add_update(maintenance, MaintenanceStatus.SCHEDULED, body, actor, at, notify)
+    _add_update(maintenance, MaintenanceStatus.SCHEDULED, body, actor, at, notify, bodies)
     record(
         actor,
         "maintenance.schedule",
@@ -243,12 +247,15 @@ def update_maintenance(
 
 
 @transaction.atomic
-def start_maintenance(maintenance, *, actor, body="", at=None, notify=True, expected_version=None):
+def start_maintenance(
+    maintenance, *, actor, body="", bodies=None, at=None, notify=True, expected_version=None
+):
     return _transition(
         maintenance,
         MaintenanceStatus.IN_PROGRESS,
         actor=actor,
         body=body,
+        bodies=bodies,
         at=at,
         notify=notify,
         event=EventKind.MAINTENANCE_STARTED,
@@ -259,7 +266,15 @@ def start_maintenance(maintenance, *, actor, body="", at=None, notify=True, expe
 
 @transaction.atomic
 def post_maintenance_update(
-    maintenance, *, actor, status, body="", at=None, notify=True, expected_version=None
+    maintenance,
+    *,
+    actor,
+    status,
+    body="",
+    bodies=None,
+    at=None,
+    notify=True,
+    expected_version=None,
 ):
     """An update on a running maintenance (for example "verifying")."""
     status = MaintenanceStatus(status)
@@ -270,6 +285,7 @@ def post_maintenance_update(
         status,
         actor=actor,
         body=body,
+        bodies=bodies,
         at=at,
         notify=notify,
         event=EventKind.MAINTENANCE_UPDATED,
@@ -280,13 +296,14 @@ def post_maintenance_update(
 
 @transaction.atomic
 def complete_maintenance(
-    maintenance, *, actor, body="", at=None, notify=True, expected_version=None
+    maintenance, *, actor, body="", bodies=None, at=None, notify=True, expected_version=None
 ):
     return _transition(
         maintenance,
         MaintenanceStatus.COMPLETED,
         actor=actor,
         body=body,
+        bodies=bodies,
         at=at,
         notify=notify,
         event=EventKind.MAINTENANCE_COMPLETED,
@@ -296,12 +313,15 @@ def complete_maintenance(
 
 
 @transaction.atomic
-def cancel_maintenance(maintenance, *, actor, body="", at=None, notify=True, expected_version=None):
+def cancel_maintenance(
+    maintenance, *, actor, body="", bodies=None, at=None, notify=True, expected_version=None
+):
     return _transition(
         maintenance,
         MaintenanceStatus.CANCELLED,
         actor=actor,
         body=body,
+        bodies=bodies,
         at=at,
         notify=notify,
         event=EventKind.MAINTENANCE_CANCELLED,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.db import models
@@ -11,6 +14,20 @@ from django.utils import timezone
 from aviso.status.choices import EventKind
 from aviso.status.lifecycle.actors import Actor
 from aviso.status.models import AuditEntry, Event, Page
+
+_historical: ContextVar[bool] = ContextVar("historical", default=False)
+
+
+@contextmanager
+def historical() -> Iterator[None]:
+    """Changes made inside record the past (an import, a restore): their events are
+    written ``historical`` and nobody, subscriber or operator, is alerted of them.
+    The public pages are still re-rendered."""
+    token = _historical.set(True)
+    try:
+        yield
+    finally:
+        _historical.reset(token)
 
 
 def snapshot(obj: models.Model | None, fields: list[str] | None = None) -> dict | None:
@@ -61,12 +78,14 @@ def record(
     )
     if event is None:
         return None
+    past = _historical.get()
     return Event.objects.create(
         kind=event,
         at=at,
         page=page,
         actor_kind=actor.kind,
-        notify=notify,
+        notify=notify and not past,
+        historical=past,
         payload=payload or {},
         **event_refs,
     )

@@ -6,6 +6,7 @@ import re
 
 from django.utils.translation import gettext as _
 
+from aviso.lib import languages
 from aviso.status.lifecycle.errors import LifecycleError
 
 MAX_BODY_CHARS = 50_000
@@ -52,3 +53,32 @@ def clean_choice(value, choices, field: str):
                 % {"value": value, "allowed": allowed}
             }
         ) from None
+
+
+def clean_bodies(page_languages: list[str], bodies: dict | None, field: str = "bodies") -> dict:
+    """An update's text in the page's other languages: {code: Markdown}, blanks dropped.
+
+    ``page_languages[0]`` is the language of ``body`` itself; naming it here, or
+    a language the page does not offer, is refused with the key in the message.
+    """
+    if not bodies:
+        return {}
+    if not isinstance(bodies, dict):
+        raise LifecycleError({field: _("Give the texts as a map of language code to text.")})
+    cleaned: dict[str, str] = {}
+    for key, text in bodies.items():
+        code = languages.normalize(str(key))
+        if code is None or code not in page_languages:
+            raise LifecycleError(
+                {f"{field}.{key}": _("This page is not published in %(code)s.") % {"code": key}}
+            )
+        if code == page_languages[0]:
+            raise LifecycleError(
+                {f"{field}.{key}": _("This is the page's first language: write it in the body.")}
+            )
+        if text is not None and not isinstance(text, str):
+            raise LifecycleError({f"{field}.{key}": _("Must be text.")})
+        text = clean_body(text, f"{field}.{key}")
+        if text:
+            cleaned[code] = text
+    return cleaned

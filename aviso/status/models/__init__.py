@@ -2,6 +2,7 @@ from aviso.status.models.audit import AuditEntry, Event
 from aviso.status.models.component import Component, ComponentGroup, ComponentStatusChange
 from aviso.status.models.incident import Incident, IncidentComponent, IncidentUpdate, Postmortem
 from aviso.status.models.maintenance import Maintenance, MaintenanceUpdate
+from aviso.status.models.outbox import HandlerRun
 from aviso.status.models.page import Page
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "ComponentGroup",
     "ComponentStatusChange",
     "Event",
+    "HandlerRun",
     "Incident",
     "IncidentComponent",
     "IncidentUpdate",

@@ -37,7 +37,8 @@ class Event(models.Model):
     Written in the same transaction as the change. ``aviso worker`` claims rows
     (a lease in ``claimed_until``) and hands each to the registered handlers
     (notification fan-out, snapshot renders); handlers are idempotent, so a
-    claim that expires mid-way is simply taken again.
+    claim that expires mid-way is simply taken again. Each handler's outcome
+    is kept apart in ``HandlerRun``.
     """
 
     kind = models.CharField(max_length=40, choices=EventKind.choices)
@@ -63,11 +64,18 @@ class Event(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
-    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)  # every handler succeeded
+    # A handler used its last try: set aside (not handled) until an operator retries it.
+    dead_at = models.DateTimeField(null=True, blank=True)
+    # A record of the past (an import, a restore): handlers that tell people skip it.
+    historical = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["handled_at", "id"])]
+        indexes = [
+            models.Index(fields=["handled_at", "id"]),
+            models.Index(fields=["dead_at"], name="event_dead_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"

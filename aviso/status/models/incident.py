@@ -5,6 +5,7 @@ from django.db import models
 
 from aviso.lib.ids import new_code
 from aviso.status.choices import ActorKind, ComponentStatus, IncidentImpact, IncidentStatus
+from aviso.status.models.translated import TranslatedBody
 
 
 class Incident(models.Model):
@@ -74,7 +75,7 @@ class IncidentComponent(models.Model):
         return f"{self.incident_id}/{self.component_id}: {self.status}"
 
 
-class IncidentUpdate(models.Model):
+class IncidentUpdate(TranslatedBody):
     code = models.CharField(max_length=12, unique=True, default=new_code, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(max_length=16, choices=IncidentStatus.choices)

@@ -5,6 +5,7 @@ from django.db import models
 
 from aviso.lib.ids import new_code
 from aviso.status.choices import ActorKind, MaintenanceStatus
+from aviso.status.models.translated import TranslatedBody
 
 
 class Maintenance(models.Model):
@@ -37,7 +38,7 @@ class Maintenance(models.Model):
         return self.status in MaintenanceStatus.active_values()
 
 
-class MaintenanceUpdate(models.Model):
+class MaintenanceUpdate(TranslatedBody):
     code = models.CharField(max_length=12, unique=True, default=new_code, editable=False)
     maintenance = models.ForeignKey(Maintenance, on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(max_length=16, choices=MaintenanceStatus.choices)

@@ -13,9 +13,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from aviso.lib.dates import day_label, decimal_label, moment_label
+from aviso.lib.languages import NATIVE_NAMES
+from aviso.lib.languages import tag as language_tag
 from aviso.lib.markdown import render_markdown
 from aviso.lib.timezones import utc_offset_label
-from aviso.status import links
+from aviso.status import languages, links
+from aviso.status.languages import page_languages
 
 register = template.Library()
 
@@ -26,12 +30,37 @@ def markdown(text: str) -> str:
 
 
 @register.simple_tag
-def page_time(moment: dt.datetime | None, page, fmt: str = "M j, Y · H:i") -> str:
-    """A time in the page's zone with its offset, as the seed writes "16:30 (GMT-5)"."""
+def page_time(moment: dt.datetime | None, page, fmt: str = "") -> str:
+    """A time in the page's zone and the reader's language, as the seed writes "16:30 (GMT-5)".
+
+    ``fmt`` (a Django date format, such as "H:i") picks the parts; by default CLDR's date
+    in the reader's language and the time.
+    """
     if moment is None:
         return ""
     local = moment.astimezone(page.zone)
-    return f"{formats.date_format(local, fmt)} ({utc_offset_label(local)})"
+    if fmt:
+        return f"{formats.date_format(local, fmt)} ({utc_offset_label(local)})"
+    return moment_label(local, get_language())
+
+
+@register.simple_tag
+def update_body(update, page) -> str:
+    """An update's Markdown in the reader's language; else the page's first, saying so."""
+    first = page_languages(page)[0]
+    text, fallback = update.body_for(get_language(), first)
+    html = render_markdown(text)
+    if fallback:
+        note = _("This update is not available in %(language)s; shown in %(original)s.") % {
+            "language": NATIVE_NAMES.get(get_language(), get_language()),
+            "original": NATIVE_NAMES[first],
+        }
+        html = (
+            f'<p class="fallback-note" lang="{language_tag(get_language())}">{escape(note)}</p>'
+            + html
+        )
+        html = f'<div lang="{language_tag(first)}">{html}</div>'
+    return mark_safe(html)  # noqa: S308 - nh3 cleaned the Markdown; the note is escaped
 
 
 @register.simple_tag
@@ -59,13 +88,20 @@ def site_link(context, *parts) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def language_alternates(context, page) -> languages.Alternates:
+    """The page's languages for the path being rendered: hreflang links and the switcher."""
+    request = context.get("request")
+    return languages.alternates(request, page, languages.current_site_path(request))
+
+
+@register.simple_tag(takes_context=True)
 def site_static(context, path: str) -> str:
     return links.static_link(context.get("request"), static(path))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _day_label(day: dt.date, language: str) -> str:
-    return formats.date_format(day, "M j, Y")
+    return day_label(day, language)
 
 
 @register.simple_tag
@@ -77,12 +113,13 @@ def uptime_bars(uptime) -> str:
     """
     no_data, uptime_word = _("no data"), _("uptime")
     items = []
+    language = get_language()
     for day in uptime.days:
-        label = _day_label(day.date, get_language())
+        label = _day_label(day.date, language)
         if day.uptime is None:
             text = f"{label}: {no_data}"
         else:
-            text = f"{label}: {day.uptime:.2f}% {uptime_word}"
+            text = f"{label}: {decimal_label(day.uptime, language)}% {uptime_word}"
             if day.incidents:
                 text += "; " + ", ".join(day.incidents)
         items.append(

@@ -50,7 +50,7 @@ class TestPublicPages:
             assert b"<script" not in client.get(url).content
 
     def test_spanish_is_served_when_asked(self, client):
-        make_page()
+        make_page(languages=["en", "es"])
         html = client.get("/history", HTTP_ACCEPT_LANGUAGE="es").content.decode()
         assert 'lang="es"' in html
         assert "Historial de avisos" in html

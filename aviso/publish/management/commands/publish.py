@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from aviso.publish.export import export_site
 from aviso.publish.tasks import render_snapshots
+from aviso.status.staticfiles import collect_static_if_changed
 
 
 class Command(BaseCommand):
@@ -42,7 +42,7 @@ class Command(BaseCommand):
             if target is not None:
                 if not no_collect:
                     # Hashed stylesheet names come from the collected static files.
-                    call_command("collectstatic", interactive=False, verbosity=0)
+                    collect_static_if_changed()
                 files = export_site(target)
                 self.stdout.write(f"{len(files)} files written to {target}")
         except DatabaseError as exc:

@@ -2,23 +2,25 @@
 
 Migrates, loads the demo when asked and the database is empty, creates the
 first admin (printing the login once), then runs web, worker and checker as
-child processes until interrupted.
+child processes until interrupted. A child that dies is restarted (with
+backoff, said in the log and on ``/healthz``); the others keep running.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
-import time
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
 from aviso.status.management.commands.createadmin import ensure_admin
 from aviso.status.models import Page
+from aviso.status.staticfiles import collect_static_if_changed
+from aviso.status.supervisor import Supervisor, supervisor_state_path
 
 
 class Command(BaseCommand):
@@ -34,7 +36,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, demo: bool, host: str, port: int, publish_dir: str, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static_if_changed()
         if demo and not Page.objects.exists():
             call_command("demo")
         if not get_user_model().objects.exists():
@@ -59,8 +61,13 @@ class Command(BaseCommand):
         if publish_dir:
             # The worker keeps this static copy current after every change.
             env["AVISO_PUBLISH_DIR"] = os.path.abspath(publish_dir)
-        procs = {name: subprocess.Popen(argv, env=env) for name, argv in children.items()}
-        self.stdout.write(f"Aviso is up at http://{host}:{port}/ (Ctrl-C to stop)")
+        supervisor = Supervisor(
+            children,
+            env=env,
+            log=lambda line: self.stderr.write(line),
+            state_path=supervisor_state_path(),
+            max_backoff=float(settings.RESTART_MAX_BACKOFF_SECONDS),
+        )
         stopping = False
 
         def stop(signum, frame):
@@ -69,19 +76,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        try:
-            while not stopping:
-                for name, proc in procs.items():
-                    if proc.poll() is not None:
-                        self.stderr.write(f"{name} exited with {proc.returncode}; stopping")
-                        stopping = True
-                time.sleep(0.5)
-        finally:
-            for proc in procs.values():
-                if proc.poll() is None:
-                    proc.terminate()
-            for proc in procs.values():
-                try:
-                    proc.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        self.stdout.write(f"Aviso is up at http://{host}:{port}/ (Ctrl-C to stop)")
+        self.stdout.flush()
+        # A child that dies is restarted with backoff; the others are never stopped for it.
+        supervisor.run(lambda: stopping)

@@ -6,10 +6,10 @@ import os
 import shutil
 import sys
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from aviso.lib.env import envint
+from aviso.status.staticfiles import collect_static_if_changed
 
 
 def default_workers() -> int:
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None)
 
     def handle(self, *args, host: str, port: int, workers: int | None, **options):
-        call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static_if_changed()
         argv = granian_argv(host, port, workers or default_workers())
         self.stdout.write(f"Serving on http://{host}:{port}/")
         self.stdout.flush()

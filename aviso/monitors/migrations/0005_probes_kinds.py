@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitors', '0003_secrets_sealed_config'),
+        ('monitors', '0004_reliability'),
     ]
 
     operations = [
