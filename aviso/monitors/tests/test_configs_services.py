@@ -13,7 +13,7 @@ from aviso.lib.sealed import REDACTED, is_sealed
 from aviso.monitors import lifecycle
 from aviso.monitors.configs import parse_config
 from aviso.monitors.models import Monitor
-from aviso.testing import SYSTEM, make_user
+from aviso.testing import SYSTEM, make_person
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "hunter2-in-the-row"
@@ -40,7 +40,7 @@ DEFAULT_PORTS = {"mysql": 3306, "smtp": 25, "mqtt": 1883, "amqp": 5672, "nats": 
 
 
 def bearer() -> dict:
-    _, raw = ApiToken.issue(make_user("bot"), name="bot", scope="write")
+    _, raw = ApiToken.issue(make_person("bot", "responder"), name="bot", scope="write")
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
