@@ -105,6 +105,8 @@ DATABASES = {"default": parse_database_url(envstr("AVISO_DATABASE_URL"), data_di
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("AVISO_REDIS_URL")
+# The Chromium the ``browser`` monitor kind drives (Playwright; a system package).
+BROWSER_EXECUTABLE = envstr("AVISO_BROWSER_EXECUTABLE", "/usr/bin/chromium")
 if REDIS_URL:
     CACHES = {
         "default": {

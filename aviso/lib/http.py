@@ -32,9 +32,12 @@ from __future__ import annotations
 import asyncio
 import ssl
 import string
+import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from multidict import CIMultiDict
@@ -104,6 +107,26 @@ def tls_context(verify: bool) -> ssl.SSLContext:
     return context
 
 
+@lru_cache(maxsize=64)
+def client_tls_context(verify: bool, cert_pem: str, key_pem: str) -> ssl.SSLContext:
+    """A context presenting a client certificate (PEM texts, as monitor settings hold them).
+
+    ``ssl`` loads a certificate chain from files only: the two texts are written to a
+    private temporary folder, loaded and removed at once.
+    """
+    context = ssl.create_default_context()
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    with tempfile.TemporaryDirectory(prefix="aviso-client-cert-") as folder:
+        cert_path, key_path = Path(folder, "cert.pem"), Path(folder, "key.pem")
+        for path, text in ((cert_path, cert_pem), (key_path, key_pem)):
+            path.touch(mode=0o600)
+            path.write_text(text)
+        context.load_cert_chain(cert_path, key_path)
+    return context
+
+
 @dataclass
 class Response:
     status: int
@@ -130,12 +153,16 @@ async def fetch(
     max_redirects: int = 5,
     verify_tls: bool = True,
     policy: Policy = METADATA_ONLY,
+    client_cert: tuple[str, str] | None = None,
+    proxy: str = "direct",
 ) -> Response:
     """One request (and its redirects) within ``timeout`` seconds in total.
 
     Every hop's address is checked against ``policy`` before it is connected
-    to. Raises ``OutboundError`` with a short reason for anything but an HTTP
-    answer.
+    to. ``client_cert`` (certificate and key PEM), like ``headers``, goes to the
+    URL's own origin only. ``proxy`` is a ``proxy_for`` setting ("direct" by
+    default; "" follows the environment). Raises ``OutboundError`` with a short
+    reason for anything but an HTTP answer.
     """
     started = time.perf_counter()
     if isinstance(body, str):
@@ -149,9 +176,14 @@ async def fetch(
     try:
         async with asyncio.timeout(timeout):
             while True:
+                context = None
+                if urlsplit(url).scheme == "https":
+                    context = (client_tls_context(verify_tls, *client_cert) if client_cert
+                               else tls_context(verify_tls))  # fmt: skip
                 status, answer_headers, data, truncated = await _exchange(
-                    url, method, headers, body, max_bytes, verify_tls, policy
-                )
+                    url, method, headers, body, max_bytes, context, policy,
+                    proxy_for(url, proxy),
+                )  # fmt: skip
                 location = answer_headers.get("Location")
                 if follow_redirects and status in REDIRECT_CODES and location:
                     if redirects >= max_redirects:
@@ -160,6 +192,7 @@ async def fetch(
                     following = urljoin(url, location)
                     if not same_origin(url, following):
                         headers = {}  # the caller's credentials stay with its origin
+                        client_cert = None
                     url = following
                     if status == 303 or (status in (301, 302) and method == "POST"):
                         method, body = "GET", None
@@ -196,7 +229,54 @@ async def fetch(
         raise OutboundError("bad answer: not an HTTP/1.x answer") from None
 
 
-async def _exchange(url, method, headers, body, max_bytes, verify_tls, policy: Policy):
+def proxy_for(url: str, setting: str = "") -> str | None:
+    """The proxy URL to reach ``url`` through, or None to connect directly.
+
+    ``setting`` is a monitor's: "direct" never uses one, an ``http://host:port``
+    URL is that proxy, and "" takes HTTPS_PROXY / HTTP_PROXY (and NO_PROXY)
+    from the environment, as curl does.
+    """
+    if setting == "direct":
+        return None
+    if setting:
+        return setting
+    parts = urlsplit(url)
+    found = urllib.request.getproxies_environment().get(parts.scheme)
+    if not found or urllib.request.proxy_bypass_environment(parts.hostname or ""):
+        return None
+    return found if "://" in found else f"http://{found}"
+
+
+async def _tunnel(proxy: str, address: str, port: int, policy: Policy):
+    """A stream to ``address:port`` through an HTTP proxy's CONNECT (the proxy checked too).
+
+    The tunnel is opened to the address the guard checked, never to the name,
+    so the proxy cannot be the way around it.
+    """
+    parts = urlsplit(proxy)
+    if parts.scheme != "http" or not parts.hostname:
+        raise OutboundError("the proxy must be an http://host:port URL")
+    proxy_port = parts.port or 8080
+    proxy_address = await aresolve(parts.hostname, proxy_port, policy)
+    reader, writer = await asyncio.open_connection(proxy_address, proxy_port, limit=2**16)
+    where = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    writer.write(f"CONNECT {where} HTTP/1.1\r\nHost: {where}\r\n\r\n".encode("latin-1"))
+    status_line = (await reader.readline()).decode("latin-1").strip()
+    version, _, rest = status_line.partition(" ")
+    code = rest[:3]
+    for _ in range(MAX_HEADER_LINES):
+        if (await reader.readline()) in (b"\r\n", b"\n", b""):
+            break
+    if not version.startswith("HTTP/1.") or not code.isdigit():
+        writer.close()
+        raise OutboundError("the proxy did not answer as an HTTP proxy")
+    if code != "200":
+        writer.close()
+        raise OutboundError(f"the proxy refused the tunnel (HTTP {code})")
+    return reader, writer
+
+
+async def _exchange(url, method, headers, body, max_bytes, context, policy: Policy, proxy=None):
     problem = url_problem(url)
     if problem:
         raise OutboundError(f"refused: {problem}")
@@ -210,13 +290,18 @@ async def _exchange(url, method, headers, body, max_bytes, verify_tls, policy: P
     except ValueError:
         raise OutboundError("the URL has an invalid port") from None
     address = await aresolve(host, port, policy)
-    reader, writer = await asyncio.open_connection(
-        address,
-        port,
-        ssl=tls_context(verify_tls) if secure else None,
-        server_hostname=host if secure else None,
-        limit=2**16,
-    )
+    if proxy:
+        reader, writer = await _tunnel(proxy, address, port, policy)
+        if secure:
+            await writer.start_tls(context or tls_context(True), server_hostname=host)
+    else:
+        reader, writer = await asyncio.open_connection(
+            address,
+            port,
+            ssl=(context or tls_context(True)) if secure else None,
+            server_hostname=host if secure else None,
+            limit=2**16,
+        )
     try:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         default_port = port == (443 if secure else 80)

@@ -14,6 +14,15 @@ class MonitorKind(models.TextChoices):
     HEARTBEAT = "heartbeat", _("Heartbeat (push)")
     POSTGRES = "postgres", _("PostgreSQL")
     REDIS = "redis", _("Redis")
+    MYSQL = "mysql", _("MySQL / MariaDB")
+    SMTP = "smtp", _("SMTP")
+    WEBSOCKET = "websocket", _("WebSocket")
+    MQTT = "mqtt", _("MQTT")
+    AMQP = "amqp", _("AMQP (RabbitMQ)")
+    NATS = "nats", _("NATS")
+    GRPC = "grpc", _("gRPC health")
+    PING = "ping", _("Ping (ICMP)")
+    BROWSER = "browser", _("Browser (Chromium)")
 
 
 class CheckStatus(models.TextChoices):

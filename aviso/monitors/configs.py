@@ -16,28 +16,45 @@ probe (``open_config``) and shown as ``[sealed]`` everywhere else
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aviso.lib.http import header_problem, url_problem
-from aviso.lib.sealed import Path, SecretFields, redact_paths, unseal_paths
+from aviso.lib.sealed import Path, redact_paths, unseal_paths
 from aviso.monitors.choices import MonitorKind
+from aviso.monitors.conf_base import Endpoint, _Conf
+from aviso.monitors.configs_services import SERVICE_CONFS
 from aviso.status.sealing import keyring
 
 # Request headers whose values are credentials (Authorization, Cookie, X-Api-Key, ...).
 SECRET_HEADER = re.compile(r"auth|token|secret|key|cookie|pass|session|signature", re.I)
 
-Endpoint = tuple[str, str, int]  # (config field, host, port)
 
 
-class _Conf(SecretFields, BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def client_pem_problem(cert_pem: str, key_pem: str) -> str | None:
+    """What is wrong with a client certificate and key, in words that quote neither."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
 
-    def endpoints(self) -> list[Endpoint]:
-        raise NotImplementedError(f"{type(self).__name__} must list the hosts it connects to")
+    try:
+        cert = x509.load_pem_x509_certificate(cert_pem.encode())
+    except ValueError:
+        return "client_cert_pem is not a PEM certificate"
+    try:
+        key = serialization.load_pem_private_key(key_pem.encode(), password=None)
+    except (ValueError, TypeError):
+        return "client_key_pem is not an unencrypted PEM private key"
+    if key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    ) != cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    ):
+        return "the client key does not match the client certificate"
+    return None
 
 
 class HttpConf(_Conf):
@@ -54,13 +71,77 @@ class HttpConf(_Conf):
     follow_redirects: bool = True
     max_redirects: int = Field(default=5, ge=0, le=20)
     verify_tls: bool = True
+    # Credentials sent as the Authorization header, to the URL's origin only.
+    auth: Literal["none", "basic", "bearer"] = "none"
+    username: str = Field(default="", max_length=256)
+    password: str = Field(default="", max_length=1024)
+    token: str = Field(default="", max_length=8192)
+    # A client certificate (PEM) presented to the URL's origin, with its key (sealed).
+    client_cert_pem: str = Field(default="", max_length=32768)
+    client_key_pem: str = Field(default="", max_length=32768)
+
+    # "" follows HTTPS_PROXY / HTTP_PROXY / NO_PROXY; "direct" never; or http://host:port.
+    proxy: str = Field(default="", max_length=2048)
+
+    secret_fields: ClassVar[tuple[str, ...]] = ("password", "token", "client_key_pem")
 
     @classmethod
     def secret_paths(cls, data: dict) -> list[Path]:
+        paths = super().secret_paths(data)
         headers = data.get("headers")
         if not isinstance(headers, dict):
-            return []
-        return [("headers", name) for name in headers if SECRET_HEADER.search(str(name))]
+            return paths
+        return paths + [("headers", name) for name in headers if SECRET_HEADER.search(str(name))]
+
+    @model_validator(mode="after")
+    def _auth(self) -> HttpConf:
+        if self.auth == "basic" and not self.username:
+            raise ValueError("basic auth needs a username")
+        if self.auth == "basic" and ":" in self.username:
+            raise ValueError("a basic auth username cannot hold a colon")
+        if self.auth == "bearer" and not self.token:
+            raise ValueError("bearer auth needs a token")
+        if self.auth == "bearer" and header_problem("Authorization", self.token):
+            raise ValueError("the token cannot hold control characters")
+        if self.auth != "none" and any(k.lower() == "authorization" for k in self.headers):
+            raise ValueError("set auth or an Authorization header, not both")
+        if bool(self.client_cert_pem) != bool(self.client_key_pem):
+            raise ValueError("a client certificate needs its key, and a key its certificate")
+        if self.client_cert_pem:
+            pem_problem = client_pem_problem(self.client_cert_pem, self.client_key_pem)
+            if pem_problem:
+                raise ValueError(pem_problem)
+        return self
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, value: str) -> str:
+        if value in ("", "direct"):
+            return value
+        parts = urlsplit(value)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError('must be "", "direct" or an http://host:port URL')
+        if parts.username or parts.password:
+            raise ValueError("proxy credentials are not supported")
+        if parts.path not in ("", "/") or parts.query:
+            raise ValueError("a proxy URL has no path")
+        try:
+            _ = parts.port
+        except ValueError:
+            raise ValueError("the port must be a number from 1 to 65535") from None
+        return value
+
+    def client_cert(self) -> tuple[str, str] | None:
+        return (self.client_cert_pem, self.client_key_pem) if self.client_cert_pem else None
+
+    def authorization(self) -> dict[str, str]:
+        """The Authorization header the settings ask for (none when ``auth`` is "none")."""
+        if self.auth == "basic":
+            pair = f"{self.username}:{self.password}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+        if self.auth == "bearer":
+            return {"Authorization": f"Bearer {self.token}"}
+        return {}
 
     @field_validator("url")
     @classmethod
@@ -88,7 +169,11 @@ class HttpConf(_Conf):
 
     def endpoints(self) -> list[Endpoint]:
         parts = urlsplit(self.url)
-        return [("url", parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))]
+        found = [("url", parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))]
+        if self.proxy not in ("", "direct"):
+            proxy = urlsplit(self.proxy)
+            found.append(("proxy", proxy.hostname, proxy.port or 8080))
+        return found
 
     @field_validator("expected_status")
     @classmethod
@@ -136,9 +221,13 @@ class TcpConf(_Conf):
 
 class DnsConf(_Conf):
     name: str = Field(min_length=1, max_length=253)
-    record_type: Literal["A", "AAAA", "CNAME", "MX", "NS", "TXT"] = "A"
+    record_type: Literal[
+        "A", "AAAA", "CNAME", "MX", "NS", "TXT", "SRV", "SOA", "CAA", "PTR"
+    ] = "A"
     server: str = "127.0.0.1"
     port: int = Field(default=53, ge=1, le=65535)
+    # "auto": UDP, then TCP when the answer is truncated; "udp" or "tcp" only.
+    transport: Literal["auto", "udp", "tcp"] = "auto"
     expected: str = ""  # when set, one answer must equal it
 
     def endpoints(self) -> list[Endpoint]:
@@ -212,6 +301,7 @@ CONF_BY_KIND: dict[str, type[_Conf]] = {
     MonitorKind.HEARTBEAT: HeartbeatConf,
     MonitorKind.POSTGRES: PostgresConf,
     MonitorKind.REDIS: RedisConf,
+    **SERVICE_CONFS,
 }
 
 

@@ -103,7 +103,12 @@ class Checker:
         return len(self.scheduled) + len(self.running)
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.ctx = ProbeContext(block_private=self.block_private, allow=settings.OUTBOUND_ALLOW)
+        self.ctx = ProbeContext(
+            block_private=self.block_private,
+            allow=settings.OUTBOUND_ALLOW,
+            browser_executable=settings.BROWSER_EXECUTABLE,
+            screenshot_dir=str(settings.DATA_DIR / "screenshots"),
+        )
         flusher = asyncio.create_task(self._flush_loop(stop))
         try:
             await self._claim_loop(stop)

@@ -73,6 +73,15 @@ SAMPLES = {
     "dns": lambda host: {"name": "example.com", "server": host},
     "postgres": lambda host: {"dsn": f"host={host} port=5432 dbname=postgres user=x"},
     "redis": lambda host: {"host": host, "port": 6379},
+    "mysql": lambda host: {"host": host, "username": "x", "password": "y"},
+    "smtp": lambda host: {"host": host, "tls": "starttls"},
+    "websocket": lambda host: {"url": f"ws://{bracket(host)}/socket"},
+    "mqtt": lambda host: {"host": host, "topic": "aviso/probe"},
+    "amqp": lambda host: {"host": host, "password": "guest", "queue": "jobs"},
+    "nats": lambda host: {"host": host, "subject": "health"},
+    "grpc": lambda host: {"host": host, "port": 50051},
+    "ping": lambda host: {"host": host},
+    "browser": lambda host: {"url": f"http://{bracket(host)}/login", "expected_text": "Welcome"},
 }
 CONNECTS_NOWHERE = {"heartbeat"}
 

@@ -126,7 +126,9 @@ class ScriptedServer:
             writer.close()
 
     def stop(self) -> None:
-        self.server.close()
+        # On the server's own loop: asyncio's Server is not thread-safe, and closing it
+        # from this thread raced with the loop's own bookkeeping.
+        self.loops.run(_close(self.server))
         self.loops.stop()
 
 
@@ -230,3 +232,7 @@ def ca_and_server_cert(folder: Path, host: str = "127.0.0.1") -> tuple[Path, ssl
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
     return folder / "ca.pem", context
+
+
+async def _close(server: asyncio.Server) -> None:
+    server.close()

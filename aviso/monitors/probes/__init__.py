@@ -20,13 +20,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aviso.lib.netguard import BlockedAddress, IPNetwork, Policy, aresolve, check_host
+from aviso.lib.netguard import (
+    BlockedAddress,
+    IPNetwork,
+    Policy,
+    UnresolvedHost,
+    aresolve,
+    check_host,
+)
 from aviso.monitors.choices import CheckStatus
 
 log = logging.getLogger(__name__)
@@ -59,6 +68,8 @@ class ProbeContext:
     block_private: bool = False
     allow: tuple[IPNetwork, ...] = ()  # settings.OUTBOUND_ALLOW
     now: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    browser_executable: str = "/usr/bin/chromium"  # settings.BROWSER_EXECUTABLE
+    screenshot_dir: str = ""  # where the browser kind keeps a failure's screenshot
     policy: Policy = field(init=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +81,12 @@ class ProbeContext:
 
 
 Probe = Callable[[Target, ProbeContext], Awaitable[Outcome]]
+
+
+def cannot_connect(error: OSError) -> Outcome:
+    """A "down" outcome for a failed connect, in the system's words for its errno."""
+    reason = os.strerror(error.errno) if error.errno else error.strerror or type(error).__name__
+    return Outcome(CheckStatus.DOWN, None, f"cannot connect: {reason}")
 
 
 def worst(*statuses: CheckStatus) -> CheckStatus:
@@ -84,18 +101,15 @@ def by_threshold(value: float, warn: float, critical: float) -> CheckStatus:
     return CheckStatus.UP
 
 
-def probes() -> dict[str, Probe]:
-    from aviso.monitors.probes import dns, heartbeat, http, postgres, redis, tcp, tls
+# Each kind's module, in this package, defines ``probe``.
+KINDS = (
+    "http", "tls", "tcp", "dns", "heartbeat", "postgres", "redis",
+    "mysql", "smtp", "websocket", "mqtt", "amqp", "nats", "grpc", "ping", "browser",
+)  # fmt: skip
 
-    return {
-        "http": http.probe,
-        "tls": tls.probe,
-        "tcp": tcp.probe,
-        "dns": dns.probe,
-        "heartbeat": heartbeat.probe,
-        "postgres": postgres.probe,
-        "redis": redis.probe,
-    }
+
+def probes() -> dict[str, Probe]:
+    return {kind: importlib.import_module(f"{__name__}.{kind}").probe for kind in KINDS}
 
 
 _PROBES: dict[str, Probe] = {}
@@ -118,6 +132,8 @@ async def run_probe(target: Target, ctx: ProbeContext) -> Outcome:
         )
     except BlockedAddress as error:
         return Outcome(CheckStatus.DOWN, None, str(error)[:300])
+    except UnresolvedHost as error:  # names the configured host, nothing the target sent
+        return Outcome(CheckStatus.DOWN, None, f"cannot connect: {error}"[:300])
     except Exception as error:  # a probe's failure is the target's state, never the checker's
         # The exception's text may quote what the target sent: the log keeps it, the
         # message (shown in the console) names only its kind.

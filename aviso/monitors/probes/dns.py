@@ -1,13 +1,19 @@
-"""DNS: one query over UDP with the standard library, answers compared as text.
+"""DNS: one query over UDP (TCP when the answer is truncated, or when asked), answers
+compared as text.
 
-The message says whether the expected answer came, never the answers: a DNS
-monitor must not be a way to list what an internal resolver knows.
+Only answers of the asked type count: a CNAME alone does not answer an A
+query. The message says whether the expected answer came, never the answers:
+a DNS monitor must not be a way to list what an internal resolver knows.
+
+Written on the standard library (no resolver library): the probe sends one
+question and reads one answer, within bounds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import secrets
 import struct
 import time
@@ -16,12 +22,19 @@ from aviso.monitors.choices import CheckStatus
 from aviso.monitors.configs import DnsConf
 from aviso.monitors.probes import Outcome, ProbeContext, Target
 
-TYPES = {"A": 1, "NS": 2, "CNAME": 5, "MX": 15, "TXT": 16, "AAAA": 28}
+TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28,
+         "SRV": 33, "CAA": 257}  # fmt: skip
+NAMES = {number: name for name, number in TYPES.items()}
+TRUNCATED = 0x0200
 RCODES = {1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 
 
 class DnsError(Exception):
     pass
+
+
+class Truncated(DnsError):
+    """The UDP answer did not fit (TC bit): ask again over TCP."""
 
 
 def encode_name(name: str) -> bytes:
@@ -60,12 +73,49 @@ def decode_name(message: bytes, offset: int) -> tuple[str, int]:
         offset += 1 + length
 
 
-def parse_answers(message: bytes, query_id: int) -> list[str]:
+def _rdata(message: bytes, rtype: int, offset: int, data: bytes) -> str | None:
+    """One record's data as text, or None for a type the probe does not read."""
+    length = len(data)
+    if rtype == 1 and length == 4:
+        return str(ipaddress.IPv4Address(data))
+    if rtype == 28 and length == 16:
+        return str(ipaddress.IPv6Address(data))
+    if rtype in (2, 5, 12):
+        return decode_name(message, offset)[0]
+    if rtype == 15:
+        preference = struct.unpack("!H", data[:2])[0]
+        return f"{preference} {decode_name(message, offset + 2)[0]}"
+    if rtype == 16:
+        parts, i = [], 0
+        while i < len(data):
+            parts.append(data[i + 1 : i + 1 + data[i]].decode("utf-8", "replace"))
+            i += 1 + data[i]
+        return "".join(parts)
+    if rtype == 33 and length >= 7:
+        priority, weight, port = struct.unpack("!HHH", data[:6])
+        return f"{priority} {weight} {port} {decode_name(message, offset + 6)[0]}"
+    if rtype == 6:
+        mname, after = decode_name(message, offset)
+        rname, after = decode_name(message, after)
+        serial = struct.unpack("!I", message[after : after + 4])[0]
+        return f"{mname} {rname} {serial}"
+    if rtype == 257 and length >= 2:
+        tag_length = data[1]
+        tag = data[2 : 2 + tag_length].decode("ascii", "replace")
+        value = data[2 + tag_length :].decode("utf-8", "replace")
+        return f'{data[0]} {tag} "{value}"'
+    return None
+
+
+def parse_answers(message: bytes, query_id: int) -> list[tuple[str, str]]:
+    """(type, text) of each answer record the probe can read."""
     if len(message) < 12:
         raise DnsError("short answer")
     ident, flags, qdcount, ancount, _, _ = struct.unpack("!HHHHHH", message[:12])
     if ident != query_id:
         raise DnsError("answer to another query")
+    if flags & TRUNCATED:
+        raise Truncated("truncated answer")
     rcode = flags & 0x000F
     if rcode:
         raise DnsError(RCODES.get(rcode, f"rcode {rcode}"))
@@ -76,24 +126,13 @@ def parse_answers(message: bytes, query_id: int) -> list[str]:
     answers = []
     for _ in range(ancount):
         _, offset = decode_name(message, offset)
+        if offset + 10 > len(message):
+            raise DnsError("malformed answer")
         rtype, _, _, length = struct.unpack("!HHIH", message[offset : offset + 10])
         offset += 10
-        data = message[offset : offset + length]
-        if rtype == 1 and length == 4:
-            answers.append(str(ipaddress.IPv4Address(data)))
-        elif rtype == 28 and length == 16:
-            answers.append(str(ipaddress.IPv6Address(data)))
-        elif rtype in (2, 5):
-            answers.append(decode_name(message, offset)[0])
-        elif rtype == 15:
-            preference = struct.unpack("!H", data[:2])[0]
-            answers.append(f"{preference} {decode_name(message, offset + 2)[0]}")
-        elif rtype == 16:
-            parts, i = [], 0
-            while i < len(data):
-                parts.append(data[i + 1 : i + 1 + data[i]].decode("utf-8", "replace"))
-                i += 1 + data[i]
-            answers.append("".join(parts))
+        text = _rdata(message, rtype, offset, message[offset : offset + length])
+        if text is not None:
+            answers.append((NAMES.get(rtype, str(rtype)), text))
         offset += length
     return answers
 
@@ -115,17 +154,46 @@ class _Exchange(asyncio.DatagramProtocol):
             self.answer.set_exception(exc)
 
 
-async def resolve(server: str, port: int, name: str, record_type: str) -> list[str]:
-    """Ask ``server`` (an address the guard has checked) for ``name``."""
-    query_id = secrets.randbelow(0x10000)
+async def _over_udp(server: str, port: int, query: bytes) -> bytes:
     loop = asyncio.get_running_loop()
     transport, protocol = await loop.create_datagram_endpoint(
-        lambda: _Exchange(build_query(name, record_type, query_id)), remote_addr=(server, port)
+        lambda: _Exchange(query), remote_addr=(server, port)
     )
     try:
-        return parse_answers(await protocol.answer, query_id)
+        return await protocol.answer
     finally:
         transport.close()
+
+
+async def _over_tcp(server: str, port: int, query: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection(server, port)
+    try:
+        writer.write(struct.pack("!H", len(query)) + query)
+        (length,) = struct.unpack("!H", await reader.readexactly(2))
+        return await reader.readexactly(length)  # at most 65,535 bytes by the format
+    except asyncio.IncompleteReadError:
+        raise DnsError("the server closed the TCP connection early") from None
+    finally:
+        writer.close()
+
+
+async def resolve(
+    server: str, port: int, name: str, record_type: str, transport: str = "auto"
+) -> tuple[list[tuple[str, str]], str]:
+    """Ask ``server`` (an address the guard has checked) for ``name``.
+
+    Returns the typed answers and the transport that carried them: "auto"
+    asks over UDP and again over TCP when the answer comes back truncated.
+    """
+    query_id = secrets.randbelow(0x10000)
+    query = build_query(name, record_type, query_id)
+    if transport != "tcp":
+        try:
+            return parse_answers(await _over_udp(server, port, query), query_id), "udp"
+        except Truncated:
+            if transport == "udp":
+                raise
+    return parse_answers(await _over_tcp(server, port, query), query_id), "tcp"
 
 
 async def probe(target: Target, ctx: ProbeContext) -> Outcome:
@@ -133,16 +201,22 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
     started = time.perf_counter()
     try:
         server = await ctx.address(conf.server, conf.port)
-        answers = await resolve(server, conf.port, conf.name, conf.record_type)
+        typed, carried = await resolve(
+            server, conf.port, conf.name, conf.record_type, conf.transport
+        )
     except DnsError as error:
         return Outcome(CheckStatus.DOWN, None, f"{conf.record_type} {conf.name}: {error}")
     except OSError as error:
-        reason = error.strerror or str(error)  # our resolver's words or the OS's
+        # The OS's words for the errno (not asyncio's, which repeat the address), or ours.
+        reason = os.strerror(error.errno) if error.errno else error.strerror or str(error)
         return Outcome(CheckStatus.DOWN, None, f"{conf.record_type} {conf.name}: {reason}")
     latency = (time.perf_counter() - started) * 1000
+    answers = [text for rtype, text in typed if rtype == conf.record_type]
     metrics = {"answer_count": len(answers)}
+    over = " over TCP" if carried == "tcp" else ""
     if not answers:
-        return Outcome(CheckStatus.DOWN, latency, f"no {conf.record_type} answer", metrics)
+        others = f" ({len(typed)} of other types)" if typed else ""
+        return Outcome(CheckStatus.DOWN, latency, f"no {conf.record_type} answer{others}", metrics)
     if conf.expected:
         wanted = conf.expected.rstrip(".").lower()
         if wanted not in (a.rstrip(".").lower() for a in answers):
@@ -152,7 +226,9 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
                 f"{conf.expected} is not among the {len(answers)} {conf.record_type} answers",
                 metrics,
             )
-        return Outcome(CheckStatus.UP, latency, f"{conf.record_type} {conf.expected}", metrics)
+        return Outcome(
+            CheckStatus.UP, latency, f"{conf.record_type} {conf.expected}{over}", metrics
+        )
     return Outcome(
-        CheckStatus.UP, latency, f"{len(answers)} {conf.record_type} answer(s)", metrics
+        CheckStatus.UP, latency, f"{len(answers)} {conf.record_type} answer(s){over}", metrics
     )

@@ -1,4 +1,8 @@
-"""HTTP(S): status codes, keyword present or absent, a JSON value, latency."""
+"""HTTP(S): status codes, keyword present or absent, a JSON value, latency.
+
+Basic or bearer credentials (sealed at rest) go in the Authorization header,
+which ``fetch`` drops when a redirect leaves the URL's origin.
+"""
 
 from __future__ import annotations
 
@@ -42,13 +46,15 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
         answer = await fetch(
             conf.url,
             method=conf.method,
-            headers=conf.headers,
+            headers={**conf.headers, **conf.authorization()},
             body=conf.body.encode() if conf.body else None,
             timeout=target.timeout,
             follow_redirects=conf.follow_redirects,
             max_redirects=conf.max_redirects,
             verify_tls=conf.verify_tls,
             policy=ctx.policy,
+            client_cert=conf.client_cert(),
+            proxy=conf.proxy,
         )
     except OutboundError as error:
         return Outcome(CheckStatus.DOWN, None, str(error))

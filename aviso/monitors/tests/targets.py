@@ -164,12 +164,35 @@ def tls_server_context(days: float) -> ssl.SSLContext:
 
 
 class DnsResponder:
-    """A tiny authoritative UDP responder: ``records[(name, qtype)] = [answers]``."""
+    """A tiny authoritative responder on UDP and TCP (same port):
+    ``records[(name, qtype)] = [answers]``, each answer ``rdata`` or ``(rtype, rdata)``
+    (a CNAME in an A answer, say). ``truncate_udp``: every UDP answer comes back
+    empty with the TC bit set, so only TCP gets the records; ``tcp=False`` opens no
+    TCP listener."""
 
-    def __init__(self, records: dict[tuple[str, int], list[bytes]]):
+    def __init__(
+        self, records: dict[tuple[str, int], list], truncate_udp: bool = False, tcp: bool = True
+    ):
         self.records = records
+        self.truncate_udp = truncate_udp
+        self.tcp_queries = 0
         self.loops = LoopThread()
         self.loops.run(self._start())
+        if tcp:
+            self.loops.run(self._start_tcp())
+
+    async def _start_tcp(self):
+        async def serve(reader, writer):
+            try:
+                (length,) = struct.unpack("!H", await reader.readexactly(2))
+                self.tcp_queries += 1
+                answer = self.answer(await reader.readexactly(length))
+                writer.write(struct.pack("!H", len(answer)) + answer)
+                await writer.drain()
+            finally:
+                writer.close()
+
+        self.tcp_server = await asyncio.start_server(serve, "127.0.0.1", self.port)
 
     async def _start(self):
         loop = asyncio.get_running_loop()
@@ -180,14 +203,14 @@ class DnsResponder:
                 self.transport = transport
 
             def datagram_received(self, data, addr):
-                self.transport.sendto(responder.answer(data), addr)
+                self.transport.sendto(responder.answer(data, udp=True), addr)
 
         self.transport, _ = await loop.create_datagram_endpoint(
             Protocol, local_addr=("127.0.0.1", 0)
         )
         self.port = self.transport.get_extra_info("sockname")[1]
 
-    def answer(self, query: bytes) -> bytes:
+    def answer(self, query: bytes, udp: bool = False) -> bytes:
         ident = query[:2]
         offset, labels = 12, []
         while query[offset]:
@@ -198,13 +221,18 @@ class DnsResponder:
         answers = self.records.get((".".join(labels), qtype))
         if answers is None:
             return ident + struct.pack("!HHHHH", 0x8183, 1, 0, 0, 0) + question  # NXDOMAIN
+        if udp and self.truncate_udp:
+            return ident + struct.pack("!HHHHH", 0x8380, 1, 0, 0, 0) + question  # TC set
         body = b""
-        for rdata in answers:
-            body += b"\xc0\x0c" + struct.pack("!HHIH", qtype, 1, 60, len(rdata)) + rdata
+        for each in answers:
+            rtype, rdata = each if isinstance(each, tuple) else (qtype, each)
+            body += b"\xc0\x0c" + struct.pack("!HHIH", rtype, 1, 60, len(rdata)) + rdata
         return ident + struct.pack("!HHHHH", 0x8180, 1, len(answers), 0, 0) + question + body
 
     def stop(self):
         self.transport.close()
+        if hasattr(self, "tcp_server"):
+            self.tcp_server.close()
         self.loops.stop()
 
 

@@ -33,7 +33,7 @@ class TestCreateMonitor:
         assert set(refused(confirmations_down=0)) == {"confirmations_down"}
         assert set(refused(regions=["eu west"])) == {"regions"}
         assert set(refused(regions=["eu", "r" * 33])) == {"regions"}  # a result's column
-        assert set(refused(kind="smtp")) == {"kind"}
+        assert set(refused(kind="gopher")) == {"kind"}
 
     @pytest.mark.parametrize(
         ("kind", "config", "field"),
@@ -42,7 +42,7 @@ class TestCreateMonitor:
             ("http", {"url": "http://x", "json_equals": 3}, "config"),
             ("tls", {"host": "x", "warn_days": 3, "critical_days": 9}, "config"),
             ("tcp", {"host": "x", "port": 70000}, "config.port"),
-            ("dns", {"name": "x", "record_type": "SRV"}, "config.record_type"),
+            ("dns", {"name": "x", "record_type": "HINFO"}, "config.record_type"),
             ("heartbeat", {"period_seconds": 5}, "config.period_seconds"),
             (
                 "postgres",
