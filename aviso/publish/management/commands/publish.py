@@ -37,7 +37,7 @@ class Command(BaseCommand):
             raise CommandError(f"--out {out}: exists and is not a directory")
         try:
             if snapshots:
-                render_snapshots()
+                render_snapshots(full=True)
                 self.stdout.write("snapshots rendered")
             if target is not None:
                 if not no_collect:
