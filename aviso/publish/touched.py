@@ -13,39 +13,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from aviso.publish.render import API_PATHS
 from aviso.status.choices import EventKind
 from aviso.status.models import Event, Incident, Maintenance
 
 EVERYTHING = {"all": True}
 
-# The page status, the banner and every component state.
-COMPONENT_PATHS = {
+# Touched by every public change. Each v2 JSON file carries the page's
+# ``updated_at`` (the newest change of any kind) and the feeds their
+# ``<updated>``/``lastBuildDate``, so any change moves them all; they are a
+# fixed handful whatever the history size.
+EVERY_CHANGE_PATHS = {
     "/",
-    "/api/v2/summary.json",
-    "/api/v2/status.json",
-    "/api/v2/components.json",
     "/badge.svg",
+    "/history.atom",
+    "/history.rss",
+    *API_PATHS,
 }
-# The history pages and feeds list incidents and maintenances alike.
-NOTICE_PATHS = {"/history", "/history.atom", "/history.rss"}
-INCIDENT_PATHS = (
-    COMPONENT_PATHS
-    | NOTICE_PATHS
-    | {
-        "/api/v2/incidents.json",
-        "/api/v2/incidents/unresolved.json",
-    }
-)
-MAINTENANCE_PATHS = (
-    COMPONENT_PATHS
-    | NOTICE_PATHS
-    | {
-        "/maintenance.ics",
-        "/api/v2/scheduled-maintenances.json",
-        "/api/v2/scheduled-maintenances/upcoming.json",
-        "/api/v2/scheduled-maintenances/active.json",
-    }
-)
+# The history pages list incidents and maintenances alike.
+NOTICE_PATHS = {"/history"}
+INCIDENT_PATHS = EVERY_CHANGE_PATHS | NOTICE_PATHS
+MAINTENANCE_PATHS = EVERY_CHANGE_PATHS | NOTICE_PATHS | {"/maintenance.ics"}
 
 INCIDENT_KINDS = {
     EventKind.INCIDENT_CREATED,
@@ -107,7 +95,7 @@ def touched_paths(scope: dict, site_paths: list[str]) -> set[str]:
     incidents = scope.get("incidents") or set()
     maintenances = scope.get("maintenances") or set()
     if scope.get("components"):
-        wanted |= COMPONENT_PATHS
+        wanted |= EVERY_CHANGE_PATHS
     if incidents:
         wanted |= INCIDENT_PATHS
         codes = Incident.objects.filter(pk__in=incidents).values_list("code", flat=True)
