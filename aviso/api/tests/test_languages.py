@@ -9,7 +9,7 @@ from django.test import Client
 
 from aviso.api.models import ApiToken
 from aviso.api.tests.test_management_api import Api, _problem, _state
-from aviso.testing import make_component, make_page, make_user
+from aviso.testing import make_component, make_page, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def page():
 
 @pytest.fixture
 def api():
-    return Api(ApiToken.issue(make_user("ops"), name="bot", scope="write")[1])
+    return Api(ApiToken.issue(make_person("ops", "responder"), name="bot", scope="write")[1])
 
 
 class TestBodiesMap:

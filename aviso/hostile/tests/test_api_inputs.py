@@ -30,7 +30,7 @@ from aviso.api.models import ApiToken
 from aviso.monitors.tests.factories import make_monitor
 from aviso.notify.subscriptions import add_confirmed
 from aviso.status import lifecycle
-from aviso.testing import SYSTEM, make_component, make_page, make_person, make_user
+from aviso.testing import SYSTEM, make_component, make_page, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -122,10 +122,10 @@ def world():
         "incidents": incident.code,
         "maintenances": maintenance.code,
         "update": incident.updates.first().code,
-        "subscribers": add_confirmed(page, "email", "bounds@example.org").code,
+        "subscribers": add_confirmed(page, "email", "bounds@example.org", actor=SYSTEM).code,
         "monitors": make_monitor(component=component).code,
     }
-    _, raw = ApiToken.issue(make_user("bounds"), name="bounds", scope="admin")
+    _, raw = ApiToken.issue(make_person("bounds", "admin"), name="bounds", scope="admin")
     client = Client(raise_request_exception=False, headers={"Authorization": f"Bearer {raw}"})
     return targets, client
 

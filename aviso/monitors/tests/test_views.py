@@ -57,9 +57,10 @@ class TestMonitorList:
             {"q": "svc 1999"},
             {"component": component.code, "paused": "no"},
         ]:
-            with django_assert_max_num_queries(
-                7
-            ):  # session, user, role, liveness, count, page (+ savepoint)
+            # session, user, role, liveness, count, page (+ savepoint), and the console
+            # frame's fixed three: the operator's language, the second-factor check
+            # and the dead-outbox banner
+            with django_assert_max_num_queries(10):
                 answer = console.get("/console/monitors/", params)
             assert answer.status_code == 200, params
         page = console.get("/console/monitors/", {"state": "down", "q": "svc 0"}).content.decode()
@@ -79,7 +80,8 @@ class TestMonitorDetail:
                    latency_ms=None if i == 3 else 10 + i)
             for i in range(500)
         )  # fmt: skip
-        with django_assert_max_num_queries(8):  # the console frame: role and liveness banner
+        # the console frame: role, liveness, language, second factor, dead-outbox banner
+        with django_assert_max_num_queries(11):
             page = console.get(f"/console/monitors/{monitor.code}/").content.decode()
         assert page.count("<svg") == 1
         assert 'aria-label="Response time, 300 checks' in page
