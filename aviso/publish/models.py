@@ -30,3 +30,22 @@ class RenderState(models.Model):
     @property
     def is_dirty(self) -> bool:
         return self.wanted != self.rendered
+
+
+class PendingRender(models.Model):
+    """What one change touched (see ``publish.touched``), until a render has taken it in.
+
+    Written by the event handler, one row per event, so concurrent handlers never
+    update the same row; a render takes the rows it started from and deletes them
+    once its snapshots are stored.
+    """
+
+    target = models.CharField(max_length=32, db_index=True)
+    scope = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.target}: {self.scope}"

@@ -204,15 +204,34 @@ def site_languages(page: Page | None) -> list[str]:
 
 
 def render_site(
-    *, windows: int | None, export: bool = False, languages: list[str] | None = None
+    *,
+    windows: int | None,
+    export: bool = False,
+    languages: list[str] | None = None,
+    only: set[str] | None = None,
 ) -> list[Snapshot]:
     """Render every public URL (see ``public_paths``) in each of the page's languages.
 
     Only the page's own languages are rendered (``languages`` narrows them further;
-    the static export takes the first). Each snapshot is filed under
+    the static export takes the first), and only the paths in ``only`` when given
+    (an incremental render). Each snapshot is filed under
     ``language_key(language, path)``. Paths that are not a 200 are skipped.
     """
     page = Page.default()
+    paths = public_paths(page, windows=windows)
+    if only is not None:
+        paths = [path for path in paths if path in only]
+    return render_paths(page, paths, export=export, languages=languages)
+
+
+def render_paths(
+    page: Page | None,
+    paths: list[str],
+    *,
+    export: bool = False,
+    languages: list[str] | None = None,
+) -> list[Snapshot]:
+    """Render ``paths`` of ``page`` in each of its languages (narrowed by ``languages``)."""
     every = site_languages(page)
     codes = [code for code in every if languages is None or code in languages]
     # The present window is linked both as /history and as /history?through=<this month>;
@@ -221,7 +240,6 @@ def render_site(
     if page is not None:
         year, month = current_month(page)
         present = f"/history?through={year:04d}-{month:02d}"
-    paths = public_paths(page, windows=windows)
     snapshots: list[Snapshot] = []
     for code in codes:
         history: Snapshot | None = None

@@ -91,6 +91,10 @@ class Manifest:
     entries: dict[str, dict]
     # The page's languages, its first (the bare paths' default) first.
     languages: list[str] = field(default_factory=list)
+    # The renderer that made the set (see ``tasks.render_version``) and when the
+    # last full render was: an incremental render builds on a set only when both fit.
+    version: str = ""
+    full_at: str = ""
 
     def to_json(self) -> dict:
         return {
@@ -98,6 +102,8 @@ class Manifest:
             "rendered_at": self.rendered_at,
             "entries": self.entries,
             "languages": self.languages,
+            "version": self.version,
+            "full_at": self.full_at,
         }
 
     @classmethod
@@ -107,6 +113,8 @@ class Manifest:
             str(data["rendered_at"]),
             dict(data["entries"]),
             [str(code) for code in data.get("languages", ())],
+            str(data.get("version", "")),
+            str(data.get("full_at", "")),
         )
 
 
@@ -155,15 +163,33 @@ class SnapshotStore:
     # -- writing (the worker) -------------------------------------------------
 
     def write(
-        self, snapshots: list[Snapshot], *, rendered_at: str, languages: list[str] | None = None
+        self,
+        snapshots: list[Snapshot],
+        *,
+        rendered_at: str,
+        languages: list[str] | None = None,
+        kept: set[str] | None = None,
+        version: str = "",
     ) -> Manifest:
-        """Store a complete set; paths absent from it stop being served from snapshots."""
+        """Store a set; paths absent from it stop being served from snapshots.
+
+        ``kept`` names keys of the previous set that stay as they are (same blobs):
+        an incremental render passes what it did not re-render. Without it the
+        set is complete and counts as a full render.
+        """
         previous = self.read_manifest()
         generation = (previous.generation if previous else 0) + 1
         for snap in snapshots:
             self._write_blob(snap)
-        entries = {s.path: s.entry() for s in snapshots}
-        manifest = Manifest(generation, rendered_at, entries, list(languages or ()))
+        entries: dict[str, dict] = {}
+        full_at = rendered_at
+        if kept is not None and previous is not None:
+            entries = {key: previous.entries[key] for key in kept if key in previous.entries}
+            full_at = previous.full_at
+        entries.update({s.path: s.entry() for s in snapshots})
+        manifest = Manifest(
+            generation, rendered_at, entries, list(languages or ()), version, full_at
+        )
         data = json.dumps(manifest.to_json(), sort_keys=True).encode()
         _atomic_write(self.manifest_path, data)
         cache = _cache()

@@ -13,6 +13,8 @@ midnight, the recent month at the month's end).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import logging
 import traceback
 from collections.abc import Callable
@@ -22,11 +24,18 @@ from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+import aviso
 from aviso.lib.env import envint, envstr
 from aviso.publish.export import LEDGER, export_site
-from aviso.publish.models import RenderState
-from aviso.publish.render import live_history_windows, render_site, site_languages
-from aviso.publish.store import SnapshotStore
+from aviso.publish.models import PendingRender, RenderState
+from aviso.publish.render import (
+    live_history_windows,
+    public_paths,
+    render_paths,
+    site_languages,
+)
+from aviso.publish.store import Manifest, SnapshotStore, language_key
+from aviso.publish.touched import event_scope, merge, touched_paths
 from aviso.status.models import Event, Page
 
 log = logging.getLogger(__name__)
@@ -47,13 +56,76 @@ def publish_dir() -> Path | None:
     return Path(configured) if configured else None
 
 
-def render_snapshots() -> None:
-    snapshots = render_site(windows=live_history_windows())
-    SnapshotStore().write(
+@functools.cache
+def render_version() -> str:
+    """A fingerprint of the code and templates that render snapshots.
+
+    A set rendered by other code is not built on: the first render after an
+    upgrade (or an edited template) is a full one. Taken once per process.
+    """
+    root = Path(aviso.__file__).parent
+    digest = hashlib.blake2b(digest_size=12)
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and "tests" not in path.parts:
+            stat = path.stat()
+            digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _builds_on(previous: Manifest | None, languages: list[str], now: dt.datetime) -> bool:
+    """Whether an incremental render may keep entries of ``previous``."""
+    if previous is None or previous.version != render_version():
+        return False
+    if previous.languages != languages or not previous.full_at:
+        return False
+    # Uptime bars roll over at midnight, the history at the month's end: a full
+    # render at least every REFRESH, however busy the page.
+    return now - dt.datetime.fromisoformat(previous.full_at) < REFRESH
+
+
+def render_snapshots(*, full: bool = False) -> list[str]:
+    """Render the snapshots the pending changes touched (all of them when ``full``,
+    when nothing is pending, or when the stored set cannot be built on).
+
+    Returns the keys rendered.
+    """
+    store = SnapshotStore()
+    page = Page.default()
+    languages = site_languages(page)
+    now = timezone.now()
+    pending = list(PendingRender.objects.filter(target=SNAPSHOTS).values_list("id", "scope"))
+    scope = merge(s for _, s in pending) if pending and not full else {"all": True}
+    previous = store.read_manifest()
+    paths = public_paths(page, windows=live_history_windows(), now=now)
+    kept: set[str] | None = None
+    if not scope.get("all") and _builds_on(previous, languages, now):
+        touched = touched_paths(scope, paths)
+        throughs = {p for p in paths if p.startswith("/history?through=")}
+        if throughs - previous.entries.keys():
+            touched = set(paths)  # the present month moved on: every window shifts
+        # Paths new since the last set (a new incident) are rendered too.
+        touched |= {p for p in paths if p not in previous.entries}
+        kept = {
+            language_key(code, path, languages)
+            for path in paths
+            if path not in touched
+            for code in languages
+        }
+        snapshots = render_paths(page, [p for p in paths if p in touched])
+    else:
+        snapshots = render_paths(page, paths)
+    store.write(
         snapshots,
-        rendered_at=timezone.now().isoformat(),
-        languages=site_languages(Page.default()),
+        rendered_at=now.isoformat(),
+        languages=languages,
+        kept=kept,
+        version=render_version(),
     )
+    # Exactly the rows read: one committed meanwhile (even with a lower id) waits for the next.
+    taken = [pk for pk, _ in pending]
+    for start in range(0, len(taken), 500):
+        PendingRender.objects.filter(pk__in=taken[start : start + 500]).delete()
+    return [snap.path for snap in snapshots]
 
 
 def render_publish_dir() -> None:
@@ -62,7 +134,7 @@ def render_publish_dir() -> None:
         export_site(directory)
 
 
-RENDERERS: dict[str, Callable[[], None]] = {
+RENDERERS: dict[str, Callable[[], object]] = {
     SNAPSHOTS: render_snapshots,
     PUBLISH_DIR: render_publish_dir,
 }
@@ -94,8 +166,12 @@ def _state(target: str) -> RenderState:
 
 
 def mark_dirty(event: Event | None = None) -> None:
-    """The event handler: every event may change a public page or public JSON."""
+    """The event handler: note what ``event`` touched and bump the render counters."""
+    scope = event_scope(event)
+    if not scope:
+        return  # an operators-only event: no public page changes
     now = timezone.now()
+    PendingRender.objects.create(target=SNAPSHOTS, scope=scope)
     for target in targets():
         bumped = RenderState.objects.filter(target=target).update(
             wanted=F("wanted") + 1,

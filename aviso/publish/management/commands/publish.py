@@ -40,7 +40,7 @@ class Command(BaseCommand):
             )
         try:
             if snapshots:
-                render_snapshots()
+                render_snapshots(full=True)
                 self.stdout.write(gettext("snapshots rendered"))
             if target is not None:
                 if not no_collect:

@@ -1,0 +1,225 @@
+"""A change renders only what it touches, and the result equals a full render byte for byte."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from aviso.publish import tasks
+from aviso.publish.models import PendingRender
+from aviso.publish.render import live_history_windows, render_site
+from aviso.publish.store import SnapshotStore
+from aviso.status import lifecycle
+from aviso.status.models import Event
+from aviso.testing import SYSTEM, make_component, make_page
+
+pytestmark = pytest.mark.django_db
+LANGUAGES = ["en", "es"]
+
+
+@pytest.fixture
+def site():
+    """A page in two languages with incidents over several months and a maintenance.
+
+    Only states that cost no uptime (degraded, maintenance): an outage's uptime
+    percentage moves with the clock, so two renders a second apart could differ
+    for a reason that has nothing to do with what was re-rendered.
+    """
+    page = make_page("Acme", languages=LANGUAGES)
+    api = make_component(page, "API")
+    db = make_component(page, "Database")
+    now = timezone.now()
+    old = [
+        lifecycle.create_incident(
+            page,
+            actor=SYSTEM,
+            name=f"Old outage {months}",
+            components={db: "degraded_performance"},
+            started_at=now - dt.timedelta(days=30 * months),
+        )
+        for months in (1, 4, 7)
+    ]
+    for incident in old:
+        lifecycle.resolve_incident(incident, actor=SYSTEM, body="Fixed.")
+    current = lifecycle.create_incident(
+        page, actor=SYSTEM, name="Slow API", components={api: "degraded_performance"}
+    )
+    maintenance = lifecycle.schedule_maintenance(
+        page,
+        actor=SYSTEM,
+        name="Database upgrade",
+        scheduled_for=now + dt.timedelta(days=2),
+        scheduled_until=now + dt.timedelta(days=2, hours=1),
+        components=[db],
+    )
+    tasks.render_snapshots(full=True)
+    return {
+        "page": page,
+        "api": api,
+        "db": db,
+        "current": current,
+        "old": old,
+        "maintenance": maintenance,
+    }
+
+
+def handle_new_events() -> None:
+    """What the worker does with each new event: the publish handler notes its scope."""
+    for event in Event.objects.filter(handled_at__isnull=True):
+        tasks.mark_dirty(event)
+        Event.objects.filter(pk=event.pk).update(handled_at=timezone.now())
+
+
+def bodies(store: SnapshotStore) -> dict[str, bytes]:
+    manifest = store.read_manifest()
+    assert manifest is not None
+    return {key: store.load(key, entry).body for key, entry in manifest.entries.items()}
+
+
+def assert_same_as_a_full_render(tmp_path) -> None:
+    incremental = bodies(SnapshotStore())
+    full = SnapshotStore(tmp_path / "full")
+    full.write(render_site(windows=live_history_windows()), rendered_at="now")
+    expected = bodies(full)
+    assert sorted(incremental) == sorted(expected)
+    stale = [key for key in expected if incremental[key] != expected[key]]
+    assert stale == [], f"stale after an incremental render: {stale}"
+
+
+def change_and_render(change) -> list[str]:
+    PendingRender.objects.all().delete()
+    Event.objects.update(handled_at=timezone.now())
+    before = SnapshotStore().read_manifest().generation
+    change()
+    handle_new_events()
+    assert PendingRender.objects.exists()
+    rendered = tasks.render_snapshots()
+    assert SnapshotStore().read_manifest().generation == before + 1
+    assert not PendingRender.objects.exists()
+    return rendered
+
+
+CHANGES = {
+    "incident created": lambda s: lifecycle.create_incident(
+        s["page"], actor=SYSTEM, name="Login errors", components={s["db"]: "degraded_performance"}
+    ),
+    "incident updated": lambda s: lifecycle.post_update(
+        s["current"], actor=SYSTEM, status="identified", body="Found the slow query."
+    ),
+    "incident resolved": lambda s: lifecycle.resolve_incident(
+        s["current"], actor=SYSTEM, body="Back to normal."
+    ),
+    "old incident's update edited": lambda s: lifecycle.edit_update(
+        s["old"][1].updates.order_by("id").last(), actor=SYSTEM, body="Fixed for good."
+    ),
+    "update deleted": lambda s: lifecycle.delete_update(
+        s["old"][0].updates.order_by("id").last(), actor=SYSTEM
+    ),
+    "incident deleted": lambda s: lifecycle.delete_incident(s["old"][2], actor=SYSTEM),
+    "postmortem published": lambda s: (
+        lifecycle.save_postmortem(s["old"][0], actor=SYSTEM, body="## Root cause\nA lock."),
+        lifecycle.publish_postmortem(s["old"][0], actor=SYSTEM),
+    ),
+    "component status": lambda s: lifecycle.set_component_status(
+        s["db"], "degraded_performance", actor=SYSTEM
+    ),
+    "maintenance started": lambda s: lifecycle.start_maintenance(s["maintenance"], actor=SYSTEM),
+    "maintenance updated": lambda s: lifecycle.update_maintenance(
+        s["maintenance"], actor=SYSTEM, name="Database upgrade to 17"
+    ),
+    "maintenance cancelled": lambda s: lifecycle.cancel_maintenance(s["maintenance"], actor=SYSTEM),
+    "maintenance scheduled": lambda s: lifecycle.schedule_maintenance(
+        s["page"],
+        actor=SYSTEM,
+        name="Network work",
+        scheduled_for=timezone.now() + dt.timedelta(days=5),
+        scheduled_until=timezone.now() + dt.timedelta(days=5, hours=2),
+        components=[s["api"]],
+    ),
+    "page renamed": lambda s: lifecycle.update_page(s["page"], actor=SYSTEM, name="Acme Cloud"),
+    "component renamed": lambda s: lifecycle.update_component(
+        s["api"], actor=SYSTEM, name="Public API"
+    ),
+}
+
+
+class TestEveryChangeEqualsAFullRender:
+    @pytest.mark.parametrize("kind", list(CHANGES))
+    def test_after_the_change_every_snapshot_is_what_a_full_render_makes(
+        self, site, tmp_path, kind
+    ):
+        change_and_render(lambda: CHANGES[kind](site))
+        assert_same_as_a_full_render(tmp_path)
+
+    def test_a_burst_of_different_changes_is_one_render_of_their_union(self, site, tmp_path):
+        def burst():
+            for change in ("incident updated", "component status", "maintenance started"):
+                CHANGES[change](site)
+
+        change_and_render(burst)
+        assert_same_as_a_full_render(tmp_path)
+
+
+class TestOnlyWhatIsTouched:
+    def test_an_incident_update_leaves_the_other_incident_pages_alone(self, site):
+        rendered = change_and_render(lambda: CHANGES["incident updated"](site))
+        current = site["current"].code
+        assert f"/incidents/{current}" in rendered
+        assert f"/es/incidents/{current}" in rendered
+        for incident in site["old"]:
+            assert f"/incidents/{incident.code}" not in rendered
+            assert f"/es/incidents/{incident.code}" not in rendered
+        assert not any(
+            key.endswith(f"/maintenances/{site['maintenance'].code}") for key in rendered
+        )
+        total = len(SnapshotStore().read_manifest().entries)
+        assert len(rendered) < total
+
+    def test_untouched_entries_keep_their_blobs(self, site):
+        old = site["old"][0].code
+        before = SnapshotStore().read_manifest().entries[f"/incidents/{old}"]
+        change_and_render(lambda: CHANGES["incident updated"](site))
+        assert SnapshotStore().read_manifest().entries[f"/incidents/{old}"] == before
+
+    def test_a_component_change_renders_no_incident_page(self, site):
+        rendered = change_and_render(lambda: CHANGES["component status"](site))
+        assert "/" in rendered and "/es/api/v2/components.json" in rendered
+        assert not [key for key in rendered if "/incidents/" in key and "/api/" not in key]
+        assert not [key for key in rendered if "/history?" in key or key.endswith("/history")]
+
+    def test_a_page_setting_renders_everything(self, site):
+        rendered = change_and_render(lambda: CHANGES["page renamed"](site))
+        assert sorted(rendered) == sorted(SnapshotStore().read_manifest().entries)
+
+    def test_an_operators_only_event_renders_nothing(self, site):
+        PendingRender.objects.all().delete()
+        Event.objects.update(handled_at=timezone.now())
+        lifecycle.alert_operators(
+            site["db"], actor=SYSTEM, measured_status="degraded_performance", detail="p95 2.1 s"
+        )
+        handle_new_events()
+        assert not PendingRender.objects.exists()
+
+
+class TestFullRenders:
+    def test_nothing_pending_means_a_full_render(self, site):
+        rendered = tasks.render_snapshots()
+        assert sorted(rendered) == sorted(SnapshotStore().read_manifest().entries)
+
+    def test_the_command_renders_everything_even_with_changes_pending(self, site):
+        CHANGES["incident updated"](site)
+        handle_new_events()
+        rendered = tasks.render_snapshots(full=True)
+        assert sorted(rendered) == sorted(SnapshotStore().read_manifest().entries)
+
+    def test_a_set_from_other_render_code_is_not_built_on(self, site, monkeypatch):
+        monkeypatch.setattr(tasks, "render_version", lambda: "another version")
+        rendered = change_and_render(lambda: CHANGES["incident updated"](site))
+        assert sorted(rendered) == sorted(SnapshotStore().read_manifest().entries)
+
+    def test_a_full_render_comes_at_least_every_refresh(self, site, monkeypatch):
+        monkeypatch.setattr(tasks, "REFRESH", dt.timedelta(0))
+        rendered = change_and_render(lambda: CHANGES["incident updated"](site))
+        assert sorted(rendered) == sorted(SnapshotStore().read_manifest().entries)
