@@ -96,6 +96,9 @@ def _workflow(steps: Steps, scene: Scene) -> None:
         if status == "monitoring":
             page.select_option("#id_component_" + scene.api.code, "degraded_performance")
             steps.shot("05-post-update")
+        # The live preview answers typing through htmx; a click while its answer is
+        # being swapped in can be lost on a loaded machine, so let it settle first.
+        page.wait_for_load_state("networkidle")
         page.click("button[name=post]")
         expect(page.locator(".messages")).to_be_visible()
         text = steps.public("/")
