@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from aviso.lib.http import url_problem
 from aviso.lib.sealed import SecretFields
 
 Endpoint = tuple[str, str, int]  # (config field, host, port)
@@ -35,3 +38,23 @@ def ordered(*pairs: tuple[str, float | None, float | None]) -> None:
 
 
 __all__ = ["Endpoint", "HostPortConf", "_Conf", "ordered"]
+
+
+def checked_url(value: str, schemes: tuple[str, ...]) -> str:
+    """``value`` when it is a URL of one of ``schemes`` with a host and a valid port.
+
+    One check for every kind that takes a URL (HTTP, WebSocket, browser); raises
+    ValueError with the sentence the API and the console show.
+    """
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.hostname:
+        named = " or ".join(f"{scheme}://" for scheme in schemes)
+        raise ValueError(f"must be a{'n' if named[0] in 'aeiouh' else ''} {named} URL with a host")
+    problem = url_problem(value)
+    if problem:
+        raise ValueError(problem)
+    try:
+        _ = parts.port  # urlsplit checks the port only when asked
+    except ValueError:
+        raise ValueError("the port must be a number from 1 to 65535") from None
+    return value

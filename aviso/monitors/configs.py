@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from aviso.lib.http import header_problem, url_problem
+from aviso.lib.http import header_problem
 from aviso.lib.sealed import Path, redact_paths, unseal_paths
 from aviso.monitors.choices import MonitorKind
-from aviso.monitors.conf_base import Endpoint, _Conf
+from aviso.monitors.conf_base import Endpoint, _Conf, checked_url
 from aviso.monitors.configs_services import SERVICE_CONFS
 from aviso.status.sealing import keyring
 
@@ -146,17 +146,7 @@ class HttpConf(_Conf):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http:// or https:// URL with a host")
-        problem = url_problem(value)
-        if problem:
-            raise ValueError(problem)
-        try:
-            _ = parts.port  # urlsplit checks the port only when asked
-        except ValueError:
-            raise ValueError("the port must be a number from 1 to 65535") from None
-        return value
+        return checked_url(value, ("http", "https"))
 
     @field_validator("headers")
     @classmethod

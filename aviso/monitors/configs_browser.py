@@ -7,8 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from aviso.lib.http import url_problem
-from aviso.monitors.conf_base import Endpoint, _Conf
+from aviso.monitors.conf_base import Endpoint, _Conf, checked_url
 
 
 class BrowserStep(BaseModel):
@@ -36,17 +35,7 @@ class BrowserConf(_Conf):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http:// or https:// URL with a host")
-        problem = url_problem(value)
-        if problem:
-            raise ValueError(problem)
-        try:
-            _ = parts.port
-        except ValueError:
-            raise ValueError("the port must be a number from 1 to 65535") from None
-        return value
+        return checked_url(value, ("http", "https"))
 
     def endpoints(self) -> list[Endpoint]:
         parts = urlsplit(self.url)

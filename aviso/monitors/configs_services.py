@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from aviso.lib.http import url_problem
 from aviso.monitors.choices import MonitorKind
-from aviso.monitors.conf_base import Endpoint, HostPortConf, _Conf, ordered
+from aviso.monitors.conf_base import Endpoint, HostPortConf, _Conf, checked_url, ordered
 from aviso.monitors.configs_browser import BrowserConf
 
 PASSWORD: tuple[str, ...] = ("password",)
@@ -69,17 +68,7 @@ class WebsocketConf(_Conf):
     @field_validator("url")
     @classmethod
     def _ws_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("ws", "wss") or not parts.hostname:
-            raise ValueError("must be a ws:// or wss:// URL with a host")
-        problem = url_problem(value)
-        if problem:
-            raise ValueError(problem)
-        try:
-            _ = parts.port
-        except ValueError:
-            raise ValueError("the port must be a number from 1 to 65535") from None
-        return value
+        return checked_url(value, ("ws", "wss"))
 
     @model_validator(mode="after")
     def _pair(self) -> WebsocketConf:
