@@ -255,16 +255,23 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
+        if listening(self.port):
+            return
         self.stop()
         raise RuntimeError("redis-server did not start")
 
     def stop(self):
         self.process.terminate()
         self.process.wait(5)
+
+
+def listening(port: int, timeout: float = 5.0) -> bool:
+    """Whether a server started by a test accepts connections on ``port`` within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +14,7 @@ import pytest
 from aviso.monitors.choices import CheckStatus
 from aviso.monitors.configs import ConfigError, parse_config
 from aviso.monitors.tests.probing import SlowRelay, check, closed_port
+from aviso.monitors.tests.targets import listening
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("mosquitto") and shutil.which("mosquitto_passwd")),
@@ -42,13 +41,8 @@ class Mosquitto:
             ["mosquitto", "-c", str(self.folder / "mosquitto.conf")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
+        if listening(self.port):
+            return
         self.stop()
         raise RuntimeError("mosquitto did not start")
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 import subprocess
-import time
 
 import nats
 import pytest
@@ -15,7 +13,7 @@ import pytest
 from aviso.monitors.choices import CheckStatus
 from aviso.monitors.configs import ConfigError, parse_config
 from aviso.monitors.tests.probing import check, closed_port
-from aviso.monitors.tests.targets import LoopThread
+from aviso.monitors.tests.targets import LoopThread, listening
 
 pytestmark = pytest.mark.skipif(
     shutil.which("nats-server") is None, reason="nats-server is not installed"
@@ -31,13 +29,8 @@ class NatsServer:
              "--pass", PASSWORD],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
+        if listening(self.port):
+            return
         self.stop()
         raise RuntimeError("nats-server did not start")
 
