@@ -91,9 +91,14 @@ class SmtpSink:
 
     def down(self) -> None:
         if self._loop is not None:
-            self._server.close()
+            # On the loop's own thread: a session closing there at the same
+            # moment would otherwise race Server.close() (asyncio is not thread-safe).
+            self._loop.call(self._close())
             self._loop.stop()
             self._loop = None
+
+    async def _close(self) -> None:
+        self._server.close()
 
     def per_recipient(self) -> Counter:
         with self.lock:
