@@ -129,7 +129,9 @@ class Harness:
             EMAIL_HOST_PASSWORD="",
             EMAIL_TIMEOUT=5,
             NOTIFY_ALLOW_PRIVATE=True,
-            NOTIFY_WEBHOOK_TIMEOUT=2,
+            # Long enough that a loaded machine never cuts a send the receiver took:
+            # a cut send is retried by design, and would read as a doubled alert.
+            NOTIFY_WEBHOOK_TIMEOUT=10,
             DETECTION_RESOLVE_AFTER_SECONDS=resolve_after,
             DETECTION_SWEEP_SECONDS=0.5,
             # Flap damping counts up->degraded->down as three changes; its default
@@ -156,6 +158,14 @@ class Harness:
 
     def slack_messages(self) -> list[dict]:
         return [r.json() for r in list(self.slack.requests) if r.path == "/slack"]
+
+    def slack_delivery_keys(self) -> list[str]:
+        """Each alert's delivery key (X-Aviso-Delivery): a key seen twice is a resend."""
+        return [
+            r.headers.get("X-Aviso-Delivery", "")
+            for r in list(self.slack.requests)
+            if r.path == "/slack"
+        ]
 
     def wait_for(self, what: str, test: Callable[[], object], timeout: float = 30) -> object:
         """Poll ``test`` until it returns something true; ScenarioFailed after ``timeout``."""

@@ -108,6 +108,7 @@ class Command(BaseCommand):
             harness.stop()
         outcome.durations["whole run"] = time.monotonic() - started
         outcome.extra["slack_texts"] = [m.get("text", "") for m in harness.slack_messages()]
+        outcome.extra["slack_delivery_keys"] = harness.slack_delivery_keys()
         outcome.extra["emails"] = _emails(harness.smtp.messages)
         text = harness.timeline.render(outcome.title, outcome.durations)
         text += "\n\n  notices to each subscriber: " + ", ".join(
