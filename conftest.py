@@ -18,3 +18,12 @@ def _english_by_default():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def browser():
+    """A Chromium Browser (aviso.testing.chromium); the test skips when there is none."""
+    from aviso.testing import chromium
+
+    with chromium() as running:
+        yield running

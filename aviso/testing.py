@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 
@@ -56,7 +57,6 @@ def shared_static_root(env: dict[str, str]) -> str:
     import subprocess
     import sys
     import tempfile
-    from pathlib import Path
 
     root = str(Path(tempfile.gettempdir()) / "aviso-test-static")
     code = (
@@ -70,3 +70,37 @@ def shared_static_root(env: dict[str, str]) -> str:
         timeout=900,
     )
     return root
+
+
+# Appended for the browser tests: one way to start Debian's Chromium.
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+
+
+def chromium():
+    """Debian's Chromium under Playwright's sync API, as a context manager of a Browser.
+
+    Skips the calling test, saying why, when the browser or Playwright is missing
+    (``make test`` installs the browser when run as root). Playwright's sync API
+    runs an event loop in this thread: a test that calls the ORM inside the block
+    sets DJANGO_ALLOW_ASYNC_UNSAFE (the calls stay in this one thread).
+    """
+    import contextlib
+    import os
+
+    import pytest
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+
+    @contextlib.contextmanager
+    def running():
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
+            try:
+                yield browser
+            finally:
+                browser.close()
+
+    return running()

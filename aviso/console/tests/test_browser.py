@@ -8,7 +8,6 @@ each step the public pages say so. Every console screen is photographed into
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -16,23 +15,9 @@ import pytest
 
 from aviso.console.tests.base import PASSWORD, Scene
 
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # No ORM calls inside this block: Playwright runs an event loop in this thread,
-    # where Django refuses them (and would open a second, unclosed connection).
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        browser.close()
 
 
 class Steps:

@@ -524,24 +524,12 @@ class TestScriptInjectionAndDowngrade:
             parse_proxy_header("X Forwarded Proto")
 
 
-CHROMIUM = "/usr/bin/chromium"
 INJECT = """() => {
     const s = document.createElement('script');
     s.textContent = 'window.injected = true';
     document.body.appendChild(s);
     return window.injected === true;
 }"""
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.browser

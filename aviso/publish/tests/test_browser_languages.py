@@ -29,9 +29,8 @@ from aviso.publish.store import SnapshotStore
 from aviso.publish.tasks import render_snapshots
 from aviso.publish.wsgi import CACHE_CONTROL, SnapshotApp
 from aviso.status import lifecycle
-from aviso.testing import SYSTEM
+from aviso.testing import CHROMIUM, SYSTEM
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
 
 pytestmark = [
@@ -103,17 +102,9 @@ def snapshot_server():
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def browser_page(browser, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield browser.new_page(viewport={"width": 1100, "height": 900})
-        finally:
-            browser.close()
+    return browser.new_page(viewport={"width": 1100, "height": 900})
 
 
 def _catalog_shipped(code: str) -> bool:

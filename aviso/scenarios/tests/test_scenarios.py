@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from aviso.testing import CHROMIUM, chromium
+
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "artifacts" / "scenarios"
-CHROMIUM = "/usr/bin/chromium"
 
 
 def replay(name: str, *extra: str) -> dict:
@@ -42,18 +43,11 @@ needs_chromium = pytest.mark.skipif(
 
 def screenshot(name: str) -> str:
     """Open the saved public incident page in Chromium, keep a screenshot, return its text."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.goto((ARTIFACTS / f"{name}.incident.html").as_uri())
-            page.screenshot(path=str(ARTIFACTS / f"{name}.incident.png"), full_page=True)
-            return page.inner_text("body")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.goto((ARTIFACTS / f"{name}.incident.html").as_uri())
+        page.screenshot(path=str(ARTIFACTS / f"{name}.incident.png"), full_page=True)
+        return page.inner_text("body")
 
 
 def step_names(outcome: dict) -> list[str]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from aviso.demo.loader import load_demo
+from aviso.testing import CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "artifacts" / "screenshots"
 
 pytestmark = [
@@ -23,18 +23,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def browser_page(browser, monkeypatch):
     # Playwright's sync API runs an event loop; the ORM calls stay in this thread.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield browser.new_page(viewport={"width": 1100, "height": 900})
-        finally:
-            browser.close()
+    return browser.new_page(viewport={"width": 1100, "height": 900})
 
 
 class TestPublicPagesInChromium:
