@@ -41,8 +41,11 @@ def time_ticks(start: dt.datetime, end: dt.datetime, most: int = 7) -> list[dt.d
 
 
 def time_label(moment: dt.datetime, span: dt.timedelta) -> str:
-    """``14:05`` within a day, ``Jun 3 14:00`` across days, ``Jun 3`` across weeks."""
+    """``14:05:30`` within minutes, ``14:05`` within a day, ``Jun 3 14:00`` across days,
+    ``Jun 3`` across weeks."""
     local = timezone.localtime(moment)
+    if span <= dt.timedelta(minutes=10):
+        return dateformat.format(local, "H:i:s")
     if span <= dt.timedelta(days=1):
         return dateformat.format(local, "H:i")
     if span <= dt.timedelta(days=7):

@@ -16,6 +16,13 @@ from aviso.monitors.configs import shown_config
 from aviso.monitors.field_text import KIND_DESCRIPTIONS
 from aviso.status.models import Component
 
+# Settings shown first whatever the kind; the others are under "More settings".
+MAIN = {
+    "url", "host", "port", "name", "method", "keyword", "expected_status", "auth", "username",
+    "password", "token", "dsn", "database", "vhost", "queue", "topic", "subject", "service",
+    "send", "expect", "steps", "expected_text", "record_type", "server", "expected", "tls",
+    "period_seconds", "grace_seconds", "degraded_latency_ms", "count",
+}  # fmt: skip
 SCHEDULE = (
     "interval_seconds", "timeout_seconds", "confirmations_down", "confirmations_up",
     "regions", "paused",
@@ -59,7 +66,18 @@ class MonitorForm(forms.Form):
         return [self[name] for name in ("name", "kind", "component")]
 
     def config_fields(self) -> list:
-        return [self[name] for name in kind_forms.names(self.config_kind)]
+        """The kind's main settings: what it needs and what most monitors set."""
+        return [self[n] for n in kind_forms.names(self.config_kind) if self._main(n)]
+
+    def more_fields(self) -> list:
+        """The rest (thresholds, TLS details, proxies), folded away under "More settings"."""
+        return [self[n] for n in kind_forms.names(self.config_kind) if not self._main(n)]
+
+    def more_has_errors(self) -> bool:
+        return any(field.errors for field in self.more_fields())
+
+    def _main(self, name: str) -> bool:
+        return self.fields[name].required or name.removeprefix(kind_forms.PREFIX) in MAIN
 
     def schedule_fields(self) -> list:
         return [self[name] for name in SCHEDULE]

@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from aviso.console.roles import Role, console_view
 from aviso.monitors import kind_forms, lifecycle, trial
 from aviso.monitors.choices import MonitorKind
-from aviso.monitors.configs import CONF_BY_KIND
 from aviso.monitors.field_text import KIND_DESCRIPTIONS
 from aviso.monitors.forms import SCHEDULE, MonitorForm
 from aviso.monitors.models import Monitor
 from aviso.status.lifecycle import Actor, LifecycleError
 
 COMMON = ("name", "component")
+CARRIED = ("host", "url")
 
 
 def _kind(value: object) -> str | None:
@@ -31,15 +31,13 @@ def _kind(value: object) -> str | None:
 
 
 def _carried(request: HttpRequest, kind: str) -> dict:
-    """What was typed that still means something for ``kind``: the common settings,
-    and same-named settings other than secrets and the port (its default differs)."""
+    """What was typed that still means something for ``kind``: the common settings
+    and the target (not the port, whose default differs, nor other kinds' defaults)."""
     data = request.POST
     initial = {name: data.get(name) for name in (*COMMON, *SCHEDULE) if data.get(name)}
     initial["paused"] = bool(data.get("paused"))
-    secrets = set(getattr(CONF_BY_KIND[kind], "secret_fields", ()))
     for name in kind_forms.names(kind):
-        bare = name.removeprefix(kind_forms.PREFIX)
-        if data.get(name) and bare not in secrets and bare != "port":
+        if name.removeprefix(kind_forms.PREFIX) in CARRIED and data.get(name):
             initial[name] = data[name]
     return initial
 
