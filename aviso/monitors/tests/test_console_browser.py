@@ -132,7 +132,7 @@ def _live(steps: Steps, target: HttpTarget) -> None:
     from playwright.sync_api import expect
 
     page = steps.page
-    steps.go("/console/monitors/?paused=no")
+    steps.go("/console/monitors/")
     row = page.locator("tr", has_text="http on 127.0.0.1")
     page.evaluate("window.notReloaded = true")
     expect(row).to_have_attribute("data-state", "up", timeout=45_000)

@@ -220,6 +220,32 @@ class TestMonitorForms:
         assert not Monitor.objects.exists() and not Result.objects.exists()
         assert target.hits == 1
 
+    def test_test_now_on_edit_uses_the_stored_secret_without_showing_it(self, console):
+        from aviso.monitors.tests.test_probe_http_auth import BASIC, Guarded
+
+        guarded = Guarded()
+        try:
+            monitor = make_monitor("private", "http", {
+                "url": guarded.url + "/private", "auth": "basic",
+                "username": "ops", "password": "pa55word"})  # fmt: skip
+            form = console.get(f"/console/monitors/{monitor.code}/edit/").content.decode()
+            assert "pa55word" not in form
+            fields = {**COMMON, "kind": "http", "shown_kind": "http", "test": "1",
+                      "config_url": guarded.url + "/private", "config_method": "GET",
+                      "config_auth": "basic", "config_username": "ops",
+                      "config_password": ""}  # fmt: skip
+            answer = console.post(f"/console/monitors/{monitor.code}/edit/", fields, headers={
+                "HX-Request": "true", "HX-Target": "test-result"})  # fmt: skip
+            assert 'data-status="up"' in answer.content.decode()
+            console.post(f"/console/monitors/{monitor.code}/edit/", {
+                **fields, "config_password": "wrong"}, headers={
+                "HX-Request": "true", "HX-Target": "test-result"})  # fmt: skip
+        finally:
+            guarded.stop()
+        assert guarded.seen[0] == BASIC and guarded.seen[1] != BASIC
+        monitor.refresh_from_db()
+        assert monitor.typed_config.password == "pa55word"  # a trial changes nothing
+
     def test_test_now_says_what_to_fix_first(self, console):
         answer = console.post("/console/monitors/new/", {
             **COMMON, "kind": "tcp", "shown_kind": "tcp", "test": "1", "name": "",
