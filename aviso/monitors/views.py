@@ -107,7 +107,7 @@ def monitor_rows(request: HttpRequest) -> HttpResponse:
 def monitor_bulk(request: HttpRequest) -> HttpResponse:
     """Pause or resume the ticked monitors, each with its audit entry."""
     action = request.POST.get("action")
-    codes = [code[:12] for code in request.POST.getlist("codes")][:PER_PAGE * 4]
+    codes = [code[:12] for code in request.POST.getlist("codes")][: PER_PAGE * 4]
     _monitors, filters = filtered_monitors(QueryDict(request.POST.get("query", "")))
     back = redirect(f"{reverse('monitors:list')}?{_query(filters)}")
     if action not in ("pause", "resume") or not codes:

@@ -127,4 +127,3 @@ def monitor_edit(request: HttpRequest, code: str) -> HttpResponse:
     form = MonitorForm(initial=MonitorForm.initial_for(monitor), kind=monitor.kind,
                        stored=monitor.config)  # fmt: skip
     return _page(request, form, monitor)
-

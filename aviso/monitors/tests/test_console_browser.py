@@ -150,7 +150,10 @@ def _live(steps: Steps, target: HttpTarget) -> None:
 
 
 def test_a_responder_creates_every_kind_tests_one_and_watches_it_go_down(
-    people, target, live_server, browser  # noqa: F811
+    people,
+    target,
+    live_server,
+    browser,  # noqa: F811
 ):
     # ``people`` comes before ``browser``: no ORM inside Playwright's event loop.
     from playwright.sync_api import expect

@@ -83,7 +83,8 @@ class TestDerivedFields:
         assert initial["config_expected_status"] == "200-201, 204"
         # (PostgreSQL's jsonb keeps no key order, so neither does this.)
         assert set(initial["config_headers"].splitlines()) == {
-            "Authorization: [sealed]", "Accept: text/plain"
+            "Authorization: [sealed]",
+            "Accept: text/plain",
         }
         assert initial["config_json_equals"] == "true"
         form = MonitorForm(as_post(initial), kind="http", stored=monitor.config)

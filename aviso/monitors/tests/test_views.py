@@ -305,9 +305,7 @@ class TestLiveListAndBulk:
             "action": "pause", "codes": [first.code, second.code], "query": "kind=tcp&x=<",
         })  # fmt: skip
         assert answer.status_code == 302 and answer["Location"] == "/console/monitors/?kind=tcp"
-        assert set(Monitor.objects.filter(paused=True).values_list("name", flat=True)) == {
-            "a", "b"
-        }
+        assert set(Monitor.objects.filter(paused=True).values_list("name", flat=True)) == {"a", "b"}
         assert AuditEntry.objects.filter(action="monitor.pause").count() == 2
         console.post("/console/monitors/bulk/", {
             "action": "resume", "codes": [first.code, third.code]})  # fmt: skip
