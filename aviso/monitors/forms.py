@@ -1,32 +1,32 @@
-"""The console's monitor form: common settings plus the kind's JSON configuration.
+"""The console's monitor form: the common settings plus the chosen kind's own fields.
 
-Validation is the lifecycle's (the same as the API's); its messages land on
-the field they name, ``config.url`` on the configuration box.
+The kind's fields come from its settings model (``kind_forms``). Validation is
+the lifecycle's (the same as the API's); its messages land on the field they
+name, ``config.url`` on the URL box, a rule across fields above the kind's box.
 """
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aviso.monitors import kind_forms
 from aviso.monitors.choices import MonitorKind
-from aviso.monitors.configs import CONF_BY_KIND, shown_config
+from aviso.monitors.configs import shown_config
+from aviso.monitors.field_text import KIND_DESCRIPTIONS
 from aviso.status.models import Component
 
-
-def kind_help() -> list[dict]:
-    """Each kind's configuration keys with their defaults, for the form's help."""
-    out = []
-    for kind, conf in CONF_BY_KIND.items():
-        keys = []
-        for name, field in conf.model_fields.items():
-            default = _("required") if field.is_required() else json.dumps(field.get_default(
-                call_default_factory=True))  # fmt: skip
-            keys.append((name, default))
-        out.append({"kind": kind, "label": MonitorKind(kind).label, "keys": keys})
-    return out
+# Settings shown first whatever the kind; the others are under "More settings".
+MAIN = {
+    "url", "host", "port", "name", "method", "keyword", "expected_status", "auth", "username",
+    "password", "token", "dsn", "database", "vhost", "queue", "topic", "subject", "service",
+    "send", "expect", "steps", "expected_text", "record_type", "server", "expected", "tls",
+    "period_seconds", "grace_seconds", "degraded_latency_ms", "count",
+}  # fmt: skip
+SCHEDULE = (
+    "interval_seconds", "timeout_seconds", "confirmations_down", "confirmations_up",
+    "regions", "paused",
+)  # fmt: skip
 
 
 class MonitorForm(forms.Form):
@@ -45,34 +45,58 @@ class MonitorForm(forms.Form):
         required=False, label=_("Regions"), help_text=_("Comma-separated; empty: any checker")
     )
     paused = forms.BooleanField(required=False, label=_("Paused"))
-    config = forms.CharField(
-        label=_("Configuration"),
-        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
-        help_text=_("JSON object; the keys for each kind are listed below."),
-    )
 
-    def clean_config(self) -> dict:
-        try:
-            value = json.loads(self.cleaned_data["config"])
-        except ValueError as error:
-            raise forms.ValidationError(
-                _("Not valid JSON: %(error)s"), params={"error": error}
-            ) from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_("Must be a JSON object."))
-        return value
+    def __init__(self, *args, kind: str, stored: dict | None = None, **kwargs):
+        """``kind``: whose fields to show; ``stored``: the monitor's settings when editing."""
+        super().__init__(*args, **kwargs)
+        self.config_kind, self.stored = kind, stored
+        self.fields["kind"].initial = kind
+        self.fields.update(kind_forms.config_fields(kind, stored))
+        self.kind_error = ""  # a settings rule across fields ("a password needs a username")
+
+    @property
+    def kind_label(self):
+        return MonitorKind(self.config_kind).label
+
+    @property
+    def kind_description(self):
+        return KIND_DESCRIPTIONS.get(self.config_kind, "")
+
+    def common_fields(self) -> list:
+        return [self[name] for name in ("name", "kind", "component")]
+
+    def config_fields(self) -> list:
+        """The kind's main settings: what it needs and what most monitors set."""
+        return [self[n] for n in kind_forms.names(self.config_kind) if self._main(n)]
+
+    def more_fields(self) -> list:
+        """The rest (thresholds, TLS details, proxies), folded away under "More settings"."""
+        return [self[n] for n in kind_forms.names(self.config_kind) if not self._main(n)]
+
+    def more_has_errors(self) -> bool:
+        return any(field.errors for field in self.more_fields())
+
+    def _main(self, name: str) -> bool:
+        return self.fields[name].required or name.removeprefix(kind_forms.PREFIX) in MAIN
+
+    def schedule_fields(self) -> list:
+        return [self[name] for name in SCHEDULE]
 
     def values(self) -> dict:
-        data = dict(self.cleaned_data)
+        data = {name: self.cleaned_data.get(name) for name in ("name", "kind", "component")}
+        data.update({name: self.cleaned_data.get(name) for name in SCHEDULE})
         data["regions"] = data.get("regions") or ""
+        data["config"] = kind_forms.settings_from(self.config_kind, self.cleaned_data, self.stored)
         return data
 
     def add_lifecycle_errors(self, errors: dict[str, str]) -> None:
         for key, message in errors.items():
-            field = key.split(".", 1)[0]
-            if key.startswith("config."):
-                message = f"{key.removeprefix('config.')}: {message}"
-            self.add_error(field if field in self.fields else None, message)
+            field, prefix = kind_forms.field_for_error(key)
+            if field is None:
+                self.kind_error = message
+                self.add_error(None, message)
+            else:
+                self.add_error(field if field in self.fields else None, prefix + message)
 
     @classmethod
     def initial_for(cls, monitor) -> dict:
@@ -86,6 +110,5 @@ class MonitorForm(forms.Form):
             "confirmations_up": monitor.confirmations_up,
             "regions": ", ".join(monitor.region_list),
             "paused": monitor.paused,
-            # Secrets show as "[sealed]"; sent back unchanged, they keep the stored value.
-            "config": json.dumps(shown_config(monitor.kind, monitor.config), indent=2),
+            **kind_forms.shown_values(monitor.kind, shown_config(monitor.kind, monitor.config)),
         }

@@ -1,5 +1,8 @@
 """The only way monitors change: create, change, pause, resume, delete, pings.
 
+``trial_settings`` judges settings the same way without storing anything (the
+console's "test now").
+
 Each validates everything first (a ``LifecycleError`` with a message per field,
 nothing stored), then writes the monitor and its audit entry in one
 transaction. Views, the API and the CLI call these.
@@ -17,6 +20,7 @@ from django.utils import timezone
 from aviso.lib.netguard import BlockedAddress, Policy, check_host
 from aviso.lib.sealed import REDACTED, SealedError, fill_kept, seal_paths
 from aviso.monitors.choices import MonitorKind, MonitorState, PingKind
+from aviso.monitors.conf_base import _Conf
 from aviso.monitors.configs import (
     ConfigError,
     parse_config,
@@ -43,13 +47,11 @@ MAX_TIMEOUT_SECONDS = 60
 MAX_INTERVAL_SECONDS = 7 * 86400
 
 
-def _seal_config(values: dict, stored: dict | None, errors: dict[str, str]) -> None:
-    """Validate the plain settings, then store their credentials sealed.
-
-    ``[sealed]`` in place of a secret keeps the stored one (what the console and
-    the API show is sent back unchanged); an unchanged secret keeps its token.
-    """
-    kind, config = values["kind"], values.get("config") or {}
+def _kept_and_parsed(
+    kind: str, config: object, stored: dict | None, errors: dict[str, str]
+) -> _Conf | None:
+    """The typed settings with ``[sealed]`` secrets filled from ``stored``; None
+    (and ``errors`` filled) when they are refused."""
     if isinstance(config, dict):
         try:
             config, kept_errors = fill_kept(keyring(), config, stored, secret_paths(kind, config))
@@ -62,15 +64,42 @@ def _seal_config(values: dict, stored: dict | None, errors: dict[str, str]) -> N
                     for path, message in kept_errors.items()
                 }
             )
-            return
+            return None
     try:
         conf = parse_config(kind, config)
     except ConfigError as error:
         errors.update(error.errors)
-        return
+        return None
     refused = _address_errors(conf)
     if refused:
         errors.update(refused)
+        return None
+    return conf
+
+
+def trial_settings(kind: str, config: object, stored: dict | None = None) -> _Conf:
+    """The typed, guard-checked settings a check would run with; nothing is stored.
+
+    ``LifecycleError`` names each bad field, as ``create_monitor`` would.
+    """
+    errors: dict[str, str] = {}
+    if kind not in MonitorKind.values:
+        raise LifecycleError({"kind": f"Choose one of: {', '.join(MonitorKind.values)}."})
+    conf = _kept_and_parsed(kind, config, stored, errors)
+    if conf is None:
+        raise LifecycleError(errors)
+    return conf
+
+
+def _seal_config(values: dict, stored: dict | None, errors: dict[str, str]) -> None:
+    """Validate the plain settings, then store their credentials sealed.
+
+    ``[sealed]`` in place of a secret keeps the stored one (what the console and
+    the API show is sent back unchanged); an unchanged secret keeps its token.
+    """
+    kind = values["kind"]
+    conf = _kept_and_parsed(kind, values.get("config") or {}, stored, errors)
+    if conf is None:
         return
     plain = conf.model_dump(mode="json")
     values["config"] = seal_paths(keyring(), plain, secret_paths(kind, plain), stored)
@@ -241,6 +270,33 @@ def resume_monitor(monitor: Monitor, *, actor: Actor) -> Monitor:
         MonitorRegionSlot.objects.filter(monitor=monitor).update(next_due_at=timezone.now())
     monitor.refresh_from_db()
     return monitor
+
+
+def set_paused(monitors: list[Monitor], *, paused: bool, actor: Actor) -> int:
+    """Pause or resume many monitors at once (the console's bulk action).
+
+    Only ``paused`` changes, so a monitor whose settings the address policy now
+    refuses can still be paused. One audit entry per monitor that changed, all
+    in one transaction; resumed monitors are due at once. Returns how many changed.
+    """
+    action = "monitor.pause" if paused else "monitor.resume"
+    now = timezone.now()
+    changed = 0
+    with transaction.atomic():
+        ids = [m.pk for m in monitors]
+        for locked in Monitor.objects.select_for_update().filter(pk__in=ids, paused=not paused):
+            before = _audit(locked)
+            locked.paused = paused
+            fields = ["paused", "updated_at"]
+            if not paused:
+                locked.next_due_at = now
+                fields.append("next_due_at")
+                MonitorRegionSlot.objects.filter(monitor=locked).update(next_due_at=now)
+            locked.save(update_fields=fields)
+            record(actor, action, locked, page=_page(locked), before=before,
+                   after=_audit(locked), event=None)  # fmt: skip
+            changed += 1
+    return changed
 
 
 def delete_monitor(monitor: Monitor, *, actor: Actor) -> None:

@@ -25,8 +25,9 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from aviso.monitors import detection, store
-from aviso.monitors.probes import ProbeContext, run_probe
+from aviso.monitors.probes import run_probe
 from aviso.monitors.store import Done, Job
+from aviso.monitors.trial import checker_context
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +104,7 @@ class Checker:
         return len(self.scheduled) + len(self.running)
 
     async def run(self, stop: asyncio.Event) -> None:
-        self.ctx = ProbeContext(
-            block_private=self.block_private,
-            allow=settings.OUTBOUND_ALLOW,
-            browser_executable=settings.BROWSER_EXECUTABLE,
-            screenshot_dir=str(settings.DATA_DIR / "screenshots"),
-        )
+        self.ctx = dataclasses.replace(checker_context(), block_private=self.block_private)
         flusher = asyncio.create_task(self._flush_loop(stop))
         try:
             await self._claim_loop(stop)

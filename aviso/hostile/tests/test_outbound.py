@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import datetime as dt
 import json
+import re
 import struct
 
 import psycopg
@@ -208,14 +209,19 @@ class TestMetadataRefusedWhenTheMonitorIsSaved:
 
     def test_the_console_form_says_so_and_keeps_what_was_typed(self, client):
         client.force_login(make_person("oncall", "responder"))
-        typed = json.dumps({"host": "0xa9fea9fe", "port": 80})
         answer = client.post("/console/monitors/new/", {
-            "name": "x", "kind": "tcp", "interval_seconds": 30, "timeout_seconds": 1,
-            "confirmations_down": 1, "confirmations_up": 1, "config": typed,
+            "name": "x", "kind": "tcp", "shown_kind": "tcp", "interval_seconds": 30,
+            "timeout_seconds": 1, "confirmations_down": 1, "confirmations_up": 1,
+            "config_host": "0xa9fea9fe", "config_port": 80,
         })  # fmt: skip
         page = answer.content.decode()
         assert answer.status_code == 400
-        assert "host: refused: 0xa9fea9fe (169.254.169.254) is a cloud metadata address" in page
+        # On the host box itself.
+        assert re.search(
+            r'<ul class="errorlist" id="id_config_host_error"><li>refused: 0xa9fea9fe '
+            r"\(169\.254\.169\.254\) is a cloud metadata address",
+            page,
+        )
         assert "0xa9fea9fe" in page
         assert not Monitor.objects.exists()
 
