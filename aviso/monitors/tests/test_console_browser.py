@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from aviso.console.tests.base import PASSWORD
-from aviso.console.tests.test_browser import Steps, browser  # noqa: F401 - the fixture
+from aviso.console.tests.test_browser import Steps
 from aviso.detection.tests.test_latency import CheckerThread
 from aviso.monitors.configs import CONF_BY_KIND
 from aviso.monitors.tests.probing import closed_port
