@@ -28,7 +28,7 @@ from aviso.api.v1.http import (
     valid_id,
     wrapped,
 )
-from aviso.notify import subscriptions
+from aviso.notify import chat, sms, subscriptions
 from aviso.notify.choices import SubscriberKind
 from aviso.notify.models import Subscriber
 from aviso.status.models import Component, Page
@@ -44,17 +44,21 @@ STATES = {
 
 
 def subscriber_object(subscriber: Subscriber, page: Page) -> dict:
-    email = subscriber.address if subscriber.kind == SubscriberKind.EMAIL else None
-    endpoint = subscriber.address if subscriber.kind == SubscriberKind.WEBHOOK else None
+    kind = subscriber.kind
+    email = subscriber.address if kind == SubscriberKind.EMAIL else None
+    endpoint = subscriber.address if kind == SubscriberKind.WEBHOOK else None
+    phone = subscriber.address if kind == SubscriberKind.SMS else None
+    # A channel's URL is its credential: write-only, shown as its label.
+    channel = subscriber.address if kind in SubscriberKind.chat_values() else None
     return {
         "id": subscriber.code,
-        "mode": subscriber.kind,
+        "mode": kind,
         "email": email,
         "endpoint": endpoint,
-        "phone_number": None,
+        "phone_number": phone,
         "phone_country": None,
-        "display_phone_number": None,
-        "obfuscated_channel_name": None,
+        "display_phone_number": sms.display_number(phone) if phone else None,
+        "obfuscated_channel_name": channel,
         "workspace_name": None,
         "quarantined_at": None,
         "purge_at": None,
@@ -85,7 +89,7 @@ def _get(page: Page, subscriber_id: str) -> Subscriber:
 def _refused(error: ValidationError) -> V1Error:
     if not hasattr(error, "error_dict"):
         return V1Error(422, " ".join(error.messages))
-    names = {"url": "endpoint", "__all__": "subscriber"}
+    names = {"url": "endpoint", "phone": "phone_number", "__all__": "subscriber"}
     text = "; ".join(f"{names.get(k, k)}: {' '.join(v)}" for k, v in error.message_dict.items())
     return V1Error(422, text)
 
@@ -132,21 +136,39 @@ def create_subscriber(request: HttpRequest, page_id: str) -> HttpResponse:
     page = page_of(page_id)
     data = wrapped(request, "subscriber")
     email, endpoint = string(data, "email"), string(data, "endpoint")
+    phone, mode = string(data, "phone_number"), string(data, "mode") or ""
     components = id_list(data, "component_ids") or id_list(data, "components") or []
     skip = boolean(data, "skip_confirmation_notification", False)
-    if bool(email) == bool(endpoint):
-        raise V1Error(422, "Give one of email or endpoint (Aviso takes no SMS or Slack here).")
-    kind = SubscriberKind.EMAIL if email else SubscriberKind.WEBHOOK
+    if sum(bool(v) for v in (email, endpoint, phone)) != 1:
+        raise V1Error(
+            422, "Give one of email, endpoint (with mode slack or teams) or phone_number."
+        )
+    if email:
+        kind = SubscriberKind.EMAIL
+    elif phone:
+        kind = SubscriberKind.SMS
+    elif mode in SubscriberKind.chat_values():
+        kind = SubscriberKind(mode)
+    else:
+        kind = SubscriberKind.WEBHOOK
     who = actor(request)
     if skip:
-        if kind == SubscriberKind.WEBHOOK:
-            raise V1Error(422, "A webhook is confirmed by answering its welcome ping.")
+        if kind != SubscriberKind.EMAIL:
+            raise V1Error(
+                422,
+                "skip_confirmation_notification: only an email subscriber can skip it; a "
+                "webhook or channel answers its welcome, a phone enters its code.",
+            )
         # Skipping the opt-in vouches for someone's consent: only an admin key may.
         if not request.auth.effective_scope.allows(ADMIN):
             raise V1Error(403, "skip_confirmation_notification needs an admin key.")
     try:
         if kind == SubscriberKind.EMAIL:
             address = subscriptions.clean_email(email)
+        elif kind == SubscriberKind.SMS:
+            address = subscriptions.clean_phone(phone, string(data, "phone_country") or "")
+        elif kind in SubscriberKind.chat_values():
+            address = chat.label(subscriptions.clean_webhook_url(endpoint))
         else:
             address = subscriptions.clean_webhook_url(endpoint)
         current = Subscriber.objects.filter(
@@ -158,6 +180,10 @@ def create_subscriber(request: HttpRequest, page_id: str) -> HttpResponse:
             subscriptions.add_confirmed(page, kind, address, actor=who, components=components)
         elif kind == SubscriberKind.EMAIL:
             subscriptions.subscribe_email(page, address, actor=who, components=components)
+        elif kind == SubscriberKind.SMS:
+            subscriptions.subscribe_sms(page, address, actor=who, components=components)
+        elif kind in SubscriberKind.chat_values():
+            subscriptions.subscribe_chat(page, kind, endpoint, actor=who, components=components)
         else:
             subscriptions.subscribe_webhook(page, address, actor=who, components=components)
     except ValidationError as error:

@@ -275,6 +275,23 @@ class TestIncidents:
         _error(api.get(path), 404)
         assert AuditEntry.objects.filter(action="incident.delete").count() == 1
 
+    def test_a_postmortem_is_drafted_published_and_reverted(self, page, keys):
+        api = V1(keys["write"])
+        incident = lifecycle.create_incident(page, actor=SYSTEM, name="Outage", status="resolved")
+        path = f"/pages/{page.code}/incidents/{incident.code}/postmortem"
+        _error(api.get(path), 404)
+        draft = _json(api.form("put", path, [("postmortem[body_draft]", "## Summary\nIt broke.")]))
+        assert draft["body_draft"].startswith("## Summary") and draft["published_at"] is None
+        assert draft["body"] is None
+        published = _json(api.send("put", f"{path}/publish", {"postmortem": {}}))
+        assert published["published_at"] and published["body"] == draft["body_draft"]
+        shown = _json(api.get(f"/pages/{page.code}/incidents/{incident.code}"))
+        assert shown["status"] == "postmortem" and shown["postmortem_published_at"]
+        assert Event.objects.filter(kind=EventKind.POSTMORTEM_PUBLISHED).count() == 1
+        assert _json(api.send("put", f"{path}/revert"))["published_at"] is None
+        assert "does not support" in _error(api.send("delete", path), 501)
+        assert "body_draft" in _error(api.send("put", path, {"postmortem": {}}), 400)
+
     def test_lists_paginate_and_search(self, page, keys):
         start = timezone.now() - dt.timedelta(days=1)
         for n in range(5):
@@ -478,6 +495,33 @@ class TestPagesTemplatesSubscribers:
         assert [s["id"] for s in _json(api.get(f"{base}/unsubscribed"))] == [data["id"]]
         assert AuditEntry.objects.filter(action="subscriber.unsubscribe").count() == 1
         assert "email" in _error(api.send("post", base, {"subscriber": {"email": "nope"}}), 422)
+
+    def test_sms_and_slack_subscribers_keep_the_channel_url_write_only(self, page, keys, settings):
+        settings.NOTIFY_SMS_URL = "http://AC1:token@127.0.0.1:9/?from=%2B15005550006"
+        settings.NOTIFY_ALLOW_PRIVATE = True
+        api = V1(keys["write"])
+        base = f"/pages/{page.code}/subscribers"
+        texted = api.form(
+            "post",
+            base,
+            [("subscriber[phone_number]", "099 123 4567"), ("subscriber[phone_country]", "EC")],
+        )
+        data = _json(texted, 201)
+        assert data["mode"] == "sms" and data["phone_number"] == "+593991234567"
+        assert data["display_phone_number"] == "+59…67"
+        subscriber = Subscriber.objects.get(code=data["id"])
+        assert not subscriber.is_active
+        assert subscriber.deliveries.get().notice.kind == NoticeKind.SMS_CODE
+        url = "http://127.0.0.1:9/slack/T0001/B0001/channelsecret"
+        body = {"subscriber": {"endpoint": url, "mode": "slack"}}
+        slack = _json(api.send("post", base, body), 201)
+        assert slack["mode"] == "slack" and slack["endpoint"] is None
+        assert slack["obfuscated_channel_name"].startswith("127.0.0.1 #")
+        listed = api.get(base, type="slack", state="unconfirmed")
+        assert b"channelsecret" not in listed.content
+        assert [s["id"] for s in _json(listed)] == [slack["id"]]
+        bad = api.form("post", base, [("subscriber[phone_number]", "12")])
+        assert "phone_number" in _error(bad, 422)
 
 
 class TestErrors:

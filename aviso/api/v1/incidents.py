@@ -60,7 +60,7 @@ def _when(data: dict, field: str, page: Page) -> dt.datetime | None:
     return moment
 
 
-def _find(page: Page, incident_id: str) -> Incident | Maintenance:
+def find(page: Page, incident_id: str) -> Incident | Maintenance:
     if valid_id(incident_id):
         incident = (
             Incident.objects.filter(page=page, code=incident_id)
@@ -246,7 +246,7 @@ def create_incident(request: HttpRequest, page_id: str) -> HttpResponse:
 
 def get_incident(request: HttpRequest, page_id: str, incident_id: str) -> HttpResponse:
     page = page_of(page_id)
-    return ok(shapes.incident_object(page, _find(page, incident_id)))
+    return ok(shapes.incident_object(page, find(page, incident_id)))
 
 
 def _update_incident(request: HttpRequest, page: Page, incident: Incident, data: dict) -> None:
@@ -315,22 +315,22 @@ def _update_maintenance(request: HttpRequest, page: Page, item: Maintenance, dat
 
 def update_incident(request: HttpRequest, page_id: str, incident_id: str) -> HttpResponse:
     page = page_of(page_id)
-    item = _find(page, incident_id)
+    item = find(page, incident_id)
     data = wrapped(request, "incident")
     if isinstance(item, Maintenance):
         _update_maintenance(request, page, item, data)
     else:
         _update_incident(request, page, item, data)
-    return ok(shapes.incident_object(page, _find(page, incident_id)))
+    return ok(shapes.incident_object(page, find(page, incident_id)))
 
 
 def delete_incident(request: HttpRequest, page_id: str, incident_id: str) -> HttpResponse:
     """Statuspage answers with what was deleted. A maintenance is cancelled (Aviso keeps it)."""
     page = page_of(page_id)
-    item = _find(page, incident_id)
+    item = find(page, incident_id)
     if isinstance(item, Maintenance):
         lifecycle.cancel_maintenance(item, actor=actor(request))
-        return ok(shapes.incident_object(page, _find(page, incident_id)))
+        return ok(shapes.incident_object(page, find(page, incident_id)))
     answer = shapes.incident_object(page, item)
     lifecycle.delete_incident(item, actor=actor(request))
     return ok(answer)
@@ -340,7 +340,7 @@ def update_incident_update(
     request: HttpRequest, page_id: str, incident_id: str, update_id: str
 ) -> HttpResponse:
     page = page_of(page_id)
-    item = _find(page, incident_id)
+    item = find(page, incident_id)
     if isinstance(item, Maintenance):
         raise V1Error(501, "Aviso does not support editing a maintenance's updates.")
     update = item.updates.filter(code=update_id).first() if valid_id(update_id) else None

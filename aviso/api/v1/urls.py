@@ -7,7 +7,7 @@ from django.urls import URLPattern, re_path
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
-from aviso.api.v1 import incidents, pages
+from aviso.api.v1 import incidents, pages, postmortems
 from aviso.api.v1.http import error_response, unsupported
 
 ID = r"[^/.]+"
@@ -24,7 +24,6 @@ def v1(pattern: str, view, name: str) -> URLPattern:
 UNSUPPORTED = [
     (rf"{P}/components/{ID}/uptime", "uptime figures through this API"),
     (rf"{P}/component-groups/{ID}/uptime", "uptime figures through this API"),
-    (rf"{P}/incidents/{ID}/postmortem(?:/[a-z]+)?", "postmortems through this API"),
     (rf"{P}/incidents/{ID}/subscribers(?:/.*)?", "incident subscribers"),
     (
         rf"{P}/subscribers/(?:histogram_by_state|reactivate|resend_confirmation|unsubscribe)",
@@ -77,6 +76,17 @@ urlpatterns = [
         rf"{P}/incidents/(?P<incident_id>{ID})/incident_updates/(?P<update_id>{ID})",
         incidents.incident_update,
         "incident-update",
+    ),
+    v1(rf"{P}/incidents/(?P<incident_id>{ID})/postmortem", postmortems.postmortem, "postmortem"),
+    v1(
+        rf"{P}/incidents/(?P<incident_id>{ID})/postmortem/publish",
+        postmortems.postmortem_publish,
+        "postmortem-publish",
+    ),
+    v1(
+        rf"{P}/incidents/(?P<incident_id>{ID})/postmortem/revert",
+        postmortems.postmortem_revert,
+        "postmortem-revert",
     ),
     v1(rf"{P}/incident_templates", incidents.templates, "templates"),
     *_mounted(),
