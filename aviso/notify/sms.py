@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from aviso.lib.env import envstr
 
@@ -113,10 +114,10 @@ def normalize_number(number: str, country: str = "") -> str:
     if not digits.startswith("+"):
         calling = CALLING_CODES.get((country or "").upper())
         if calling is None:
-            raise ValueError("Give the number with its country code, like +15551234567.")
+            raise ValueError(_("Give the number with its country code, like +15551234567."))
         digits = "+" + calling + digits.lstrip("0")
     if not E164.match(digits):
-        raise ValueError("This is not a phone number (E.164: + and up to 15 digits).")
+        raise ValueError(_("This is not a phone number (E.164: + and up to 15 digits)."))
     return digits
 
 
