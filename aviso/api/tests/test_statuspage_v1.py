@@ -193,6 +193,15 @@ class TestContract:
         assert set(sample["incident_updates"][0]) <= set(ours["incident_updates"][0])
         assert set(sample["components"][0]) <= set(ours["components"][0])
 
+    def test_a_multipart_body_is_read_like_a_form(self, page, keys):
+        api = V1(keys["write"])
+        response = api.client.post(
+            f"/v1/pages/{page.code}/incidents",
+            {"incident[name]": "From curl -F", "incident[status]": "identified"},
+            headers=api.headers,
+        )
+        assert _json(response, 201)["status"] == "identified"
+
     def test_paths_answer_with_and_without_json(self, page, keys):
         api = V1(keys["read"])
         plain = _json(api.get(f"/pages/{page.code}/components"))

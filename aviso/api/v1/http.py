@@ -130,6 +130,8 @@ def body(request: HttpRequest) -> dict:
     if len(raw) > MAX_BODY_BYTES:
         raise V1Error(413, "The request body is too large.")
     content_type = request.content_type or ""
+    if content_type == "multipart/form-data":  # curl -F
+        return parse_form([(k, v) for k, values in request.POST.lists() for v in values])
     if content_type == _FORM or (not raw.strip().startswith(b"{") and b"=" in raw):
         from urllib.parse import parse_qsl
 

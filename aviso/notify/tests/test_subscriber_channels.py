@@ -261,3 +261,49 @@ class TestSms:
             urllib.request.urlopen(request, timeout=5)  # noqa: S310 - the local receiver
         assert unauthorized.value.code == 401
         assert json.loads(unauthorized.value.read())["code"] == 20003
+
+
+class TestOtherDoors:
+    def test_aviso_api_adds_each_kind_and_never_shows_a_channel_url(self, page, receiver, twilio):
+        from aviso.api.models import ApiToken
+        from aviso.testing import make_person
+
+        _, raw = ApiToken.issue(make_person("bot", "responder"), name="bot", scope="write")
+        client = Client(headers={"Authorization": f"Bearer {raw}"})
+        url = f"/api/v1/pages/{page.code}/subscribers"
+        made = {}
+        for kind, address in (
+            ("slack", receiver.url(SLACK_PATH)),
+            ("teams", receiver.url(WORKFLOW_PATH)),
+            ("sms", NUMBER),
+        ):
+            response = client.post(
+                url, {"kind": kind, "address": address}, content_type="application/json"
+            )
+            assert response.status_code == 201, response.content
+            assert b"XXXXsecretXXXX" not in response.content
+            made[kind] = json.loads(response.content)
+        assert made["sms"]["address"] == NUMBER and made["sms"]["state"] == "pending"
+        assert made["slack"]["address"].startswith("127.0.0.1 #")
+        listed = client.get(url)
+        assert b"XXXXsecretXXXX" not in listed.content and b"invoke" not in listed.content
+        skip = {"kind": "sms", "address": "+15551234567", "skip_confirmation": True}
+        admin_raw = ApiToken.issue(make_person("root", "admin"), name="root", scope="admin")[1]
+        refused = Client(headers={"Authorization": f"Bearer {admin_raw}"}).post(
+            url, skip, content_type="application/json"
+        )
+        assert refused.status_code == 422
+
+    def test_the_public_form_offers_sms_only_with_a_gateway(self, page, receiver, settings):
+        settings.NOTIFY_SMS_URL = ""
+        form = Client().get("/subscribe?page=acme")
+        assert b'value="slack"' in form.content and b'value="teams"' in form.content
+        assert b'value="sms"' not in form.content and b'name="phone"' not in form.content
+        answer = Client().post(
+            "/subscribe?page=acme",
+            {"kind": "slack", "url": receiver.url(SLACK_PATH), "language": "en"},
+        )
+        assert answer.status_code == 200 and b"welcome message" in answer.content
+        assert Subscriber.objects.get().kind == SubscriberKind.SLACK
+        missing = Client().post("/subscribe?page=acme", {"kind": "teams", "language": "en"})
+        assert missing.status_code == 400 and b"incoming webhook URL" in missing.content
