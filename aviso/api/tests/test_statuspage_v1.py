@@ -326,6 +326,28 @@ class TestIncidents:
         _error(api.get(f"/pages/{page.code}/incidents", page="0"), 400)
         _error(api.get(f"/pages/{page.code}/incidents", per_page="many"), 400)
 
+    def test_a_list_costs_the_same_queries_whatever_its_length(self, page, keys):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        api = V1(keys["read"])
+        web = page.components.get(name="Web")
+
+        def cost() -> int:
+            with CaptureQueriesContext(connection) as queries:
+                _json(api.get(f"/pages/{page.code}/incidents"))
+            return len(queries)
+
+        lifecycle.create_incident(
+            page, actor=SYSTEM, name="First", components={web: "major_outage"}
+        )
+        few = cost()
+        for n in range(6):
+            lifecycle.create_incident(
+                page, actor=SYSTEM, name=f"More {n}", components={web: "partial_outage"}
+            )
+        assert cost() == few
+
 
 class TestMaintenances:
     def test_a_maintenance_is_scheduled_started_and_completed_as_an_incident(self, page, keys):
