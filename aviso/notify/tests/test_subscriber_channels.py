@@ -307,3 +307,23 @@ class TestOtherDoors:
         assert Subscriber.objects.get().kind == SubscriberKind.SLACK
         missing = Client().post("/subscribe?page=acme", {"kind": "teams", "language": "en"})
         assert missing.status_code == 400 and b"incoming webhook URL" in missing.content
+
+    def test_the_console_adds_a_channel_pending_its_welcome_and_a_number_pending_its_code(
+        self, page, receiver, twilio, client
+    ):
+        from aviso.testing import make_user
+
+        client.force_login(make_user("admin", superuser=True))
+        for kind, address in (("slack", receiver.url(SLACK_PATH)), ("sms", NUMBER)):
+            response = client.post(
+                "/console/notify/subscribers/",
+                {"page": page.pk, "kind": kind, "address": address, "language": "en"},
+                follow=True,
+            )
+            assert response.status_code == 200
+        assert b"welcome message" in response.content or b"confirmation code" in response.content
+        added = {s.kind: s for s in Subscriber.objects.all()}
+        assert not added["slack"].is_active and not added["sms"].is_active
+        assert added["sms"].deliveries.get().notice.kind == NoticeKind.SMS_CODE
+        listing = client.get("/console/notify/subscribers/")
+        assert b"XXXXsecretXXXX" not in listing.content
