@@ -393,10 +393,7 @@ def _submit(pump: HttpPump, batch: list[Delivery], recorder: Recorder, inflight:
         except Skip as reason:
             recorder.skip(delivery.pk, str(reason))
             continue
-        except sms.SmsNotConfigured as exc:
-            recorder.fail(delivery.pk, str(exc))
-            continue
-        except ValueError as exc:  # AVISO_SMS_URL malformed: says what to fix
+        except sms.SmsNotConfigured as exc:  # unset or malformed: retried once it is fixed
             recorder.fail(delivery.pk, str(exc))
             continue
         inflight[pump.submit(request)] = delivery.pk

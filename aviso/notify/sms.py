@@ -94,13 +94,16 @@ def gateway() -> Gateway:
         url = envstr("AVISO_SMS_URL")
     if not url:
         raise SmsNotConfigured("SMS is not set up (AVISO_SMS_URL).")
-    return parse_gateway(url)
+    try:
+        return parse_gateway(url)
+    except ValueError as exc:  # malformed: the error says what to fix
+        raise SmsNotConfigured(str(exc)) from None
 
 
 def configured() -> bool:
     try:
         gateway()
-    except (SmsNotConfigured, ValueError):
+    except SmsNotConfigured:
         return False
     return True
 

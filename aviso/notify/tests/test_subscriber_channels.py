@@ -219,6 +219,18 @@ class TestSms:
         with pytest.raises(ValidationError):
             subscriptions.subscribe_sms(page, NUMBER, actor=SYSTEM)
 
+    def test_a_gateway_removed_after_subscribing_fails_the_text_saying_why(
+        self, page, twilio, settings
+    ):
+        subscriber = subscriptions.subscribe_sms(page, NUMBER, actor=SYSTEM)
+        settings.NOTIFY_SMS_URL = "https://no-credentials.example/?from=%2B15005550006"
+        drain()
+        delivery = subscriber.deliveries.get()
+        assert (
+            delivery.state == DeliveryState.PENDING and "SID and auth token" in delivery.last_error
+        )
+        assert twilio.sent == []
+
     def test_bad_numbers_are_refused_with_what_to_fix(self, page, twilio):
         for number in ("12345", "+0123456789", "call me"):
             with pytest.raises(ValidationError) as refused:
