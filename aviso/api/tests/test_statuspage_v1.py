@@ -193,6 +193,29 @@ class TestContract:
         assert set(sample["incident_updates"][0]) <= set(ours["incident_updates"][0])
         assert set(sample["components"][0]) <= set(ours["components"][0])
 
+    def test_maintenances_and_components_have_every_field_of_the_captured_ones(self, page, keys):
+        captured = json.loads((REFERENCE / "discord_scheduled_maintenances_2022.json").read_text())
+        sample = captured["scheduled_maintenances"][0]
+        components = json.loads((REFERENCE / "discord_components_2022.json").read_text())
+        component_sample = next(c for c in components["components"] if not c["group"])
+        api = V1(keys["write"])
+        begin = timezone.now() + dt.timedelta(days=1)
+        body = {
+            "incident": {
+                "name": "Upgrade",
+                "status": "scheduled",
+                "scheduled_for": begin.isoformat(),
+                "scheduled_until": (begin + dt.timedelta(hours=2)).isoformat(),
+                "component_ids": [page.components.first().code],
+            }
+        }
+        ours = _json(api.send("post", f"/pages/{page.code}/incidents", body), 201)
+        assert set(sample) <= set(ours)
+        assert set(sample["incident_updates"][0]) <= set(ours["incident_updates"][0])
+        assert set(component_sample) <= set(ours["components"][0])
+        for component in _json(api.get(f"/pages/{page.code}/components")):
+            assert set(component_sample) <= set(component)
+
     def test_a_multipart_body_is_read_like_a_form(self, page, keys):
         api = V1(keys["write"])
         response = api.client.post(
