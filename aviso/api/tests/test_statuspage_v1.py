@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -28,6 +29,11 @@ REFERENCE = Path(__file__).parent / "reference"
 PUBLISHED = json.loads((SAMPLES / "statuspage_v1_objects.json").read_text())["objects"]
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)$")
 FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()  # the subscription functions' once-per-address marks
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
 
@@ -23,6 +24,14 @@ NUMBER = "+593991234567"
 SLACK_PATH = "slack/services/T0001/B0001/XXXXsecretXXXX"
 CONNECTOR_PATH = "teams-connector/webhookb2/abc@def/IncomingWebhook/0123secret/456"
 WORKFLOW_PATH = "teams-workflow/workflows/9f8e7d/triggers/manual/paths/invoke"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limits():
+    """The subscribe form's per-address counts and the one-code-per-number marks."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
