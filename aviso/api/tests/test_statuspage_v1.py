@@ -612,6 +612,17 @@ class TestErrors:
         _error(response, 405)
         assert "GET" in response["Allow"]
 
+    def test_a_failure_on_our_side_is_answered_in_the_same_shape(self, page, keys, monkeypatch):
+        def broken(*args, **kwargs):
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr(lifecycle, "create_incident", broken)
+        response = V1(keys["write"]).send(
+            "post", f"/pages/{page.code}/incidents", {"incident": {"name": "X"}}
+        )
+        message = _error(response, 500)
+        assert "nothing was changed" in message and "disk" not in message
+
     def test_what_aviso_does_not_support_says_so(self, page, keys):
         api = V1(keys["read"])
         for path in (

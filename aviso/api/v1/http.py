@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,7 @@ from aviso.api.models import ApiToken
 from aviso.status.lifecycle import Actor, ConflictError, LifecycleError
 from aviso.status.models import Page
 
+logger = logging.getLogger(__name__)
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 100
 MAX_BODY_BYTES = 1_000_000
@@ -287,6 +289,9 @@ def resource(
             return error_response(422, text)
         except ObjectDoesNotExist:
             return error_response(404, "Not found.")
+        except Exception:
+            logger.exception("/v1/ error on %s %s", request.method, request.path)
+            return error_response(500, "Something went wrong on our side; nothing was changed.")
 
     return view
 
