@@ -421,3 +421,15 @@ def encode(data: dict) -> bytes:
 def render(name: str, page: Page) -> bytes:
     """The bytes of ``/api/v2/<name>.json`` for ``page`` (for the snapshot publisher)."""
     return encode(ENDPOINTS[name](page))
+
+
+# For the management API (/v1/), which answers with the same objects plus its own fields.
+Components = _Components
+
+
+def incident_objects(page: Page, queryset, components: _Components | None = None) -> list[dict]:
+    return _incidents(page, queryset, components or _Components(page))
+
+
+def maintenance_objects(page: Page, queryset, components: _Components | None = None) -> list[dict]:
+    return _maintenances(page, queryset, components or _Components(page))

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from aviso.api import statuspage, views
 from aviso.api.api import api
@@ -12,6 +12,8 @@ urlpatterns = [
     # Some consumers ask for "//api/v2/summary.json": extra slashes are accepted.
     re_path(rf"^(?:/*)api/+v2/+(?P<name>{_V2})\.json$", views.v2, name="api-v2"),
     path("api/v1/", api.urls),
+    # Statuspage's management API, for tools written against api.statuspage.io/v1.
+    path("", include("aviso.api.v1.urls")),
     path("history.atom", views.history_atom, name="api-history-atom"),
     path("history.rss", views.history_rss, name="api-history-rss"),
     path("maintenance.ics", views.maintenance_ics, name="api-maintenance-ics"),

@@ -25,7 +25,7 @@ from aviso.api.choices import TokenScope
 from aviso.api.common import Pagination, errors, get_by_code, get_page, idempotent
 from aviso.api.errors import ApiError
 from aviso.api.schemas import Codes, Input, Text
-from aviso.notify import subscriptions
+from aviso.notify import chat, subscriptions
 from aviso.notify.choices import DeliveryState, Language, SubscriberKind
 from aviso.notify.models import Delivery, Subscriber
 from aviso.status.models import Component, Page
@@ -50,7 +50,12 @@ STATE_FILTERS = {
 
 class SubscriberIn(Input):
     kind: SubscriberKind
-    address: Address = Field(description="The email address or the webhook URL.")
+    address: Address = Field(
+        description=(
+            "The email address, the webhook URL, the Slack or Teams incoming-webhook URL "
+            "(kept sealed; shown as a label), or the phone number (E.164)."
+        )
+    )
     language: Language = Language.EN
     components: Codes = Field([], description="Component codes; empty: every component.")
     skip_confirmation: bool = Field(
@@ -118,7 +123,7 @@ def _get(page: str, code: str) -> Subscriber:
 
 def _refused(error: ValidationError) -> ApiError:
     """The notify app's form errors as field messages; its email/url are our address."""
-    fields = {"email": "address", "url": "address", "__all__": "body"}
+    fields = {"email": "address", "url": "address", "phone": "address", "__all__": "body"}
     if not hasattr(error, "error_dict"):
         return ApiError(422, "Some fields are invalid.", {"body": " ".join(error.messages)})
     messages = {fields.get(k, k): " ".join(v) for k, v in error.message_dict.items()}
@@ -152,16 +157,21 @@ def create_subscriber(request: HttpRequest, page: str, payload: SubscriberIn):
     if payload.skip_confirmation:
         # Skipping the opt-in vouches for someone's consent: only an admin may.
         auth.require_scope(request, TokenScope.ADMIN)
-        if kind == SubscriberKind.WEBHOOK:
-            # The welcome ping carries the signing secret and proves the URL answers.
+        if kind != SubscriberKind.EMAIL:
+            # A webhook's or channel's welcome proves the URL answers; a number's code
+            # is its owner's consent.
             raise ApiError(
                 422,
                 "Some fields are invalid.",
-                {"skip_confirmation": "Webhooks are confirmed by answering their welcome ping."},
+                {"skip_confirmation": "Only email subscribers can be added as confirmed."},
             )
     try:
         if kind == SubscriberKind.EMAIL:
             address = subscriptions.clean_email(payload.address)
+        elif kind == SubscriberKind.SMS:
+            address = subscriptions.clean_phone(payload.address)
+        elif kind in SubscriberKind.chat_values():
+            address = chat.label(subscriptions.clean_webhook_url(payload.address))
         else:
             address = subscriptions.clean_webhook_url(payload.address)
         current = Subscriber.objects.filter(
@@ -188,6 +198,23 @@ def create_subscriber(request: HttpRequest, page: str, payload: SubscriberIn):
             subscriptions.subscribe_email(
                 target,
                 address,
+                actor=who,
+                language=payload.language,
+                components=payload.components,
+            )
+        elif kind == SubscriberKind.SMS:
+            subscriptions.subscribe_sms(
+                target,
+                address,
+                actor=who,
+                language=payload.language,
+                components=payload.components,
+            )
+        elif kind in SubscriberKind.chat_values():
+            subscriptions.subscribe_chat(
+                target,
+                kind,
+                payload.address,
                 actor=who,
                 language=payload.language,
                 components=payload.components,

@@ -17,3 +17,6 @@ class NotifyConfig(AppConfig):
         # Channel URLs and signing secrets, subscribers' signing secrets: sealed at rest.
         register_sealed("notify.Channel", "config")
         register_sealed("notify.Subscriber", "secret")
+        # Slack and Teams subscribers' incoming-webhook URLs, SMS confirmation codes.
+        register_sealed("notify.Subscriber", "target")
+        register_sealed("notify.Subscriber", "sms_code")

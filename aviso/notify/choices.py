@@ -31,6 +31,14 @@ class AlertKind(models.TextChoices):
 class SubscriberKind(models.TextChoices):
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Webhook")
+    SLACK = "slack", _("Slack")
+    TEAMS = "teams", _("Microsoft Teams")
+    SMS = "sms", _("SMS")
+
+    @classmethod
+    def chat_values(cls) -> list[str]:
+        """Incoming-webhook channels: a URL that is itself the credential (kept sealed)."""
+        return [cls.SLACK, cls.TEAMS]
 
 
 class Language(models.TextChoices):
@@ -50,10 +58,23 @@ class Transport(models.TextChoices):
     SLACK = "slack", _("Slack")
     JSON = "json", _("JSON webhook")
     APPRISE = "apprise", _("Apprise")
+    SUBSCRIBER_SLACK = "subscriber_slack", _("Subscriber's Slack")
+    TEAMS = "teams", _("Microsoft Teams")
+    SMS = "sms", _("SMS")
 
     @classmethod
     def http_values(cls) -> list[str]:
-        return [cls.WEBHOOK, cls.SLACK, cls.JSON]
+        return [cls.WEBHOOK, cls.SLACK, cls.JSON, cls.SUBSCRIBER_SLACK, cls.TEAMS, cls.SMS]
+
+    @classmethod
+    def for_subscriber(cls, kind: str) -> Transport:
+        return {
+            SubscriberKind.EMAIL: cls.EMAIL,
+            SubscriberKind.WEBHOOK: cls.WEBHOOK,
+            SubscriberKind.SLACK: cls.SUBSCRIBER_SLACK,
+            SubscriberKind.TEAMS: cls.TEAMS,
+            SubscriberKind.SMS: cls.SMS,
+        }[SubscriberKind(kind)]
 
 
 class DeliveryState(models.TextChoices):
@@ -75,6 +96,8 @@ class NoticeKind(models.TextChoices):
     CONFIRM = "confirm", _("Confirm your subscription")
     ALREADY_SUBSCRIBED = "already_subscribed", _("Already subscribed")
     WEBHOOK_WELCOME = "webhook_welcome", _("Webhook subscription created")
+    CHAT_WELCOME = "chat_welcome", _("Slack or Teams subscription created")
+    SMS_CODE = "sms_code", _("SMS confirmation code")
     TEST = "test", _("Test alert")
     OUTBOX_DEAD = "outbox_dead", _("Outbox work given up")
 

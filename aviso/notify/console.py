@@ -164,7 +164,9 @@ def channel_delete(request: HttpRequest, code: str) -> HttpResponse:
 class AddSubscriberForm(forms.Form):
     page = forms.ModelChoiceField(Page.objects.all(), label=_("Page"))
     kind = forms.ChoiceField(choices=SubscriberKind.choices, label=_("Kind"))
-    address = forms.CharField(max_length=500, label=_("Email address or webhook URL"))
+    address = forms.CharField(
+        max_length=500, label=_("Email address, webhook URL or phone number (+15551234567)")
+    )
     language = forms.ChoiceField(choices=Language.choices, label=_("Language"))
 
 
@@ -172,6 +174,19 @@ def _add_subscriber(request: HttpRequest, data: dict) -> Subscriber | None:
     """An email the admin vouches for is added confirmed; a webhook gets its welcome ping."""
     if data["kind"] == SubscriberKind.WEBHOOK:
         return subscriptions.subscribe_webhook(data["page"], data["address"], actor=actor(request))
+    if data["kind"] in SubscriberKind.chat_values():
+        return subscriptions.subscribe_chat(
+            data["page"],
+            data["kind"],
+            data["address"],
+            actor=actor(request),
+            language=data["language"],
+        )
+    if data["kind"] == SubscriberKind.SMS:
+        # Consent to texts is the number owner's to give: they are sent the code.
+        return subscriptions.subscribe_sms(
+            data["page"], data["address"], actor=actor(request), language=data["language"]
+        )
     return subscriptions.add_confirmed(
         data["page"], data["kind"], data["address"], actor=actor(request), language=data["language"]
     )
@@ -184,6 +199,15 @@ def _added_message(data: dict, subscriber: Subscriber | None) -> str:
         return _(
             "Webhook added: %(a)s. It becomes active when it answers the welcome ping, "
             "which carries its signing secret."
+        ) % {"a": subscriber.address}
+    if subscriber.kind in SubscriberKind.chat_values():
+        return _("Channel added: %(a)s. It becomes active when it accepts the welcome message.") % {
+            "a": subscriber.address
+        }
+    if subscriber.kind == SubscriberKind.SMS and subscriber.confirmed_at is None:
+        return _(
+            "%(a)s was sent a confirmation code; it stays pending until its owner enters "
+            "it on the subscribe page."
         ) % {"a": subscriber.address}
     if subscriber.confirmed_at is None:
         return _(

@@ -92,7 +92,10 @@ def insert_deliveries(prefix: str, notice: Notice, page_id: int, kinds, componen
             d_key=Concat(Value(f"{prefix}:s"), Cast("id", CharField()), output_field=CharField()),
             d_notice=Value(notice.pk, output_field=BigIntegerField()),
             d_transport=Case(
-                When(kind=SubscriberKind.EMAIL, then=Value(Transport.EMAIL)),
+                *[
+                    When(kind=kind, then=Value(Transport.for_subscriber(kind)))
+                    for kind in SubscriberKind.values
+                ],
                 default=Value(Transport.WEBHOOK),
                 output_field=CharField(),
             ),

@@ -82,8 +82,11 @@ class Subscriber(models.Model):
     code = models.CharField(max_length=12, unique=True, default=new_code, editable=False)
     page = models.ForeignKey("status.Page", on_delete=models.CASCADE, related_name="subscribers")
     kind = models.CharField(max_length=16, choices=SubscriberKind.choices)
-    # The email address (lower-cased) or the webhook URL.
+    # The email address (lower-cased), the webhook URL, the phone number (E.164),
+    # or for Slack and Teams a label naming the host and a digest of the URL:
+    # their URL is the credential, so it is kept sealed in ``target``.
     address = models.CharField(max_length=500)
+    target = models.TextField(blank=True, editable=False)
     language = models.CharField(max_length=8, choices=Language.choices, default=Language.EN)
     # The secret in manage, confirm and unsubscribe links.
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
@@ -91,6 +94,10 @@ class Subscriber(models.Model):
     secret = models.CharField(max_length=300, default=new_sealed_secret, editable=False)
     all_components = models.BooleanField(default=True)
     components = models.ManyToManyField("status.Component", blank=True, related_name="+")
+    # SMS double opt-in: the code last sent (sealed), when, and the wrong guesses since.
+    sms_code = models.CharField(max_length=300, blank=True, editable=False)
+    sms_code_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sms_code_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
@@ -112,6 +119,13 @@ class Subscriber(models.Model):
         from aviso.status.sealing import keyring
 
         return keyring().unseal(self.secret)
+
+    @property
+    def target_url(self) -> str:
+        """A Slack or Teams subscriber's incoming-webhook URL, opened for the sender only."""
+        from aviso.status.sealing import keyring
+
+        return keyring().unseal(self.target) if self.target else ""
 
     @property
     def is_active(self) -> bool:

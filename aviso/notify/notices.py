@@ -38,6 +38,9 @@ MAINTENANCE_EVENTS = {
     EventKind.MAINTENANCE_CANCELLED: None,
 }
 BOTH = (SubscriberKind.EMAIL, SubscriberKind.WEBHOOK)
+# Every update reaches these; SMS only the opening and the resolution, as on Statuspage.
+PUBLIC = (*BOTH, SubscriberKind.SLACK, SubscriberKind.TEAMS)
+SMS_EVENTS = {EventKind.INCIDENT_CREATED, EventKind.INCIDENT_RESOLVED}
 
 
 def local_time(moment: dt.datetime | None, page: Page) -> str:
@@ -77,7 +80,7 @@ def plan_for(event: Event) -> Plan | None:
     kind = EventKind(event.kind)
     if event.historical:
         return None  # an imported or restored past: nobody is told of it again
-    public = BOTH if event.notify else ()
+    public = PUBLIC if event.notify else ()
     if kind == EventKind.OUTBOX_DEAD:
         # Work the worker gave up on: operators only, on channels not scoped to components.
         return Plan(NoticeKind.OUTBOX_DEAD, (), AlertKind.OUTBOX_DEAD, [])
@@ -87,7 +90,8 @@ def plan_for(event: Event) -> Plan | None:
                 "component_id", flat=True
             )
         )
-        return Plan(NoticeKind.INCIDENT, public, INCIDENT_EVENTS[kind], ids)
+        kinds = (*public, SubscriberKind.SMS) if public and kind in SMS_EVENTS else public
+        return Plan(NoticeKind.INCIDENT, kinds, INCIDENT_EVENTS[kind], ids)
     if kind == EventKind.POSTMORTEM_PUBLISHED and event.incident_id:
         ids = list(
             IncidentComponent.objects.filter(incident_id=event.incident_id).values_list(

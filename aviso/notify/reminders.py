@@ -55,7 +55,7 @@ def remind_maintenances(worker: str = "", now: dt.datetime | None = None) -> boo
                     f"n{notice.pk}",
                     notice,
                     maintenance.page_id,
-                    (SubscriberKind.EMAIL, SubscriberKind.WEBHOOK),
+                    (SubscriberKind.EMAIL, SubscriberKind.WEBHOOK, *SubscriberKind.chat_values()),
                     list(maintenance.components.values_list("id", flat=True)),
                 )
         except IntegrityError:  # another worker wrote it first

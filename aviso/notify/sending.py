@@ -23,13 +23,15 @@ from django.db.models import F
 from django.utils import timezone
 
 from aviso.lib.sealed import REDACTED
-from aviso.notify import conf, messages, signing, subscriptions
+from aviso.notify import chat, conf, messages, signing, sms, subscriptions
 from aviso.notify.choices import DeliveryState, NoticeKind, Transport
 from aviso.notify.models import Delivery, Notice, Subscriber
+from aviso.notify.statuspage import site_url
 from aviso.notify.transports import apprise_urls
 from aviso.notify.transports import email as email_transport
 from aviso.notify.transports.http import HttpOutcome, HttpPump, HttpRequest
 from aviso.status.claims import claim
+from aviso.status.sealing import keyring
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +113,16 @@ def _load(claimed: list[Delivery]):
     notices = Notice.objects.in_bulk({d.notice_id for d in claimed})
     subscriber_ids = {d.subscriber_id for d in claimed if d.subscriber_id}
     subscribers = Subscriber.objects.only(
-        "id", "address", "token", "secret", "language", "unsubscribed_at", "kind", "page_id"
+        "id",
+        "address",
+        "token",
+        "secret",
+        "language",
+        "unsubscribed_at",
+        "kind",
+        "page_id",
+        "target",
+        "sms_code",
     ).in_bulk(subscriber_ids)
     return notices, subscribers
 
@@ -169,7 +180,49 @@ def _drain(outcomes: queue.Queue, recorder: Recorder) -> None:
             recorder.fail(delivery_id, error)
 
 
+def chat_request(delivery: Delivery, notice: Notice, subscriber: Subscriber) -> HttpRequest:
+    """A subscriber's Slack or Teams incoming webhook: the URL opened only here."""
+    url = subscriber.target_url
+    manage = site_url("notify:manage", subscriber.token)
+    if delivery.transport == Transport.SUBSCRIBER_SLACK:
+        payload = chat.slack_message(notice.kind, notice.data, subscriber.language, manage)
+    else:
+        payload = chat.teams_message(notice.kind, notice.data, subscriber.language, manage, url)
+    body = json.dumps(payload).encode()
+    return HttpRequest(delivery.pk, url, body, {}, redact=url)
+
+
+def sms_request(delivery: Delivery, notice: Notice, subscriber: Subscriber) -> HttpRequest:
+    """Twilio's ``Messages.json``: a form, basic auth, to the operator's configured gateway."""
+    gateway = sms.gateway()
+    code = keyring().unseal(subscriber.sms_code) if notice.kind == NoticeKind.SMS_CODE else ""
+    if notice.kind == NoticeKind.SMS_CODE and not code:
+        raise Skip("the number was confirmed (or the code replaced) before it was sent")
+    text = chat.sms_text(notice.kind, notice.data, subscriber.language, code)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Authorization": gateway.authorization,
+        "Accept": "application/json",
+    }
+    # The gateway is the operator's own setting: it may sit inside their network.
+    return HttpRequest(
+        delivery.pk,
+        gateway.messages_url,
+        gateway.form(subscriber.address, text),
+        headers,
+        allow_private=True,
+    )
+
+
+class Skip(Exception):
+    """Nothing to send any more; the delivery is marked skipped with this reason."""
+
+
 def http_request(delivery: Delivery, notice: Notice, subscriber: Subscriber | None) -> HttpRequest:
+    if delivery.transport in (Transport.SUBSCRIBER_SLACK, Transport.TEAMS):
+        return chat_request(delivery, notice, subscriber)
+    if delivery.transport == Transport.SMS:
+        return sms_request(delivery, notice, subscriber)
     if delivery.transport == Transport.WEBHOOK:
         if notice.kind == NoticeKind.WEBHOOK_WELCOME:
             payload = messages.welcome_body(notice.data, subscriber)
@@ -335,7 +388,14 @@ def _submit(pump: HttpPump, batch: list[Delivery], recorder: Recorder, inflight:
             if subscriber is None:
                 recorder.skip(delivery.pk, "the subscriber left before it was sent")
                 continue
-        request = http_request(delivery, notice, subscriber)
+        try:
+            request = http_request(delivery, notice, subscriber)
+        except Skip as reason:
+            recorder.skip(delivery.pk, str(reason))
+            continue
+        except sms.SmsNotConfigured as exc:  # unset or malformed: retried once it is fixed
+            recorder.fail(delivery.pk, str(exc))
+            continue
         inflight[pump.submit(request)] = delivery.pk
 
 

@@ -21,13 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aviso.lib.netguard import UnresolvedHost, check_host, check_url, resolve
-from aviso.notify import conf
+from aviso.notify import chat, conf, sms
 from aviso.notify.choices import Language, NoticeKind, SubscriberKind, Transport
 from aviso.notify.models import Delivery, Notice, Subscriber
 from aviso.notify.notices import page_data
 from aviso.status.lifecycle import Actor
 from aviso.status.lifecycle.records import record
 from aviso.status.models import Component, Page
+from aviso.status.sealing import keyring
 
 # One confirmation mail per address per this many seconds, whatever the form gets.
 CONFIRM_INTERVAL = 600
@@ -108,12 +109,11 @@ def queue_personal(subscriber: Subscriber, kind: NoticeKind) -> Delivery:
     notice = Notice.objects.create(
         kind=kind, page=subscriber.page, data={"page": page_data(subscriber.page)}
     )
-    transport = Transport.EMAIL if subscriber.kind == SubscriberKind.EMAIL else Transport.WEBHOOK
     return Delivery.objects.create(
         key=f"n{notice.pk}:s{subscriber.pk}",
         notice=notice,
         subscriber=subscriber,
-        transport=transport,
+        transport=Transport.for_subscriber(subscriber.kind),
     )
 
 
@@ -268,10 +268,10 @@ def confirm(subscriber: Subscriber, *, actor: Actor) -> Subscriber:
 
 
 def welcome_answered(delivery_ids: list[int], at) -> None:
-    """Webhook subscribers whose welcome ping was answered 2xx are now active."""
+    """Webhook, Slack and Teams subscribers whose welcome was answered 2xx are now active."""
     waiting = Subscriber.objects.filter(
         deliveries__id__in=delivery_ids,
-        deliveries__notice__kind=NoticeKind.WEBHOOK_WELCOME,
+        deliveries__notice__kind__in=[NoticeKind.WEBHOOK_WELCOME, NoticeKind.CHAT_WELCOME],
         confirmed_at__isnull=True,
         unsubscribed_at__isnull=True,
     ).select_related("page")
@@ -308,4 +308,144 @@ def update_preferences(
     subscriber.save(update_fields=["language", "all_components"])
     subscriber.components.set(chosen)
     _audit(actor, "subscriber.preferences", subscriber, before)
+    return subscriber
+
+
+@transaction.atomic
+def subscribe_chat(
+    page: Page,
+    kind: str,
+    url: str,
+    *,
+    actor: Actor,
+    language: str = Language.EN,
+    components=None,
+) -> Subscriber | None:
+    """A Slack or Teams channel's incoming webhook, active once its welcome is answered 2xx.
+
+    The URL is sealed (it is the credential); None when it is already subscribed.
+    """
+    if kind not in SubscriberKind.chat_values():
+        raise ValidationError({"kind": _("Choose Slack or Microsoft Teams.")})
+    url = clean_webhook_url(url)
+    language = language if language in Language.values else Language.EN
+    chosen = _components(page, components)
+    address = chat.label(url)
+    existing = (
+        Subscriber.objects.select_for_update().filter(page=page, kind=kind, address=address).first()
+    )
+    if existing is not None and existing.unsubscribed_at is None:
+        return None
+    before = picture(existing)
+    subscriber = existing or Subscriber(page=page, kind=kind, address=address)
+    subscriber.target = keyring().seal(url)
+    subscriber.language = language
+    subscriber.unsubscribed_at = None
+    subscriber.confirmed_at = None
+    subscriber.all_components = not chosen
+    subscriber.save()
+    subscriber.components.set(chosen)
+    _audit(actor, "subscriber.subscribe", subscriber, before)
+    # Proves the URL answers before anything else is sent to it.
+    queue_personal(subscriber, NoticeKind.CHAT_WELCOME)
+    return subscriber
+
+
+def clean_phone(number: str, country: str = "") -> str:
+    try:
+        return sms.normalize_number(number, country)
+    except ValueError as exc:
+        raise ValidationError({"phone": str(exc)}) from None
+
+
+def _send_code(subscriber: Subscriber) -> None:
+    subscriber.sms_code = keyring().seal(sms.new_code())
+    subscriber.sms_code_sent_at = timezone.now()
+    subscriber.sms_code_attempts = 0
+    subscriber.save(update_fields=["sms_code", "sms_code_sent_at", "sms_code_attempts"])
+    queue_personal(subscriber, NoticeKind.SMS_CODE)
+
+
+@transaction.atomic
+def subscribe_sms(
+    page: Page,
+    number: str,
+    *,
+    actor: Actor,
+    country: str = "",
+    language: str = Language.EN,
+    components=None,
+) -> Subscriber:
+    """Start an SMS subscription: a code is texted, and entering it on the page confirms.
+
+    As with email, the answer never says whether the number was known; a
+    confirmed number gets no new code, and one code per number per
+    ``CONFIRM_INTERVAL`` whatever the form receives (messages cost money).
+    """
+    if not sms.configured():
+        raise ValidationError({"phone": _("This page does not offer text messages.")})
+    number = clean_phone(number, country)
+    language = language if language in Language.values else Language.EN
+    chosen = _components(page, components)
+    existing = (
+        Subscriber.objects.select_for_update()
+        .filter(page=page, kind=SubscriberKind.SMS, address=number)
+        .first()
+    )
+    before = picture(existing)
+    subscriber, created = Subscriber.objects.get_or_create(
+        page=page,
+        kind=SubscriberKind.SMS,
+        address=number,
+        defaults={"language": language, "all_components": not chosen},
+    )
+    if created or subscriber.unsubscribed_at is not None:
+        subscriber.unsubscribed_at = None
+        subscriber.confirmed_at = None
+        subscriber.language = language
+        subscriber.all_components = not chosen
+        subscriber.save()
+        subscriber.components.set(chosen)
+        _audit(actor, "subscriber.subscribe", subscriber, before)
+    throttled = _throttled(subscriber)
+    if subscriber.confirmed_at is None and (created or not throttled):
+        _send_code(subscriber)
+    return subscriber
+
+
+# A code is good for this long and this many wrong guesses; then a new one is needed.
+CODE_LIFETIME_SECONDS = 1800
+CODE_ATTEMPTS = 5
+
+
+@transaction.atomic
+def confirm_sms(page: Page, number: str, code: str, *, actor: Actor) -> Subscriber | None:
+    """The number's owner typed the code they were sent: the subscription is active.
+
+    None when the code is wrong, expired or used up; a wrong guess is counted
+    (and kept: nothing is raised, so the transaction commits it).
+    """
+    try:
+        number = sms.normalize_number(number)
+    except ValueError:
+        return None
+    subscriber = (
+        Subscriber.objects.select_for_update()
+        .filter(page=page, kind=SubscriberKind.SMS, address=number, unsubscribed_at__isnull=True)
+        .first()
+    )
+    if subscriber is None or subscriber.confirmed_at is not None or not subscriber.sms_code:
+        return None
+    age = (timezone.now() - subscriber.sms_code_sent_at).total_seconds()
+    if age > CODE_LIFETIME_SECONDS or subscriber.sms_code_attempts >= CODE_ATTEMPTS:
+        return None
+    if not sms.same_code(code, keyring().unseal(subscriber.sms_code)):
+        subscriber.sms_code_attempts += 1
+        subscriber.save(update_fields=["sms_code_attempts"])
+        return None
+    before = picture(subscriber)
+    subscriber.confirmed_at = timezone.now()
+    subscriber.sms_code = ""
+    subscriber.save(update_fields=["confirmed_at", "sms_code"])
+    _audit(actor, "subscriber.confirm", subscriber, before)
     return subscriber

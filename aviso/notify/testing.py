@@ -7,14 +7,17 @@ thread. Not used by Aviso itself.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
+import re
 import socket
 import ssl
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from aiosmtpd.smtp import SMTP
@@ -120,19 +123,106 @@ class Received:
         return json.loads(self.body)
 
 
+def _teams_connector(payload) -> web.Response:
+    """An Office 365 connector: a MessageCard needs a summary or a text; it answers "1"."""
+    if not isinstance(payload, dict) or payload.get("@type") != "MessageCard":
+        return web.Response(status=400, text="Bad payload received by generic incoming webhook.")
+    if not (payload.get("summary") or payload.get("text")):
+        return web.Response(status=400, text="Summary or Text is required.")
+    return web.Response(text="1")
+
+
+def _teams_workflow(payload) -> web.Response:
+    """A Teams Workflow: a message whose attachments are Adaptive Cards; it answers 202."""
+    attachments = payload.get("attachments") if isinstance(payload, dict) else None
+    if payload.get("type") != "message" or not isinstance(attachments, list) or not attachments:
+        return web.json_response({"error": {"code": "InvalidRequestContent"}}, status=400)
+    for attachment in attachments:
+        content = attachment.get("content") or {}
+        if (
+            attachment.get("contentType") != "application/vnd.microsoft.card.adaptive"
+            or content.get("type") != "AdaptiveCard"
+            or not isinstance(content.get("body"), list)
+        ):
+            return web.json_response({"error": {"code": "InvalidRequestContent"}}, status=400)
+    return web.Response(status=202)
+
+
+@dataclass
+class TwilioAccount:
+    """What the local Twilio stand-in accepts: one account, its token, the numbers it sent to."""
+
+    sid: str = "AC" + "0" * 32
+    token: str = "local-test-token"  # noqa: S105 - the receiver's own test credential
+    sent: list[dict] = field(default_factory=list)
+
+    def answer(self, request: web.Request, sid: str, form: dict) -> web.Response:
+        expected = "Basic " + base64.b64encode(f"{self.sid}:{self.token}".encode()).decode()
+        if sid != self.sid or request.headers.get("Authorization") != expected:
+            return web.json_response(
+                {"code": 20003, "message": "Authenticate", "status": 401}, status=401
+            )
+        if not request.content_type == "application/x-www-form-urlencoded":
+            return web.json_response({"code": 20001, "message": "Bad form", "status": 400}, 400)
+        to = form.get("To", "")
+        if not to:
+            return web.json_response(
+                {"code": 21604, "message": "A 'To' phone number is required.", "status": 400}, 400
+            )
+        if not re.match(r"^\+[1-9]\d{6,14}$", to):
+            message = f"The 'To' number {to} is not a valid phone number."
+            return web.json_response({"code": 21211, "message": message, "status": 400}, 400)
+        if not (form.get("From") or form.get("MessagingServiceSid")) or not form.get("Body"):
+            return web.json_response(
+                {"code": 21603, "message": "A 'From' phone number is required.", "status": 400},
+                400,
+            )
+        message_sid = f"SM{len(self.sent):032x}"
+        self.sent.append(dict(form))
+        return web.json_response(
+            {
+                "sid": message_sid,
+                "account_sid": self.sid,
+                "to": to,
+                "from": form.get("From"),
+                "messaging_service_sid": form.get("MessagingServiceSid"),
+                "body": form["Body"],
+                "status": "queued",
+                "num_segments": "1",
+                "uri": f"/2010-04-01/Accounts/{self.sid}/Messages/{message_sid}.json",
+            },
+            status=201,
+        )
+
+
 @dataclass
 class HttpReceiver:
-    """Answers by path: /ok, /fail (500), /hang (never in time), /slow (0.3 s), /slack."""
+    """Answers by path: /ok, /fail (500), /hang (never in time), /slow (0.3 s), /slack,
+    /teams-connector/... (MessageCard), /teams-workflow/... (Adaptive Card), and
+    Twilio's /2010-04-01/Accounts/{sid}/Messages.json (see ``TwilioAccount``)."""
 
     hang_seconds: float = 30.0
     slow_seconds: float = 0.3
     requests: list[Received] = field(default_factory=list)
     port: int = 0
+    twilio: TwilioAccount = field(default_factory=TwilioAccount)
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.requests.append(Received(request.path, dict(request.headers), body, time.monotonic()))
         kind = request.path.strip("/").split("/")[0]
+        twilio = re.match(r"^/2010-04-01/Accounts/([^/]+)/Messages\.json$", request.path)
+        if twilio:
+            form = dict(parse_qsl(body.decode(), keep_blank_values=True))
+            return self.twilio.answer(request, twilio.group(1), form)
+        if kind in ("teams-connector", "teams-workflow"):
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                return web.Response(status=400, text="Invalid JSON")
+            return (
+                _teams_connector(payload) if kind == "teams-connector" else _teams_workflow(payload)
+            )
         if kind == "fail":
             return web.Response(status=500, text="boom")
         if kind == "hang":

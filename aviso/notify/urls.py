@@ -7,6 +7,7 @@ app_name = "notify"
 urlpatterns = [
     path("subscribe", views.subscribe, name="subscribe"),
     path("subscribe/webhooks", views.webhook_docs, name="webhook-docs"),
+    path("subscribe/sms/confirm", views.sms_confirm, name="sms-confirm"),
     path("subscriptions/<str:token>/", views.manage, name="manage"),
     path("subscriptions/<str:token>/confirm", views.confirm, name="confirm"),
     path("subscriptions/<str:token>/unsubscribe", views.unsubscribe, name="unsubscribe"),

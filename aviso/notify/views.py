@@ -6,11 +6,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from aviso.notify import conf, subscriptions
-from aviso.notify.forms import PreferencesForm, SubscribeForm
+from aviso.notify.forms import PreferencesForm, SmsCodeForm, SubscribeForm
 from aviso.notify.models import Subscriber
 from aviso.notify.ratelimit import allow, client_address
 from aviso.status.languages import use_page_language
@@ -64,6 +65,29 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                     language=data["language"],
                     components=data["components"],
                 )
+            elif data["kind"] in ("slack", "teams"):
+                subscriptions.subscribe_chat(
+                    page,
+                    data["kind"],
+                    data["url"],
+                    actor=subscriptions.PUBLIC,
+                    language=data["language"],
+                    components=data["components"],
+                )
+            elif data["kind"] == "sms":
+                subscriber = subscriptions.subscribe_sms(
+                    page,
+                    data["phone"],
+                    actor=subscriptions.PUBLIC,
+                    language=data["language"],
+                    components=data["components"],
+                )
+                code_form = SmsCodeForm(initial={"phone": subscriber.address})
+                return render(
+                    request,
+                    "notify/subscribed.html",
+                    {"page": page, "kind": "sms", "code_form": code_form},
+                )
             else:
                 subscriptions.subscribe_webhook(
                     page, data["url"], actor=subscriptions.PUBLIC, components=data["components"]
@@ -74,6 +98,31 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             # The same answer whether the address was new, pending or already subscribed.
             return render(request, "notify/subscribed.html", {"page": page, "kind": data["kind"]})
     return render(request, "notify/subscribe.html", {"page": page, "form": form}, status=400)
+
+
+@require_http_methods(["POST"])
+def sms_confirm(request: HttpRequest) -> HttpResponse:
+    """The code texted to a number, typed back: the number's owner said yes."""
+    page = _page(request)
+    limit, window = conf.subscribe_limit()
+    if not allow("sms-confirm", client_address(request), limit * 2, window):
+        return render(request, "notify/too_many.html", {"page": page}, status=429)
+    form = SmsCodeForm(request.POST)
+    if form.is_valid():
+        subscriber = subscriptions.confirm_sms(
+            page, form.cleaned_data["phone"], form.cleaned_data["code"], actor=subscriptions.PUBLIC
+        )
+        if subscriber is not None:
+            return render(
+                request, "notify/confirmed.html", {"page": page, "subscriber": subscriber}
+            )
+        form.add_error("code", _("This code is not the one we sent, or it has expired."))
+    return render(
+        request,
+        "notify/subscribed.html",
+        {"page": page, "kind": "sms", "code_form": form},
+        status=400,
+    )
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from aviso.console import incident_templates
 from aviso.console.forms import TemplateForm
 from aviso.console.models import IncidentTemplate
 from aviso.console.roles import Role, console_view, has_role
 from aviso.console.views.common import actor, with_page
 from aviso.status import lifecycle
-from aviso.status.lifecycle.validation import clean_body, clean_name
 from aviso.status.models import Component, Page
 
 
@@ -47,30 +46,21 @@ def _save(request, page: Page, template: IncidentTemplate | None) -> HttpRespons
         status = 400
         if form.is_valid():
             cd = form.cleaned_data
-            before = template.snapshot() if template else None
-            obj = template or IncidentTemplate(page=page)
             try:
-                # The same checks an incident's own title and body get.
-                obj.name = clean_name(cd["name"])
-                obj.title = clean_name(cd["title"], "title")
-                obj.body = clean_body(cd["body"])
-                obj.status, obj.impact = cd["status"], cd["impact"]
-                obj.components = cd["components"]
-                with transaction.atomic():
-                    obj.save()
-                    lifecycle.record_change(
-                        actor(request),
-                        "incident_template.save",
-                        obj,
-                        page=page,
-                        before=before,
-                        after=obj.snapshot(),
-                    )
+                incident_templates.save_template(
+                    page,
+                    actor=actor(request),
+                    template=template,
+                    name=cd["name"],
+                    title=cd["title"],
+                    body=cd["body"],
+                    status=cd["status"],
+                    impact=cd["impact"],
+                    components=cd["components"],
+                )
             except lifecycle.LifecycleError as error:
                 for field, message in error.errors.items():
                     form.add_error(field if field in form.fields else None, message)
-            except IntegrityError:
-                form.add_error("name", _("A template with this name exists already."))
             else:
                 messages.success(request, _("Template saved."))
                 return redirect("console:templates")
@@ -101,15 +91,6 @@ def template_edit(request: HttpRequest, page: Page, template: int) -> HttpRespon
 @with_page
 def template_delete(request: HttpRequest, page: Page, template: int) -> HttpResponse:
     obj = get_object_or_404(IncidentTemplate, page=page, pk=template)
-    with transaction.atomic():
-        lifecycle.record_change(
-            actor(request),
-            "incident_template.delete",
-            obj,
-            page=page,
-            before=obj.snapshot(),
-            after=None,
-        )
-        obj.delete()
+    incident_templates.delete_template(obj, actor=actor(request))
     messages.success(request, _("Template deleted."))
     return redirect("console:templates")

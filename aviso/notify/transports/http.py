@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import aiohttp
 
 from aviso.lib.netguard import BlockedAddress, GuardedResolver, Policy, check_host, check_url
+from aviso.lib.sealed import REDACTED
 
 MAX_ANSWER_BYTES = 4096
 ERROR_EXCERPT = 200
@@ -36,6 +37,8 @@ class HttpRequest:
     headers: dict[str, str] = field(default_factory=dict)
     # Operator channels may point inside the network; public webhooks may not.
     allow_private: bool = False
+    # A secret inside the URL (a Slack or Teams webhook's path): never repeated in an error.
+    redact: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,13 @@ class HttpPump:
         return asyncio.run_coroutine_threadsafe(self._post(request), self.loop)
 
     async def _post(self, request: HttpRequest) -> HttpOutcome:
+        outcome = await self._send(request)
+        if request.redact and outcome.error and request.redact in outcome.error:
+            error = outcome.error.replace(request.redact, REDACTED)
+            return HttpOutcome(outcome.delivery_id, error, outcome.permanent)
+        return outcome
+
+    async def _send(self, request: HttpRequest) -> HttpOutcome:
         policy = self.operator_policy if request.allow_private else self.policy
         try:
             host, _port = check_url(request.url)

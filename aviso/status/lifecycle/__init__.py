@@ -25,6 +25,7 @@ from aviso.status.lifecycle.incidents import (
     delete_update,
     edit_update,
     post_update,
+    rename_incident,
     resolve_incident,
 )
 from aviso.status.lifecycle.maintenances import (
@@ -60,6 +61,7 @@ __all__ = [
     "post_maintenance_update",
     "post_update",
     "publish_postmortem",
+    "rename_incident",
     "resolve_incident",
     "save_postmortem",
     "schedule_maintenance",

@@ -443,3 +443,32 @@ def delete_incident(incident: Incident, *, actor: Actor) -> None:
         payload={"incident_code": incident.code},
     )
     incident.delete()
+
+
+@transaction.atomic
+def rename_incident(
+    incident: Incident, *, actor: Actor, name: str, expected_version: int | None = None
+) -> Incident:
+    """Change an incident's title; its updates (and what was sent) stay as they were."""
+    name = clean_name(name)
+    incident = _lock(incident, expected_version)
+    if incident.name == name:
+        return incident
+    before = snapshot(incident, ["name", "version"])
+    incident.name = name
+    incident.version += 1
+    incident.updated_at = max(incident.updated_at, timezone.now())
+    incident.save(update_fields=["name", "version", "updated_at"])
+    record(
+        actor,
+        "incident.rename",
+        incident,
+        page=incident.page,
+        before=before,
+        after=snapshot(incident, ["name", "version"]),
+        # The same re-render an edited update gets; nobody is told of a new title.
+        event=EventKind.INCIDENT_UPDATE_EDITED,
+        notify=False,
+        incident=incident,
+    )
+    return incident
