@@ -73,8 +73,9 @@ class TestIntegrationScreens:
         for role in ("viewer", "responder"):
             client = _client(make_person(role, role))
             assert client.post("/console/integrations/new/", {}).status_code == 403
-            assert client.post(f"/console/integrations/{integration.code}/delete/").status_code == 403
-            assert client.post(f"/console/integrations/{integration.code}/secret/").status_code == 403
+            for action in ("delete", "secret"):
+                url = f"/console/integrations/{integration.code}/{action}/"
+                assert client.post(url).status_code == 403
         assert Integration.objects.count() == 1
 
     def test_deleting_takes_its_push_monitors_with_it(self, page):
