@@ -154,7 +154,9 @@ class TestRefusals:
     def test_bad_input_names_each_field(self, page):
         component = make_component(page, "Cloud")
         with pytest.raises(LifecycleError) as caught:
-            upstream.create_mirror(actor=SYSTEM, component=component, vendor=" ",
-                                   page_url="gopher://x", upstream_id="", interval_seconds=5)  # fmt: skip
+            upstream.create_mirror(
+                actor=SYSTEM, component=component, vendor=" ", page_url="gopher://x",
+                upstream_id="", interval_seconds=5,
+            )  # fmt: skip
         assert set(caught.value.errors) == {"vendor", "page_url", "upstream_id",
                                             "interval_seconds"}  # fmt: skip
