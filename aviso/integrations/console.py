@@ -15,6 +15,7 @@ from aviso.console.roles import Role, console_view
 from aviso.integrations import lifecycle, upstream
 from aviso.integrations.choices import IntegrationKind
 from aviso.integrations.forms import IntegrationForm, MirrorForm
+from aviso.integrations.mail import address_for
 from aviso.integrations.models import AlertRoute, Integration, Mirror
 from aviso.status.lifecycle import Actor, LifecycleError
 
@@ -42,6 +43,9 @@ def _form_page(request, form, integration=None) -> HttpResponse:
 
 def _show_secret(request, integration: Integration, secret: str) -> HttpResponse:
     context = {"integration": integration, "secret": secret, "url": endpoint(request, integration)}
+    if integration.kind == IntegrationKind.EMAIL:
+        components = integration.page.components.order_by("position", "id")
+        context["addresses"] = [(c, address_for(integration, secret, c)) for c in components]
     return render(request, "integrations/secret.html", context)
 
 
