@@ -80,8 +80,9 @@ class TestInboundMail:
     def test_configured_words_replace_down_and_up(self, listener, settings):
         page = make_page("Beta")
         component = make_component(page, "Bots")
-        integration, secret = make_integration(page, kind="email", name="Pager",
-                                               down_words=["critical"], up_words=["ok"])  # fmt: skip
+        integration, secret = make_integration(
+            page, kind="email", name="Pager", down_words=["critical"], up_words=["ok"]
+        )
         send(listener, address_for(integration, secret, component), "CRITICAL: bots")
         assert FiringAlert.objects.filter(route__component=component).exists()
 
