@@ -12,4 +12,5 @@ class IntegrationsConfig(AppConfig):
 
         # Per-integration secrets (webhook tokens, mail addresses, Slack signing secrets).
         register_sealed("integrations.Integration", "secret")
+        register_sealed("integrations.Integration", "config")  # a Slack app's bot token
         register_job("integrations.upstream", upstream.poll_job)

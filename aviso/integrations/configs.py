@@ -72,6 +72,16 @@ class SlackConf(BaseModel):
 
     team_id: str = Field(default="", max_length=32)
     users: dict[str, str] = Field(default_factory=dict)
+    # The bot token (xoxb-...) that opens modals; stored sealed, shown as "[sealed]".
+    bot_token: str = Field(default="", max_length=1000)
+
+    @field_validator("users")
+    @classmethod
+    def _slack_ids(cls, users: dict[str, str]) -> dict[str, str]:
+        for slack_id, username in users.items():
+            if not slack_id.isalnum() or not slack_id[:1].isupper() or not str(username).strip():
+                raise ValueError(f"{slack_id!r:.40}: a Slack user id (U0123ABC) and a username")
+        return {k: str(v).strip() for k, v in users.items()}
 
 
 CONFIGS: dict[str, type[BaseModel]] = {

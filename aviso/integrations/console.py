@@ -22,6 +22,8 @@ from aviso.status.lifecycle import Actor, LifecycleError
 
 def endpoint(request: HttpRequest, integration: Integration) -> str:
     """Where the integration's messages go (the secret as a placeholder)."""
+    if integration.kind == IntegrationKind.SLACK:
+        return request.build_absolute_uri(reverse("integrations:slack", args=[integration.code]))
     if integration.kind == IntegrationKind.EMAIL:
         return f"{integration.code}.<secret>+<component code>@{settings.INBOUND_MAIL_DOMAIN}"
     return request.build_absolute_uri(reverse("integrations:alerts", args=[integration.code]))
@@ -59,7 +61,7 @@ def integration_create(request: HttpRequest) -> HttpResponse:
         try:
             integration, secret = lifecycle.create_integration(
                 data["page"], actor=Actor.person(request.user), kind=data["kind"],
-                name=data["name"], config=data["config"],
+                name=data["name"], config=data["config"], secret=data["secret"],
             )  # fmt: skip
         except LifecycleError as error:
             form.add_lifecycle_errors(error.errors)
@@ -79,9 +81,12 @@ def integration_edit(request: HttpRequest, code: str) -> HttpResponse:
         "config": lifecycle.pretty_config(integration),
     }
     if request.method != "POST":
-        return _form_page(request, IntegrationForm(initial=initial), integration)
+        form = IntegrationForm(initial=initial)
+        del form.fields["secret"]
+        return _form_page(request, form, integration)
     form = IntegrationForm(request.POST)
     form.fields["page"].disabled = form.fields["kind"].disabled = True
+    del form.fields["secret"]  # a new secret is its own button
     form.initial = initial
     if form.is_valid():
         data = form.cleaned_data
@@ -109,14 +114,20 @@ def integration_detail(request: HttpRequest, code: str) -> HttpResponse:
     payloads = [(p, lifecycle.pretty(p.body)) for p in integration.payloads.all()]
     return render(request, "integrations/detail.html", {
         "integration": integration, "routes": routes, "payloads": payloads,
-        "url": endpoint(request, integration)})  # fmt: skip
+        "url": endpoint(request, integration),
+        "config": lifecycle.pretty_config(integration)})  # fmt: skip
 
 
 @console_view(Role.ADMIN)
 @require_POST
 def integration_secret(request: HttpRequest, code: str) -> HttpResponse:
     integration = get_object_or_404(Integration, code=code)
-    secret = lifecycle.rotate_secret(integration, actor=Actor.person(request.user))
+    try:
+        secret = lifecycle.rotate_secret(integration, actor=Actor.person(request.user),
+                                         secret=request.POST.get("secret", ""))  # fmt: skip
+    except LifecycleError as error:
+        messages.error(request, error.errors["secret"])
+        return redirect("integrations:detail", code=integration.code)
     return _show_secret(request, integration, secret)
 
 

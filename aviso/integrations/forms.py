@@ -25,6 +25,10 @@ class IntegrationForm(_LifecycleErrors, forms.Form):
     kind = forms.ChoiceField(choices=IntegrationKind.choices, label=_("Kind"))
     name = forms.CharField(max_length=200, label=_("Name"))
     enabled = forms.BooleanField(required=False, initial=True, label=_("Enabled"))
+    secret = forms.CharField(
+        required=False, max_length=200, widget=forms.PasswordInput, label=_("Signing secret"),
+        help_text=_("Slack only: the app's signing secret (Aviso makes the other kinds' secrets)."),
+    )  # fmt: skip
     config = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}), required=False, initial="{}",
         label=_("Settings (JSON)"),

@@ -22,6 +22,7 @@ from aviso.integrations.choices import IntegrationKind
 from aviso.integrations.configs import ConfigError, parse_config
 from aviso.integrations.models import PAYLOADS_KEPT, AlertRoute, FiringAlert, Integration, Payload
 from aviso.integrations.secrets import new_secret, seal
+from aviso.lib.sealed import REDACTED, is_sealed
 from aviso.monitors import lifecycle as monitors
 from aviso.monitors.choices import MonitorKind, MonitorState, PingKind
 from aviso.status.lifecycle import Actor, LifecycleError
@@ -36,7 +37,27 @@ AUDITED = ("name", "kind", "config", "enabled")
 
 
 def _audit(integration: Integration) -> dict:
-    return snapshot(integration, list(AUDITED))  # the secret is never in it
+    """The audit picture: the secret is never in it, a Slack bot token says "[sealed]"."""
+    data = snapshot(integration, list(AUDITED))
+    if data["config"].get("bot_token"):
+        data["config"] = {**data["config"], "bot_token": REDACTED}
+    return data
+
+
+def shown_config(integration: Integration) -> dict:
+    """The settings as the console shows them (and takes back): secrets as "[sealed]"."""
+    config = dict(integration.config)
+    if config.get("bot_token"):
+        config["bot_token"] = REDACTED
+    return config
+
+
+def _seal_token(config: dict, stored: dict | None) -> None:
+    token = config.get("bot_token") or ""
+    if token == REDACTED:
+        config["bot_token"] = (stored or {}).get("bot_token", "")
+    elif token and not is_sealed(token):
+        config["bot_token"] = seal(token)
 
 
 def _validate(kind: str, name: str, config: dict | None) -> tuple[str, dict]:
@@ -59,11 +80,27 @@ def _validate(kind: str, name: str, config: dict | None) -> tuple[str, dict]:
 
 
 def create_integration(
-    page: Page, *, actor: Actor, kind: str, name: str, config: dict | None = None
+    page: Page,
+    *,
+    actor: Actor,
+    kind: str,
+    name: str,
+    config: dict | None = None,
+    secret: str = "",
 ) -> tuple[Integration, str]:
-    """The new integration and its secret, in plain text this once."""
+    """The new integration and its secret, in plain text this once.
+
+    Aviso makes the secret, except for Slack: there it is the Slack app's
+    signing secret, which Slack made and the operator pastes.
+    """
     name, config = _validate(kind, name, config)
-    secret = new_secret()
+    if kind == IntegrationKind.SLACK:
+        secret = (secret or "").strip()
+        if not secret or len(secret) > 200:
+            raise LifecycleError({"secret": "Paste the Slack app's signing secret."})
+        _seal_token(config, None)
+    else:
+        secret = new_secret()
     with transaction.atomic():
         integration = Integration.objects.create(
             page=page, kind=kind, name=name, config=config, secret=seal(secret)
@@ -79,6 +116,7 @@ def update_integration(
     name, config = _validate(integration.kind, name, config)
     with transaction.atomic():
         locked = Integration.objects.select_for_update().get(pk=integration.pk)
+        _seal_token(config, locked.config)
         before = _audit(locked)
         locked.name, locked.config, locked.enabled = name, config, bool(enabled)
         locked.save()
@@ -96,9 +134,17 @@ def update_integration(
     return locked
 
 
-def rotate_secret(integration: Integration, *, actor: Actor) -> str:
-    """A new secret (the old one stops working now); returned in plain text this once."""
-    secret = new_secret()
+def rotate_secret(integration: Integration, *, actor: Actor, secret: str = "") -> str:
+    """A new secret (the old one stops working now); returned in plain text this once.
+
+    For Slack it is the new signing secret the operator pastes from Slack.
+    """
+    if integration.kind == IntegrationKind.SLACK:
+        secret = (secret or "").strip()
+        if not secret or len(secret) > 200:
+            raise LifecycleError({"secret": "Paste the Slack app's signing secret."})
+    else:
+        secret = new_secret()
     with transaction.atomic():
         Integration.objects.filter(pk=integration.pk).update(
             secret=seal(secret), updated_at=timezone.now()
@@ -232,4 +278,4 @@ def pretty(body: str) -> str:
 
 
 def pretty_config(integration: Integration) -> str:
-    return json.dumps(integration.config, indent=2)
+    return json.dumps(shown_config(integration), indent=2)

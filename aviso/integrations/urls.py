@@ -1,12 +1,13 @@
 from django.urls import path
 
-from aviso.integrations import console, inbound
+from aviso.integrations import console, inbound, slack
 
 app_name = "integrations"
 
 urlpatterns = [
     path("integrations/<str:code>/alerts", inbound.receive, name="alerts"),
     path("integrations/<str:code>/alerts/<str:secret>", inbound.receive, name="alerts-secret"),
+    path("integrations/<str:code>/slack", slack.receive, name="slack"),
     path("console/integrations/", console.integration_list, name="list"),
     path("console/integrations/new/", console.integration_create, name="create"),
     path("console/integrations/mirrors/new/", console.mirror_create, name="mirror-create"),

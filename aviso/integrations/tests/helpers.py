@@ -19,8 +19,11 @@ def payload(name: str) -> bytes:
     return (PAYLOADS / name).read_bytes()
 
 
-def make_integration(page, kind: str = "alertmanager", name: str = "Prometheus", **config):
-    return lifecycle.create_integration(page, actor=SYSTEM, kind=kind, name=name, config=config)
+def make_integration(
+    page, kind: str = "alertmanager", name: str = "Prometheus", secret: str = "", **config
+):
+    return lifecycle.create_integration(page, actor=SYSTEM, kind=kind, name=name, config=config,
+                                        secret=secret)  # fmt: skip
 
 
 def post(integration, secret: str, body: bytes, *, in_url: bool = False):
