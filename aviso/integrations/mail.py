@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from aviso.integrations import configs, lifecycle
 from aviso.integrations.alerts import Alert
@@ -107,7 +107,8 @@ def _in_thread(function, *args):
         try:
             return function(*args)
         finally:
-            close_old_connections()
+            # Mail is rare: a pool thread does not keep a database connection open.
+            connections.close_all()
 
     return asyncio.to_thread(run)
 
