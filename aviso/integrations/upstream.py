@@ -129,6 +129,12 @@ def delete_mirror(mirror: Mirror, *, actor: Actor) -> None:
         mirror.delete()
 
 
+def vendors_of(page) -> dict[int, str]:
+    """{component id: vendor} for the page's mirrored components (one query)."""
+    mirrors = Mirror.objects.filter(component__page=page, overridden=False)
+    return dict(mirrors.values_list("component_id", "vendor"))
+
+
 # --- polling ----------------------------------------------------------------------
 
 

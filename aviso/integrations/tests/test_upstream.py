@@ -4,6 +4,7 @@ recovery (GitHub's Packages, November 2022), with no subscriber told unless chos
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from aviso.integrations import upstream
 from aviso.integrations.models import Mirror
@@ -85,6 +86,7 @@ class TestMirroring:
         assert _subscriber_deliveries() == told_before
         mirror = Mirror.objects.get()
         assert mirror.upstream_name == "Packages" and mirror.last_error == ""
+        assert "status from GitHub" in Client().get("/").content.decode()
 
     def test_when_the_operator_chose_notices_webhook_subscribers_hear_of_it(
         self, page, vendor, receiver
@@ -107,6 +109,7 @@ class TestMirroring:
         vendor.serve("github_components_outage.json")
         assert "mirroring stops" in upstream.poll(Mirror.objects.get())
         assert public_status(component.code) == "major_outage"
+        assert "status from GitHub" not in Client().get("/").content.decode()
         vendor.serve("github_components_recovered.json")
         assert "overridden" in upstream.poll(Mirror.objects.get())
         assert public_status(component.code) == "major_outage"
