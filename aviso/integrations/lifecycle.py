@@ -204,7 +204,8 @@ def _route(integration: Integration, component: Component) -> AlertRoute:
         actor=actor,
         name=f"Alerts: {integration.name} ({component.name})"[:200],
         kind=MonitorKind.HEARTBEAT,
-        config={"period_seconds": ROUTE_PERIOD_SECONDS, "grace_seconds": 0},
+        config={"period_seconds": ROUTE_PERIOD_SECONDS, "grace_seconds": 0,
+                "fail_message": f"an alert from {integration.name} fires"[:200]},  # fmt: skip
         component=component,
         interval_seconds=ROUTE_INTERVAL_SECONDS,
         timeout_seconds=5,

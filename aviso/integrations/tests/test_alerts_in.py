@@ -53,6 +53,10 @@ class TestAlertmanager:
         assert public_status(databases.code) == "major_outage"
         assert len(_open_incident_names()) == 1
         assert "Databases" in _open_incident_names()[0]
+        # The operators' detail says what fired; the public text names only the component.
+        created = AuditEntry.objects.get(action="incident.create")
+        assert "an alert from Prometheus fires" in created.after["detail"]
+        assert "Prometheus" not in Incident.objects.get().updates.get().body
         # Alertmanager repeats a firing group every repeat_interval: still one incident.
         post(integration, secret, payload("alertmanager_firing.json"))
         check_routes(integration)
