@@ -208,3 +208,48 @@ class TestSecretsAndBadInput:
         with pytest.raises(LifecycleError) as caught:
             make_integration(page, confirmations=0, firing_status="on_fire")
         assert set(caught.value.errors) == {"config.confirmations", "config.firing_status"}
+
+
+class TestSameRulesAsMonitors:
+    def test_an_alert_and_a_failing_monitor_of_one_component_make_one_incident(self, page):
+        from aviso.detection.models import Evidence
+        from aviso.detection.tests.helpers import check, make_monitor
+        from aviso.monitors.tests.targets import HttpTarget
+
+        target = HttpTarget()
+        try:
+            databases = page.components.get(name="Databases")
+            monitor = make_monitor("DB health", "http", {"url": target.url + "/"},
+                                   component=databases, confirmations_down=1)  # fmt: skip
+            check(monitor)
+            integration, secret = make_integration(page)
+            post(integration, secret, payload("alertmanager_firing.json"))
+            check_routes(integration)
+            target.mode = "500"
+            check(monitor)
+            incident = Incident.objects.get()
+            assert Evidence.objects.filter(outage__incident=incident).count() == 2
+        finally:
+            target.stop()
+
+    def test_an_alert_flapping_is_damped_into_one_open_incident(self, page, settings):
+        from aviso.detection import engine
+        from aviso.detection.models import Watch
+
+        settings.DETECTION_RESOLVE_AFTER_SECONDS = 300
+        integration, secret = make_integration(page)
+        for i in range(12):
+            name = "alertmanager_firing.json" if i % 2 == 0 else "alertmanager_resolved.json"
+            post(integration, secret, payload(name))
+            check_routes(integration)
+            engine.sweep()
+        incident = Incident.objects.get()
+        assert incident.status == IncidentStatus.INVESTIGATING
+        statuses = list(incident.updates.values_list("status", flat=True))
+        assert len(statuses) <= 3, statuses  # damped: not one update per flip
+        assert Watch.objects.get(monitor__alert_route__integration=integration).flapping
+
+    def test_a_body_over_a_megabyte_is_413(self, page):
+        integration, secret = make_integration(page)
+        big = b'{"alerts": [' + b" " * 1_000_001 + b"]}"
+        assert post(integration, secret, big).status_code == 413
