@@ -103,3 +103,33 @@ class TestMirrorScreens:
         assert good.status_code == 302
         listing = admin.get("/console/integrations/").content.decode()
         assert "status from Discord" in listing
+
+
+class TestEditing:
+    def test_an_admin_changes_the_settings_and_a_sealed_token_stays(self, page):
+        from aviso.integrations.tests.helpers import make_integration as make
+
+        slack, _ = make(page, kind="slack", name="Slack", secret="s3cret", bot_token="xoxb-1")
+        admin = _client(make_person("ana", "admin"))
+        form = admin.get(f"/console/integrations/{slack.code}/edit/").content.decode()
+        assert "xoxb-1" not in form and "[sealed]" in form
+        answer = admin.post(f"/console/integrations/{slack.code}/edit/", {
+            "name": "Slack (ops)", "enabled": "on",
+            "config": '{"bot_token": "[sealed]", "users": {"U0ANA": "ana"}}'})  # fmt: skip
+        assert answer.status_code == 302, answer.content.decode()[:2000]
+        slack.refresh_from_db()
+        from aviso.integrations.secrets import opened
+
+        assert slack.name == "Slack (ops)" and slack.config["users"] == {"U0ANA": "ana"}
+        assert opened(slack.config["bot_token"]) == "xoxb-1"
+        assert slack.kind == "slack" and slack.page == page
+
+    def test_a_slack_secret_must_be_pasted_to_be_replaced(self, page):
+        from aviso.integrations.tests.helpers import make_integration as make
+
+        slack, _ = make(page, kind="slack", name="Slack", secret="s3cret")
+        admin = _client(make_person("ana", "admin"))
+        answer = admin.post(f"/console/integrations/{slack.code}/secret/", {"secret": ""})
+        assert answer.status_code == 302
+        answer = admin.post(f"/console/integrations/{slack.code}/secret/", {"secret": "n3w"})
+        assert answer.context["secret"] == "n3w"
