@@ -113,7 +113,7 @@ class SlackReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     def views(self) -> list[dict]:
         return [body["view"] for path, _, body in self.received if path == "/api/views.open"]

@@ -46,7 +46,7 @@ class VendorPage:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     def serve(self, capture: str) -> None:
         self.body = (CAPTURES / capture).read_bytes()
