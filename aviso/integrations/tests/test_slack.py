@@ -126,6 +126,25 @@ class TestActingFromSlack:
         incident.refresh_from_db()
         assert incident.status == IncidentStatus.RESOLVED
 
+    def test_the_update_button_opens_a_modal_that_posts_the_update(self, scene, slack_api):
+        page, client = scene
+        _declare(client, page)
+        incident = Incident.objects.get()
+        client.interaction({"type": "block_actions", "response_url": "",
+                            "actions": [{"action_id": "update", "value": incident.code,
+                                         "type": "button"}]}, "U0RITA")  # fmt: skip
+        view = slack_api.views()[-1]
+        assert view["callback_id"] == "update"
+        answer = client.interaction(submission("update", {"status": "monitoring", "body": ""},
+                                               meta=incident.code), "U0RITA")  # fmt: skip
+        assert answer.json()["response_action"] == "clear"  # an empty body takes the default
+        incident.refresh_from_db()
+        assert incident.status == IncidentStatus.MONITORING
+        bad = client.interaction(submission("update", {"status": "on fire", "body": "x"},
+                                            meta=incident.code), "U0RITA")  # fmt: skip
+        assert bad.json()["response_action"] == "errors"
+        assert set(bad.json()["errors"]) == {"status"}
+
     def test_people_not_mapped_or_without_the_role_are_told_and_change_nothing(self, scene):
         page, client = scene
         answer = client.command("declare X", "U0STRANGER").json()
