@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aviso.detection.models import Watch
 from aviso.integrations.alerts import Alert
@@ -64,11 +65,13 @@ def _validate(kind: str, name: str, config: dict | None) -> tuple[str, dict]:
     errors: dict[str, str] = {}
     name = (name or "").strip()
     if not name:
-        errors["name"] = "Give the integration a name."
+        errors["name"] = _("Give the integration a name.")
     elif len(name) > 200:
-        errors["name"] = "At most 200 characters."
+        errors["name"] = _("At most 200 characters.")
     if kind not in IntegrationKind.values:
-        errors["kind"] = f"Choose one of: {', '.join(IntegrationKind.values)}."
+        errors["kind"] = _("Choose one of: %(choices)s.") % {
+            "choices": ", ".join(IntegrationKind.values)
+        }
         raise LifecycleError(errors)
     try:
         config = parse_config(kind, config or {}).model_dump(mode="json")
@@ -97,7 +100,7 @@ def create_integration(
     if kind == IntegrationKind.SLACK:
         secret = (secret or "").strip()
         if not secret or len(secret) > 200:
-            raise LifecycleError({"secret": "Paste the Slack app's signing secret."})
+            raise LifecycleError({"secret": _("Paste the Slack app's signing secret.")})
         _seal_token(config, None)
     else:
         secret = new_secret()
@@ -142,7 +145,7 @@ def rotate_secret(integration: Integration, *, actor: Actor, secret: str = "") -
     if integration.kind == IntegrationKind.SLACK:
         secret = (secret or "").strip()
         if not secret or len(secret) > 200:
-            raise LifecycleError({"secret": "Paste the Slack app's signing secret."})
+            raise LifecycleError({"secret": _("Paste the Slack app's signing secret.")})
     else:
         secret = new_secret()
     with transaction.atomic():

@@ -26,6 +26,9 @@ from urllib.parse import parse_qs
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from slack_sdk.signature import SignatureVerifier
@@ -41,19 +44,22 @@ from aviso.lib.netguard import Policy
 from aviso.status import lifecycle
 from aviso.status.choices import IncidentStatus
 from aviso.status.derivation import page_state
+from aviso.status.languages import page_languages
 from aviso.status.lifecycle import Actor, LifecycleError
 from aviso.status.models import Incident
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 100_000
-HELP = ("`/aviso` shows the page's state; `/aviso declare [title]` opens the declare form; "
-        "`/aviso update <code> <investigating|identified|monitoring> <text>`; "
-        "`/aviso resolve <code> [text]`.")  # fmt: skip
+HELP = gettext_lazy(
+    "`/aviso` shows the page's state; `/aviso declare [title]` opens the declare form; "
+    "`/aviso update <code> <investigating|identified|monitoring> <text>`; "
+    "`/aviso resolve <code> [text]`."
+)
 
 
 def _ephemeral(text: str) -> JsonResponse:
-    return JsonResponse({"response_type": "ephemeral", "text": text})
+    return JsonResponse({"response_type": "ephemeral", "text": str(text)})
 
 
 def verified(integration: Integration, request: HttpRequest) -> bool:
@@ -116,7 +122,7 @@ def answer_later(response_url: str, text: str, in_channel: bool = True) -> None:
         log.warning("slack: refused a response_url outside SLACK_RESPONSE_URL_PREFIXES")
         return
     _post(response_url, {"response_type": "in_channel" if in_channel else "ephemeral",
-                         "text": text})  # fmt: skip
+                         "text": str(text)})  # fmt: skip
 
 
 # --- the endpoint -------------------------------------------------------------------
@@ -133,13 +139,15 @@ def receive(request: HttpRequest, code: str) -> HttpResponse:
     if integration is None or not verified(integration, request):
         return HttpResponse("invalid signature", status=401, content_type="text/plain")
     form = {k: v[0] for k, v in parse_qs(request.body.decode("utf-8", "replace")).items()}
-    if "payload" in form:
-        try:
-            payload = json.loads(form["payload"])
-        except ValueError:
-            return HttpResponse("payload is not JSON", status=400, content_type="text/plain")
-        return interaction(integration, payload)
-    return command(integration, form)
+    # Slack users read the answers in the page's own (first) language.
+    with translation.override(page_languages(integration.page)[0]):
+        if "payload" in form:
+            try:
+                payload = json.loads(form["payload"])
+            except ValueError:
+                return HttpResponse("payload is not JSON", status=400, content_type="text/plain")
+            return interaction(integration, payload)
+        return command(integration, form)
 
 
 def _team_ok(integration: Integration, team_id: str) -> bool:
@@ -150,10 +158,12 @@ def _team_ok(integration: Integration, team_id: str) -> bool:
 def _refusal(integration: Integration, slack_user: str, role: Role):
     person = person_for(integration, slack_user)
     if person is None:
-        return None, (f"Your Slack account ({slack_user}) is not linked to an Aviso person; "
-                      "an admin adds it to the Slack integration's users.")  # fmt: skip
+        return None, _(
+            "Your Slack account (%(id)s) is not linked to an Aviso person; "
+            "an admin adds it to the Slack integration's users."
+        ) % {"id": slack_user}
     if not has_role(person, role):
-        return None, f"You need the {role.label} role in Aviso for that."
+        return None, _("You need the %(role)s role in Aviso for that.") % {"role": role.label}
     return person, ""
 
 
@@ -169,13 +179,13 @@ def state(integration: Integration) -> JsonResponse:
         Incident.objects.filter(page=page, status__in=IncidentStatus.open_values())
         .order_by("-started_at")
     )
-    indicator = page_state(statuses).description
+    indicator = page_state(statuses).headline
     return JsonResponse(slack_views.state_message(page, open_incidents, indicator))
 
 
 def command(integration: Integration, form: dict[str, str]) -> HttpResponse:
     if not _team_ok(integration, form.get("team_id", "")):
-        return _ephemeral("This Aviso integration belongs to another Slack workspace.")
+        return _ephemeral(_("This Aviso integration belongs to another Slack workspace."))
     words = form.get("text", "").split()
     verb = words[0].lower() if words else "status"
     needed = Role.VIEWER if verb in ("status", "help") else Role.RESPONDER
@@ -188,26 +198,29 @@ def command(integration: Integration, form: dict[str, str]) -> HttpResponse:
         title = form.get("text", "").strip()[len("declare"):].strip()
         view = slack_views.declare_modal(integration.page, title)
         if not open_view(integration, form.get("trigger_id", ""), view):
-            return _ephemeral("Slack did not open the form: check the integration's bot token.")
+            return _ephemeral(_("Slack did not open the form: check the integration's bot token."))
         return HttpResponse(status=200)
     if verb in ("update", "resolve") and len(words) >= 2:
         incident = _open_incident(integration, words[1])
         if incident is None:
-            return _ephemeral(f"No open incident {words[1]!r} on {integration.page.name}.")
+            return _ephemeral(_("No open incident %(code)s on %(page)s.") % {
+                "code": words[1][:20], "page": integration.page.name})  # fmt: skip
         actor = Actor.person(person)
         try:
             if verb == "resolve":
                 lifecycle.resolve_incident(incident, actor=actor, body=" ".join(words[2:]))
-                said = f"Resolved: {incident.name}"
+                said = _("Resolved: %(name)s") % {"name": incident.name}
             else:
                 if len(words) < 4:
-                    return _ephemeral("Say the status and the update: " + HELP)
+                    return _ephemeral(" ".join([_("Say the status and the update."), str(HELP)]))
                 lifecycle.post_update(incident, actor=actor, status=words[2].lower(),
                                       body=" ".join(words[3:]))  # fmt: skip
-                said = f"Update ({words[2].lower()}): {incident.name}"
+                said = _("Update (%(status)s): %(name)s") % {
+                    "status": words[2].lower(), "name": incident.name}  # fmt: skip
         except LifecycleError as error:
             return _ephemeral("; ".join(f"{k}: {v}" for k, v in error.errors.items()))
-        answer_later(form.get("response_url", ""), f"{said} (by {person.get_username()})")
+        by = _("by %(person)s") % {"person": person.get_username()}
+        answer_later(form.get("response_url", ""), f"{said} ({by})")
         return HttpResponse(status=200)
     return _ephemeral(HELP)
 
@@ -215,7 +228,7 @@ def command(integration: Integration, form: dict[str, str]) -> HttpResponse:
 def interaction(integration: Integration, payload: dict) -> HttpResponse:
     team = (payload.get("team") or {}).get("id") or (payload.get("user") or {}).get("team_id", "")
     if not _team_ok(integration, team):
-        return _ephemeral("This Aviso integration belongs to another Slack workspace.")
+        return _ephemeral(_("This Aviso integration belongs to another Slack workspace."))
     person, refusal = _refusal(integration, (payload.get("user") or {}).get("id", ""),
                                Role.RESPONDER)  # fmt: skip
     kind = payload.get("type")
@@ -274,7 +287,7 @@ def _submission(integration: Integration, person, view: dict) -> HttpResponse:
         elif callback in ("update", "resolve"):
             incident = _open_incident(integration, view.get("private_metadata", ""))
             if incident is None:
-                gone = {"body": "This incident is no longer open."}
+                gone = {"body": _("This incident is no longer open.")}
                 return JsonResponse({"response_action": "errors", "errors": gone})
             if callback == "resolve":
                 lifecycle.resolve_incident(incident, actor=actor, body=values.get("body", ""))

@@ -22,6 +22,7 @@ import time
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from aviso.integrations.models import Mirror
 from aviso.lib.http import OutboundError, fetch, url_problem
@@ -59,14 +60,14 @@ def actor_for(mirror: Mirror) -> Actor:
 def _validate(component, vendor: str, page_url: str, upstream_id: str, interval: int) -> dict:
     errors: dict[str, str] = {}
     if not isinstance(component, Component):
-        errors["component"] = "Not a component."
+        errors["component"] = _("Not a component.")
     elif Mirror.objects.filter(component=component).exists():
-        errors["component"] = "This component mirrors a vendor already."
+        errors["component"] = _("This component mirrors a vendor already.")
     if not (vendor or "").strip():
-        errors["vendor"] = "Name the vendor (shown as “status from …”)."
+        errors["vendor"] = _("Name the vendor (shown as “status from …”).")
     page_url = (page_url or "").strip()
     problem = url_problem(page_url) if page_url.startswith(("http://", "https://")) else (
-        "An http:// or https:// address.")  # fmt: skip
+        _("An http:// or https:// address."))  # fmt: skip
     if problem:
         errors["page_url"] = problem
     else:
@@ -77,9 +78,9 @@ def _validate(component, vendor: str, page_url: str, upstream_id: str, interval:
         except BlockedAddress as error:
             errors["page_url"] = str(error)
     if not (upstream_id or "").strip():
-        errors["upstream_id"] = "The vendor's component id."
+        errors["upstream_id"] = _("The vendor's component id.")
     if not isinstance(interval, int) or interval < MIN_INTERVAL:
-        errors["interval_seconds"] = f"At least {MIN_INTERVAL} seconds."
+        errors["interval_seconds"] = _("At least %(n)s seconds.") % {"n": MIN_INTERVAL}
     if errors:
         raise LifecycleError(errors)
     return {"vendor": vendor.strip()[:100], "page_url": page_url,

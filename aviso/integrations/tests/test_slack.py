@@ -186,3 +186,12 @@ class TestSecrets:
         with pytest.raises(LifecycleError) as caught:
             make_integration(make_page("B"), kind="slack", name="S")
         assert "secret" in caught.value.errors
+
+
+class TestLanguage:
+    def test_slack_users_read_the_answers_in_the_pages_language(self, settings, slack_api):
+        page = make_page("Acme ES", languages=["es", "en"])
+        integration, _ = make_integration(page, kind="slack", name="Slack",
+                                          secret=SIGNING_SECRET)  # fmt: skip
+        answer = SlackClient(integration, SIGNING_SECRET).command("", "U0NOBODY").json()
+        assert "no está vinculada" in answer["text"]
