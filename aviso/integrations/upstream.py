@@ -157,31 +157,45 @@ def _vendor_status(body: bytes, upstream_id: str) -> tuple[str, str]:
     raise ValueError(f"the vendor's page has no component {upstream_id!r:.70}")
 
 
-def _fetch(mirror: Mirror):
+async def _ask(mirror: Mirror):
     headers = {"Accept": "application/json"}
     if mirror.etag:
         headers["If-None-Match"] = mirror.etag
-    return asyncio.run(
-        fetch(components_url(mirror.page_url), headers=headers, timeout=TIMEOUT,
-              max_bytes=MAX_BYTES, policy=policy())  # fmt: skip
-    )
-
-
-def poll(mirror: Mirror, now: dt.datetime | None = None) -> str:
-    """Ask the vendor once and apply what it says; returns what happened, in words."""
-    now = now or timezone.now()
     try:
-        answer = _fetch(mirror)
-        if answer.status == 304:
-            outcome, status, name, etag = "not modified", None, None, mirror.etag
-        elif answer.status != 200:
-            raise ValueError(f"the vendor answered HTTP {answer.status}")
-        elif answer.truncated:
-            raise ValueError(f"the vendor's answer is larger than {MAX_BYTES} bytes")
-        else:
-            status, name = _vendor_status(answer.body, mirror.upstream_id)
-            outcome, etag = status, answer.headers.get("ETag", "")[:200]
-    except (OutboundError, ValueError) as error:
+        return await fetch(components_url(mirror.page_url), headers=headers, timeout=TIMEOUT,
+                           max_bytes=MAX_BYTES, policy=policy())  # fmt: skip
+    except OutboundError as error:
+        return error
+
+
+def _ask_all(mirrors: list[Mirror]) -> list:
+    """Every vendor at once: a turn takes one timeout at most, however many hang."""
+
+    async def gather() -> list:
+        return await asyncio.gather(*(_ask(m) for m in mirrors))
+
+    return asyncio.run(gather())
+
+
+def _read(mirror: Mirror, answer) -> tuple[str | None, str, str]:
+    """(vendor status or None when unchanged, its name, the ETag), or ValueError."""
+    if isinstance(answer, OutboundError):
+        raise ValueError(str(answer))
+    if answer.status == 304:
+        return None, "", mirror.etag
+    if answer.status != 200:
+        raise ValueError(f"the vendor answered HTTP {answer.status}")
+    if answer.truncated:
+        raise ValueError(f"the vendor's answer is larger than {MAX_BYTES} bytes")
+    status, name = _vendor_status(answer.body, mirror.upstream_id)
+    return status, name, answer.headers.get("ETag", "")[:200]
+
+
+def _record(mirror: Mirror, answer, now: dt.datetime) -> str:
+    """Apply one vendor answer to its mirror; returns what happened, in words."""
+    try:
+        status, name, etag = _read(mirror, answer)
+    except ValueError as error:
         Mirror.objects.filter(pk=mirror.pk).update(
             last_polled_at=now, last_error=str(error)[:300],
             next_poll_at=now + dt.timedelta(seconds=mirror.interval_seconds * ERROR_BACKOFF),
@@ -191,11 +205,17 @@ def poll(mirror: Mirror, now: dt.datetime | None = None) -> str:
         locked = Mirror.objects.select_for_update().select_related("component").get(pk=mirror.pk)
         locked.last_polled_at, locked.last_error, locked.etag = now, "", etag
         locked.next_poll_at = now + dt.timedelta(seconds=locked.interval_seconds)
+        outcome = "not modified"
         if status is not None:
             locked.upstream_status, locked.upstream_name = status, name or locked.upstream_name
             outcome = _apply(locked, status, now)
         locked.save()
     return outcome
+
+
+def poll(mirror: Mirror, now: dt.datetime | None = None) -> str:
+    """Ask the vendor once and apply what it says; returns what happened, in words."""
+    return _record(mirror, _ask_all([mirror])[0], now or timezone.now())
 
 
 def _apply(mirror: Mirror, status: str, now: dt.datetime) -> str:
@@ -213,12 +233,25 @@ def _apply(mirror: Mirror, status: str, now: dt.datetime) -> str:
     return status
 
 
-def poll_due(now: dt.datetime | None = None, limit: int = 50) -> int:
-    now = now or timezone.now()
+def _claim(now: dt.datetime, limit: int) -> list[Mirror]:
+    """The due mirrors this worker takes: pushing ``next_poll_at`` on with a
+    compare-and-set, so two workers never ask a vendor for the same mirror."""
     due = list(Mirror.objects.filter(next_poll_at__lte=now).order_by("next_poll_at")[:limit])
-    for mirror in due:
+    lease = now + dt.timedelta(seconds=TIMEOUT * 3)
+    return [m for m in due
+            if Mirror.objects.filter(pk=m.pk, next_poll_at=m.next_poll_at)
+            .update(next_poll_at=lease)]  # fmt: skip
+
+
+def poll_due(now: dt.datetime | None = None, limit: int = 50) -> int:
+    """Ask every due mirror's vendor (concurrently), then apply the answers in turn."""
+    now = now or timezone.now()
+    due = _claim(now, limit)
+    if not due:
+        return 0
+    for mirror, answer in zip(due, _ask_all(due), strict=True):
         try:
-            poll(mirror, now)
+            _record(mirror, answer, now)
         except LifecycleError:
             log.exception("mirror %s: the status change was refused", mirror.pk)
     return len(due)

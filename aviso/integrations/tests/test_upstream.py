@@ -119,9 +119,15 @@ class TestMirroring:
 
     def test_the_worker_job_polls_due_mirrors_only(self, page, vendor):
         _mirror(page, vendor, name="Packages")
-        assert upstream.poll_due() == 1
+        git = make_component(page, "Git")
+        upstream.create_mirror(actor=SYSTEM, component=git, vendor="GitHub",
+                               page_url=vendor.url, upstream_id="8l4ygp009s5s")  # fmt: skip
+        vendor.serve("github_components_outage.json")
+        assert upstream.poll_due() == 2
         assert upstream.poll_due() == 0  # next poll in interval_seconds
-        assert len(vendor.requests) == 1
+        assert len(vendor.requests) == 2
+        statuses = dict(Mirror.objects.values_list("upstream_id", "upstream_status"))
+        assert statuses == {PACKAGES: "partial_outage", "8l4ygp009s5s": "operational"}
 
     def test_a_real_discord_answer_without_the_component_is_an_error_kept_on_the_mirror(
         self, page, vendor
