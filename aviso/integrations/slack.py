@@ -90,11 +90,12 @@ def _policy() -> Policy:
 
 
 def _post(url: str, payload: dict, token: str = "") -> dict | None:
+    # Slack waits three seconds for the answer (and a trigger_id lives as long).
     headers = {"Content-Type": "application/json; charset=utf-8"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
-        answer = asyncio.run(fetch(url, method="POST", headers=headers, timeout=10,
+        answer = asyncio.run(fetch(url, method="POST", headers=headers, timeout=3,
                                    body=json.dumps(payload), policy=_policy()))  # fmt: skip
     except OutboundError as error:
         log.warning("slack: %s: %s", url.split("?")[0], error)
