@@ -253,3 +253,19 @@ class TestSameRulesAsMonitors:
         integration, secret = make_integration(page)
         big = b'{"alerts": [' + b" " * 1_000_001 + b"]}"
         assert post(integration, secret, big).status_code == 413
+
+    def test_changed_settings_reach_the_routes_push_monitors(self, page):
+        from aviso.integrations import lifecycle
+        from aviso.testing import SYSTEM
+
+        integration, secret = make_integration(page)
+        databases = page.components.get(name="Databases")
+        post(integration, secret, payload("alertmanager_resolved.json"))  # makes the route
+        lifecycle.update_integration(integration, actor=SYSTEM, name="Prometheus",
+                                     config={"firing_status": "partial_outage",
+                                             "confirmations": 2})  # fmt: skip
+        post(integration, secret, payload("alertmanager_firing.json"))
+        check_routes(integration)
+        assert public_status(databases.code) == "operational"  # two checks now
+        check_routes(integration)
+        assert public_status(databases.code) == "partial_outage"
