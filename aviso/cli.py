@@ -41,10 +41,12 @@ def main(argv: list[str] | None = None) -> None:
         print(__doc__.strip())
         print(
             "\nVerbs: up, web, worker, checker, demo, publish, apply, export, "
-            "import, backup, restore, reseal, createadmin, token, manage"
+            "import, backup, restore, reseal, createadmin, token, inbound-mail, manage"
         )
         return
     verb = argv[0]
+    if verb == "inbound-mail":  # verbs read with a hyphen; Django's command has an underscore
+        verb = argv[0] = "inbound_mail"
     if verb == "manage":
         argv = argv[1:]
     try:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "aviso.demo",
     "aviso.config",
     "aviso.detection",
+    "aviso.integrations",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,19 @@ try:
 except ValueError as _error:
     raise ValueError(f"AVISO_OUTBOUND_ALLOW: {_error}") from None
 MONITOR_RESULT_RETENTION_DAYS = envint("AVISO_MONITOR_RESULT_RETENTION_DAYS", 7)
+
+# Integrations (aviso.integrations): the mail listener for component automation by
+# email (``aviso inbound-mail``) and how often the worker looks for mirrors to poll.
+INBOUND_MAIL_DOMAIN = envstr("AVISO_INBOUND_MAIL_DOMAIN", "aviso.localhost")
+INBOUND_MAIL_HOST = envstr("AVISO_INBOUND_MAIL_HOST", "127.0.0.1")
+INBOUND_MAIL_PORT = envint("AVISO_INBOUND_MAIL_PORT", 2525)
+MIRROR_POLL_SECONDS = envint("AVISO_MIRROR_POLL_SECONDS", 5)
+# The Slack app calls Slack's Web API here, and answers on response_url addresses only
+# under these prefixes (a response_url elsewhere is not Slack's).
+SLACK_API_URL = envstr("AVISO_SLACK_API_URL", "https://slack.com/api/")
+SLACK_RESPONSE_URL_PREFIXES = envlist(
+    "AVISO_SLACK_RESPONSE_URL_PREFIXES", ["https://hooks.slack.com/"]
+)
 
 # Automatic incidents and liveness (aviso.detection).
 DETECTION_RESOLVE_AFTER_SECONDS = envint("AVISO_DETECTION_RESOLVE_AFTER_SECONDS", 300)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("aviso.api.urls")),
     path("", include("aviso.monitors.urls")),
     path("", include("aviso.notify.urls")),
+    path("", include("aviso.integrations.urls")),
     path("", include("aviso.publish.urls")),
     path("", include("aviso.status.urls")),
 ]

@@ -227,6 +227,8 @@ class DnsConf(_Conf):
 class HeartbeatConf(_Conf):
     period_seconds: int = Field(default=3600, ge=10)
     grace_seconds: int = Field(default=300, ge=0)
+    # What a /fail ping means, for the operators (an alert route: "an alert fires").
+    fail_message: str = Field(default="", max_length=200)
 
     def endpoints(self) -> list[Endpoint]:
         return []  # pushed to: connects nowhere

@@ -199,7 +199,10 @@ def create_monitor(
     confirmations_up: int = 1,
     regions: list[str] | str = (),
     paused: bool = False,
+    state: MonitorState = MonitorState.UNKNOWN,
 ) -> Monitor:
+    """A new monitor; ``state`` says what is known before its first check (a push
+    monitor fed by alerts starts "up": its first alert then needs its confirmations)."""
     values = _validate(
         {
             "name": name,
@@ -215,7 +218,9 @@ def create_monitor(
         }  # fmt: skip
     )
     with transaction.atomic():
-        monitor = Monitor.objects.create(**values, next_due_at=_first_due(interval_seconds))
+        monitor = Monitor.objects.create(
+            **values, state=MonitorState(state), next_due_at=_first_due(interval_seconds)
+        )
         _sync_region_slots(monitor)
         record(actor, "monitor.create", monitor, page=_page(monitor), before=None,
                after=_audit(monitor), event=None)  # fmt: skip
@@ -307,10 +312,18 @@ def delete_monitor(monitor: Monitor, *, actor: Actor) -> None:
         monitor.delete()
 
 
-def record_ping(ping_key: str, kind: PingKind, at: dt.datetime | None = None) -> bool:
-    """A heartbeat ping: one UPDATE, no audit entry (jobs ping often). False: unknown key."""
+def record_ping(
+    ping_key: str, kind: PingKind, at: dt.datetime | None = None, *, check_now: bool = False
+) -> bool:
+    """A heartbeat ping: one UPDATE, no audit entry (jobs ping often). False: unknown key.
+
+    ``check_now`` makes the monitor due at once (an alert pushed in should not
+    wait for the next interval to be judged).
+    """
     at = at or timezone.now()
     fields: dict = {"last_ping_kind": kind}
+    if check_now:
+        fields["next_due_at"] = at
     if kind == PingKind.SUCCESS:
         fields["last_ping_at"] = at
     elif kind == PingKind.START:

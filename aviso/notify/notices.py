@@ -120,7 +120,8 @@ def plan_for(event: Event) -> Plan | None:
         else:
             alert = AlertKind.COMPONENT_DOWN
         # Statuspage sends component updates to webhook subscribers; email waits for incidents.
-        return Plan(NoticeKind.COMPONENT, (SubscriberKind.WEBHOOK,), alert, [event.component_id])
+        webhooks = (SubscriberKind.WEBHOOK,) if event.notify else ()
+        return Plan(NoticeKind.COMPONENT, webhooks, alert, [event.component_id])
     return None
 
 

@@ -23,6 +23,7 @@ from aviso.status.models import (
     MaintenanceUpdate,
     Page,
 )
+from aviso.status.sources import component_sources
 from aviso.status.uptime import page_uptime
 
 UPCOMING_MAINTENANCE_DAYS = 14
@@ -39,8 +40,10 @@ def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
     components = list(Component.objects.filter(page=page).select_related("group"))
     groups = list(ComponentGroup.objects.filter(page=page))
     uptime = page_uptime(page, days=settings.UPTIME_DAYS, now=now)
+    sources = component_sources(page)
     for component in components:
         component.uptime = uptime.get(component.pk)
+        component.source = sources.get(component.pk, "")
 
     sections = []  # [(group or None, [components])] in display order
     by_group: dict[int | None, list[Component]] = {}

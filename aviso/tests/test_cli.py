@@ -39,6 +39,7 @@ VERBS = [
     (["web", "--port", "{port}"], "says"),
     (["worker"], "says"),
     (["checker"], "says"),
+    (["inbound-mail"], "says"),
 ]
 
 

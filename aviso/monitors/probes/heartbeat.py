@@ -20,7 +20,7 @@ async def probe(target: Target, ctx: ProbeContext) -> Outcome:
     period = dt.timedelta(seconds=conf.period_seconds)
     grace = dt.timedelta(seconds=conf.grace_seconds)
     if target.last_ping_kind == PingKind.FAIL:
-        return Outcome(CheckStatus.DOWN, None, "the job reported a failure")
+        return Outcome(CheckStatus.DOWN, None, conf.fail_message or "the job reported a failure")
     if target.last_ping_kind == PingKind.START and target.last_start_at:
         if now > target.last_start_at + grace:
             return Outcome(

@@ -90,8 +90,13 @@ def set_component_status(
     *,
     actor: Actor,
     at: dt.datetime | None = None,
+    notify: bool = True,
 ) -> Component:
-    """A status change outside any incident (a quiet fix, a monitor without auto-open)."""
+    """A status change outside any incident (a quiet fix, a monitor without auto-open).
+
+    ``notify=False`` keeps subscribers out of it (a mirrored vendor's component
+    whose operator did not ask for notices); the public pages still change.
+    """
     new_status = clean_choice(status, ComponentStatus, "status")
     at = at or timezone.now()
     # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the group join.
@@ -113,6 +118,7 @@ def set_component_status(
         after={"status": component.status},
         event=EventKind.COMPONENT_STATUS_CHANGED,
         at=at,
+        notify=notify,
         component=component,
         payload={"component_changes": [change]},
     )
