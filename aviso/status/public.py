@@ -14,6 +14,7 @@ from django.utils import timezone
 from aviso.status.choices import IncidentStatus, MaintenanceStatus
 from aviso.status.derivation import page_state
 from aviso.status.history import history_window, recent_notices
+from aviso.status.metrics import component_metrics
 from aviso.status.models import (
     Component,
     ComponentGroup,
@@ -39,8 +40,10 @@ def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
     components = list(Component.objects.filter(page=page).select_related("group"))
     groups = list(ComponentGroup.objects.filter(page=page))
     uptime = page_uptime(page, days=settings.UPTIME_DAYS, now=now)
+    metrics = component_metrics(components, now=now)
     for component in components:
         component.uptime = uptime.get(component.pk)
+        component.metrics = metrics.get(component.pk)
 
     sections = []  # [(group or None, [components])] in display order
     by_group: dict[int | None, list[Component]] = {}
