@@ -19,6 +19,11 @@ class MonitorsConfig(AppConfig):
         from aviso.status.metrics import register_metrics_source
 
         register_metrics_source(component_response_times)
+        # And the monthly uptime reports' measured share.
+        from aviso.monitors.uptime import period_monitor_uptime
+        from aviso.status.reports import register_period_source
+
+        register_period_source(period_monitor_uptime)
         register_job("monitors.rollup", rollup_job)
         register_job("monitors.retention", retention_job)
         # Credentials in monitor settings (DSNs, passwords, Authorization headers).
