@@ -20,7 +20,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from aviso.lib.timezones import add_months, month_bounds
@@ -115,7 +115,12 @@ def month_report(
     )
     if public:
         components = components.filter(showcase=True)
-    components = list(components.select_related("group"))
+    # As the public page lists them: ungrouped first, then group by group.
+    components = list(
+        components.select_related("group").order_by(
+            F("group__position").asc(nulls_first=True), "group_id", "position", "id"
+        )
+    )
     changes = defaultdict(list)
     for change in ComponentStatusChange.objects.filter(
         component__page=page, at__gte=start, at__lt=end
