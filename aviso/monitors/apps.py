@@ -24,6 +24,11 @@ class MonitorsConfig(AppConfig):
         from aviso.status.reports import register_period_source
 
         register_period_source(period_monitor_uptime)
+        # Monitors in configuration files (aviso apply / aviso export).
+        from aviso.config.sections import register_section
+        from aviso.monitors.config_section import SECTION
+
+        register_section(SECTION)
         register_job("monitors.rollup", rollup_job)
         register_job("monitors.retention", retention_job)
         # Credentials in monitor settings (DSNs, passwords, Authorization headers).
