@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import os
 import random
@@ -27,6 +28,8 @@ from aiohttp import web
 from django.conf import settings
 
 from aviso.scenarios.services import LoopThread
+
+log = logging.getLogger(__name__)
 
 MODES = ("ok", "slow", "down", "closed")
 # Typical response time per demo component, in milliseconds.
@@ -148,7 +151,11 @@ class DemoServices:
         while True:
             modes = read_modes()
             for name, service in self.services.items():
-                await service.set_mode(modes.get(name, "ok"))
+                try:
+                    await service.set_mode(modes.get(name, "ok"))
+                except OSError:
+                    # Its port was taken while closed: say so, keep the others going.
+                    log.exception("demo service %s cannot listen on :%s", name, service.port)
             await asyncio.sleep(POLL_SECONDS)
 
     def stop(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from aviso.demo.live import DemoServices
 from aviso.demo.wiring import connect_monitors, demo_components
@@ -11,7 +12,7 @@ from aviso.demo.wiring import connect_monitors, demo_components
 DEMO_REFRESH_SECONDS = "30"
 
 
-def start_live_demo() -> tuple[dict[str, str], callable]:
+def start_live_demo() -> tuple[dict[str, str], Callable[[], None]]:
     names = [c.name for c in demo_components()]
     if not names:
         return {}, lambda: None  # no demo page in this database: nothing to bring alive

@@ -48,7 +48,7 @@ def connect_monitors(urls: dict[str, str]) -> list[Monitor]:
             )  # fmt: skip
         else:
             found[name] = monitors.update_monitor(
-                existing, actor=DEMO, config=config, depends_on=parent, paused=False
+                existing, actor=DEMO, config=config, depends_on=parent
             )
     return list(found.values())
 
