@@ -139,6 +139,32 @@ class TestFolding:
             web_target.stop()
 
 
+class TestAlertsOnly:
+    def test_with_auto_open_off_only_the_parents_component_alerts_naming_the_child(
+        self, stack, db_target, bot_target
+    ):
+        from aviso.status.lifecycle import update_component
+        from aviso.status.models import AuditEntry
+        from aviso.testing import SYSTEM as system
+
+        database, bots, parent, child = stack
+        update_component(database, actor=system, auto_open=False)
+        check(parent)
+        check(child)
+        db_target.mode = bot_target.mode = "500"
+        for _ in range(3):
+            check(parent)
+            check(child)
+        assert not Incident.objects.exists()
+        alerts = list(AuditEntry.objects.filter(action="detection.alert"))
+        assert alerts and {a.after["component"] for a in alerts} == {database.code}
+        details = " ".join(a.after["detail"] for a in alerts)
+        assert "database is down" in details and "bot platform is down" in details
+        events = Event.objects.filter(kind=EventKind.OPERATOR_ALERT)
+        assert set(events.values_list("component_id", flat=True)) == {database.pk}
+        assert not Outage.objects.filter(component=bots).exists()
+
+
 class TestDependencyRules:
     def test_it_refuses_a_loop_itself_and_a_stranger(self, stack):
         database, bots, parent, child = stack
