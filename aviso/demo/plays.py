@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from aviso.demo.live import write_modes
 from aviso.demo.seed import PAGE
+from aviso.monitors.choices import MonitorState
+from aviso.monitors.models import Monitor
 from aviso.status.choices import ComponentStatus, IncidentStatus
 from aviso.status.models import Component, Incident
 
@@ -87,14 +89,23 @@ def play(
         if spec.expect == "incident":
             incident = _wait(
                 "an incident on " + spec.component,
+                # A new incident, or one not resolved yet that the problem is back in.
                 lambda: Incident.objects.filter(
-                    components=component, created_at__gte=started,
-                    status__in=IncidentStatus.open_values(),
+                    components=component, updated_at__gte=started,
+                    status__in=[IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED],
                 ).first(),
                 tick, timeout,
             )  # fmt: skip
+            say(f"  incident open after {_since(started)}: {incident.name}")
+            # Let every broken service's checks confirm it, so the dependents fold in.
+            try:
+                _wait("every broken service's checks to fail", lambda: _all_failing(spec),
+                      tick, min(timeout, 60))  # fmt: skip
+            except PlayFailed as error:
+                say(f"  ({error}; mending anyway)")
+            tick()  # detection folds them in right after their checks are stored
             affected = ", ".join(c.name for c in incident.components.all())
-            say(f"  incident opened after {_since(started)}: {incident.name} (affects {affected})")
+            say(f"  affects: {affected}")
         else:
             _wait(
                 spec.component + " to show degraded performance",
@@ -128,6 +139,12 @@ def play(
         )  # fmt: skip
         say(f"  operational again after {_since(mended)}")
     return incident
+
+
+def _all_failing(spec: Play) -> bool:
+    return not Monitor.objects.filter(
+        component__page__slug=PAGE["slug"], component__name__in=spec.modes, paused=False
+    ).exclude(state__in=[MonitorState.DOWN, MonitorState.DEGRADED]).exists()
 
 
 def _since(moment) -> str:

@@ -108,7 +108,7 @@ class TestLiveDemo:
         incident.refresh_from_db()
         assert incident.status in (IncidentStatus.MONITORING, IncidentStatus.RESOLVED)
         assert read_modes() == {}
-        assert any("incident opened" in line for line in said)
+        assert any("incident open after" in line for line in said)
 
 
 class TestAvisoUpDemo:
