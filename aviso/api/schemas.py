@@ -139,6 +139,7 @@ class ComponentIn(Input):
     start_date: Day | None = None
     auto_open: bool = True
     auto_resolve: bool = True
+    show_response_times: bool = False
 
 
 class ComponentPatch(Input):
@@ -154,6 +155,7 @@ class ComponentPatch(Input):
     start_date: Day | None = None
     auto_open: bool | None = None
     auto_resolve: bool | None = None
+    show_response_times: bool | None = None
 
 
 class ComponentOut(Schema):
@@ -168,6 +170,7 @@ class ComponentOut(Schema):
     start_date: dt.date | None
     auto_open: bool
     auto_resolve: bool
+    show_response_times: bool
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -183,6 +183,8 @@ def export_data() -> dict:
             ]
         elif isinstance(value, BaseModel):
             value = value.model_dump(mode="python", exclude_defaults=True)
+        if value == [] and section.key != "pages":
+            continue  # nothing configured (no monitors yet): the file does not name it
         data[section.key] = value
     return loader.escape_env(data)
 

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from aviso.detection import dependencies
 from aviso.detection.models import Evidence, Outage, RegionState, Watch
 from aviso.monitors.choices import CheckStatus, MonitorState
 from aviso.monitors.detection import Observation
@@ -207,6 +208,7 @@ def on_observations(observations: list[Observation]) -> None:
             "interval_seconds",
             "confirmations_down",
             "confirmations_up",
+            "depends_on_id",
         )  # fmt: skip
     }
     watches = {w.monitor_id: w for w in Watch.objects.filter(monitor_id__in=ids)}
@@ -227,6 +229,14 @@ def on_observations(observations: list[Observation]) -> None:
         if monitor.component_id and (before[0] != watch.state or watch.state in FAILING):
             components.add(monitor.component_id)
     Watch.objects.bulk_create(created.values(), batch_size=500)
+    # A dependent's failure may fold into an ancestor's outage: evaluate those too.
+    dependents = {
+        m.id
+        for m in monitors.values()
+        if m.depends_on_id and m.id in watches and watches[m.id].state in FAILING
+    }
+    if dependents:
+        components |= dependencies.ancestor_components(dependents)
     # Components recovering need their stable period timed even when all is quiet.
     linked = {o.component_id for o in observations if o.component_id}
     components |= set(
@@ -327,7 +337,8 @@ def evaluate_component(component_id: int, now: dt.datetime | None = None) -> Non
             .select_related("monitor")
             .order_by("monitor__name", "monitor_id")
         )
-        failing = [w for w in watches if w.state in FAILING]
+        held = dependencies.holds(watches)
+        failing = [w for w in watches if w.state in FAILING and w.monitor_id not in held]
         outage = (
             Outage.objects.filter(component=component, closed_at__isnull=True)
             .select_related("incident")
@@ -336,9 +347,21 @@ def evaluate_component(component_id: int, now: dt.datetime | None = None) -> Non
         if in_maintenance(component):
             return  # silenced: the maintenance notice already speaks for it
         if failing:
-            _on_failing(component, outage, failing, component_target(failing), now)
-        elif outage is not None:
+            folded = dependencies.folded_into(component.pk, watches)
+            also = _folded_targets(component, folded)
+            _on_failing(component, outage, failing + folded, component_target(failing), now, also)
+        elif outage is not None and not held:
+            # (An outage whose failures an ancestor now explains stays open as it is.)
             _on_recovered(component, outage, now)
+
+
+def _folded_targets(component: Component, folded: list[Watch]) -> dict:
+    """Each other component of the folded dependents, at its worst monitor's status."""
+    by_component: dict[int, list[Watch]] = {}
+    for watch in folded:
+        if watch.monitor.component_id and watch.monitor.component_id != component.pk:
+            by_component.setdefault(watch.monitor.component_id, []).append(watch)
+    return {group[0].monitor.component: component_target(group) for group in by_component.values()}
 
 
 def _open_auto_incident(component: Component) -> Incident | None:
@@ -354,10 +377,11 @@ def _open_auto_incident(component: Component) -> Incident | None:
 
 def _declare(
     component: Component, outage: Outage, failing: list[Watch], target: ComponentStatus,
-    now: dt.datetime,
+    now: dt.datetime, also: dict[Component, ComponentStatus] | None = None,
 ) -> None:  # fmt: skip
     """Something is down: open an incident (or join the one nobody resolved yet), or,
-    with auto-open off, alert the operators only."""
+    with auto-open off, alert the operators only. ``also``: the components of
+    dependents whose failures fold into this outage, with their statuses."""
     symptom = SYMPTOMS[target]
     lines = "\n".join(f"- {_symptom_line(w)}" for w in failing)
     detail = f"Automatic monitoring detected {symptom} of {component.name}.\n\n{lines}"
@@ -366,14 +390,15 @@ def _declare(
     if incident is not None:
         lifecycle.post_update(
             incident, actor=ACTOR, status=IncidentStatus.INVESTIGATING, body=body,
-            components={component: target}, display_at=now, detail=detail,
+            components={component: target, **(also or {})}, display_at=now, detail=detail,
         )  # fmt: skip
         outage.incident = incident
     elif component.auto_open:
         started = min((w.failing_since or w.confirmed_at or now) for w in failing)
         outage.incident = lifecycle.create_incident(
             component.page, actor=ACTOR, name=_public(component, "title", target), body=body,
-            components={component: target}, started_at=min(started, now), display_at=now,
+            components={component: target, **(also or {})}, started_at=min(started, now),
+            display_at=now,
             detail=detail,
         )  # fmt: skip
     else:
@@ -401,6 +426,7 @@ def _on_failing(
     failing: list[Watch],
     target: ComponentStatus,
     now: dt.datetime,
+    also: dict[Component, ComponentStatus] | None = None,
 ) -> None:
     degraded = target == ComponentStatus.DEGRADED_PERFORMANCE
     if outage is None:
@@ -409,7 +435,7 @@ def _on_failing(
         if degraded and _open_auto_incident(component) is None:
             _show_degraded(component, outage)
         else:
-            _declare(component, outage, failing, target, now)
+            _declare(component, outage, failing, target, now, also)
         outage.save()
         return
     added = _add_evidence(outage, failing, now)
@@ -419,7 +445,7 @@ def _on_failing(
     worse = _COMPONENT_ORDER.index(target) > _COMPONENT_ORDER.index(outage.status)
     if incident is None:
         if not degraded and (worse or (added and not outage.alerted)):
-            _declare(component, outage, failing, target, now)  # degraded became down
+            _declare(component, outage, failing, target, now, also)  # degraded became down
         elif not degraded and added:
             _alert(outage, "alert", "; ".join(_symptom_line(w) for w in added))
         elif degraded:
@@ -434,7 +460,7 @@ def _on_failing(
                 actor=ACTOR,
                 status=IncidentStatus.INVESTIGATING if back else incident.status,
                 body=_public(component, "investigating" if back else "ongoing"),
-                components={component: target},
+                components={component: target, **_new_in(incident, also)},
                 display_at=now,
                 detail=f"{lead} ({component.name}).\n\n{lines}",
             )
@@ -442,6 +468,24 @@ def _on_failing(
         outage.status = target
     outage.recovered_at = None
     outage.save()
+
+
+def _new_in(incident: Incident, also: dict[Component, ComponentStatus] | None) -> dict:
+    """The folded components the incident does not show at that status yet."""
+    if not also:
+        return {}
+    shown = dict(incident.affected.values_list("component_id", "status"))
+    return {c: s for c, s in also.items() if shown.get(c.pk) != s}
+
+
+def _folded_components(outage: Outage) -> list[Component]:
+    """Components of dependents folded into this outage (their evidence names them)."""
+    ids = (
+        outage.evidence.exclude(monitor__component=outage.component_id)
+        .exclude(monitor__component__isnull=True)
+        .values_list("monitor__component_id", flat=True)
+    )
+    return list(Component.objects.filter(pk__in=set(ids)))
 
 
 def _on_recovered(component: Component, outage: Outage, now: dt.datetime) -> None:
@@ -458,7 +502,9 @@ def _on_recovered(component: Component, outage: Outage, now: dt.datetime) -> Non
                 actor=ACTOR,
                 status=IncidentStatus.MONITORING,
                 body=_public(component, "monitoring"),
-                components={component: ComponentStatus.OPERATIONAL},
+                components={
+                    c: ComponentStatus.OPERATIONAL for c in [component, *_folded_components(outage)]
+                },
                 display_at=now,
                 detail=f"Every check of {component.name} passes again.",
             )

@@ -61,10 +61,13 @@ def actor_for(request: HttpRequest) -> Actor:
     raise HttpError(401, "Authentication required.")
 
 
-def monitor_out(monitor: Monitor, component_code: str | None) -> dict:
-    derived = {"component", "regions", "ping_url"}
+def monitor_out(
+    monitor: Monitor, component_code: str | None, parent_code: str | None = None
+) -> dict:
+    derived = {"component", "regions", "ping_url", "depends_on"}
     data = {f: getattr(monitor, f) for f in MonitorOut.model_fields if f not in derived}
     data["component"] = component_code
+    data["depends_on"] = parent_code
     data["config"] = shown_config(monitor.kind, monitor.config)  # write-only secrets
     data["regions"] = monitor.region_list
     data["ping_url"] = (
@@ -91,8 +94,29 @@ def _component(code: str | None) -> Component | None:
     return component
 
 
-def _out(monitor: Monitor) -> dict:
-    return monitor_out(monitor, monitor.component.code if monitor.component_id else None)
+def _parent(code: str | None) -> Monitor | None:
+    if code is None:
+        return None
+    parent = Monitor.objects.filter(code=code).first()
+    if parent is None:
+        raise LifecycleError({"depends_on": f"No monitor with code {code!r}."})
+    return parent
+
+
+def _parent_codes(monitors: list[Monitor]) -> dict[int, str]:
+    """The codes of the monitors these depend on: one query for a whole list."""
+    ids = {m.depends_on_id for m in monitors if m.depends_on_id}
+    return dict(Monitor.objects.filter(pk__in=ids).values_list("pk", "code")) if ids else {}
+
+
+def _out(monitor: Monitor, parents: dict[int, str] | None = None) -> dict:
+    if parents is None:
+        parents = _parent_codes([monitor])
+    return monitor_out(
+        monitor,
+        monitor.component.code if monitor.component_id else None,
+        parents.get(monitor.depends_on_id) if monitor.depends_on_id else None,
+    )
 
 
 # (status, body) tuples rather than ninja.Status: pyproject allows django-ninja 1.4,
@@ -126,7 +150,8 @@ def build_router(*, read_auth=None, write_auth=None) -> Router:
         params = {"q": q, "state": state, "kind": kind, "component": component, "paused": paused}
         monitors, _ = filtered_monitors(params)
         page = list(monitors[offset : offset + limit])
-        return {"count": monitors.count(), "results": [_out(m) for m in page]}
+        parents = _parent_codes(page)
+        return {"count": monitors.count(), "results": [_out(m, parents) for m in page]}
 
     @router.post("", response={201: MonitorOut, **errs}, summary="Create a monitor", **writes)
     def create(request, payload: MonitorIn):
@@ -134,6 +159,7 @@ def build_router(*, read_auth=None, write_auth=None) -> Router:
         values = payload.model_dump()
         try:
             values["component"] = _component(values["component"])
+            values["depends_on"] = _parent(values["depends_on"])
             monitor = lifecycle.create_monitor(actor=actor, **values)
         except LifecycleError as error:
             return problem(422, "The monitor was not created.", error.errors)
@@ -154,6 +180,8 @@ def build_router(*, read_auth=None, write_auth=None) -> Router:
         try:
             if "component" in changes:
                 changes["component"] = _component(changes["component"])
+            if "depends_on" in changes:
+                changes["depends_on"] = _parent(changes["depends_on"])
             monitor = lifecycle.update_monitor(monitor, actor=actor, **changes)
         except LifecycleError as error:
             return problem(422, "The monitor was not changed.", error.errors)

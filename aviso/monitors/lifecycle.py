@@ -29,6 +29,7 @@ from aviso.monitors.configs import (
     shown_config,
 )
 from aviso.monitors.models import (
+    MAX_DEPENDENCY_DEPTH,
     MIN_INTERVAL_SECONDS,
     Monitor,
     MonitorRegionSlot,
@@ -41,7 +42,7 @@ from aviso.status.sealing import keyring
 
 EDITABLE = (
     "name", "component", "kind", "config", "interval_seconds", "timeout_seconds",
-    "confirmations_down", "confirmations_up", "regions", "paused",
+    "confirmations_down", "confirmations_up", "regions", "paused", "depends_on",
 )  # fmt: skip
 MAX_TIMEOUT_SECONDS = 60
 MAX_INTERVAL_SECONDS = 7 * 86400
@@ -112,7 +113,28 @@ def _audit(monitor: Monitor, before: dict | None = None) -> dict:
     return data
 
 
-def _validate(values: dict, stored: dict | None = None) -> dict:
+def _dependency_problem(parent: Monitor | None, monitor_id: int | None) -> str:
+    """Why ``parent`` cannot be what monitor ``monitor_id`` (None: a new one) depends on."""
+    if parent is None:
+        return ""
+    if not isinstance(parent, Monitor) or parent.pk is None:
+        return "Not a monitor."
+    if monitor_id is not None and parent.pk == monitor_id:
+        return "A monitor cannot depend on itself."
+    chain, cursor = [parent.pk], parent.depends_on_id
+    while cursor is not None:
+        if cursor == monitor_id:
+            return f"{parent.name} already depends on this monitor: that would be a loop."
+        chain.append(cursor)
+        if len(chain) >= MAX_DEPENDENCY_DEPTH:
+            break
+        cursor = Monitor.objects.filter(pk=cursor).values_list("depends_on_id", flat=True).first()
+    if len(chain) >= MAX_DEPENDENCY_DEPTH:
+        return f"Dependency chains are at most {MAX_DEPENDENCY_DEPTH} monitors long."
+    return ""
+
+
+def _validate(values: dict, stored: dict | None = None, monitor_id: int | None = None) -> dict:
     errors: dict[str, str] = {}
     name = str(values.get("name") or "").strip()
     if not name:
@@ -158,6 +180,9 @@ def _validate(values: dict, stored: dict | None = None) -> dict:
     component = values.get("component")
     if component is not None and not isinstance(component, Component):
         errors["component"] = "Not a component."
+    problem = _dependency_problem(values.get("depends_on"), monitor_id)
+    if problem:
+        errors["depends_on"] = problem
     if errors:
         raise LifecycleError(errors)
     values["paused"] = bool(values.get("paused"))
@@ -200,6 +225,7 @@ def create_monitor(
     regions: list[str] | str = (),
     paused: bool = False,
     state: MonitorState = MonitorState.UNKNOWN,
+    depends_on: Monitor | None = None,
 ) -> Monitor:
     """A new monitor; ``state`` says what is known before its first check (a push
     monitor fed by alerts starts "up": its first alert then needs its confirmations)."""
@@ -215,6 +241,7 @@ def create_monitor(
             "confirmations_up": confirmations_up,
             "regions": list(regions) if not isinstance(regions, str) else regions,
             "paused": paused,
+            "depends_on": depends_on,
         }  # fmt: skip
     )
     with transaction.atomic():
@@ -240,7 +267,7 @@ def update_monitor(monitor: Monitor, *, actor: Actor, **changes) -> Monitor:
         if "config" not in changes:
             raise LifecycleError({"config": f"{error}; enter the settings again"}) from None
     values.update(changes)
-    values = _validate(values, stored=monitor.config)
+    values = _validate(values, stored=monitor.config, monitor_id=monitor.pk)
     with transaction.atomic():
         locked = Monitor.objects.select_for_update().get(pk=monitor.pk)
         before = _audit(locked)

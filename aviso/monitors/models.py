@@ -12,6 +12,8 @@ from aviso.lib.ids import new_code
 from aviso.monitors.choices import CheckStatus, MonitorKind, MonitorState, PingKind
 
 MIN_INTERVAL_SECONDS = 10
+# Dependency chains longer than this are refused: detection walks them on every failure.
+MAX_DEPENDENCY_DEPTH = 5
 
 
 class Monitor(models.Model):
@@ -33,6 +35,15 @@ class Monitor(models.Model):
     # ",eu,us," (delimited so one LIKE finds a region on every database); "" runs anywhere.
     regions = models.CharField(max_length=200, blank=True, default="")
     paused = models.BooleanField(default=False)
+    # While the monitor this one depends on is down, this one's failures are folded
+    # into that outage (the bot platform waits on its database) instead of their own.
+    depends_on = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dependents",
+    )
 
     # The confirmed state and the run of identical raw results that may change it.
     state = models.CharField(

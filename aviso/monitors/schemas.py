@@ -18,6 +18,7 @@ class MonitorIn(Schema):
     confirmations_up: int = 1
     regions: list[str] = []
     paused: bool = False
+    depends_on: str | None = None  # the code of the monitor this one depends on
 
 
 class MonitorPatch(Schema):
@@ -31,6 +32,7 @@ class MonitorPatch(Schema):
     confirmations_up: int | None = None
     regions: list[str] | None = None
     paused: bool | None = None
+    depends_on: str | None = None
 
 
 class MonitorOut(Schema):
@@ -45,6 +47,7 @@ class MonitorOut(Schema):
     confirmations_up: int
     regions: list[str]
     paused: bool
+    depends_on: str | None
     state: str
     state_since: dt.datetime | None
     last_status: str

@@ -118,6 +118,24 @@ def component_daily_uptime(
     return _bars(rows, "component_id", component_ids, dates)
 
 
+def period_monitor_uptime(page, start: dt.datetime, end: dt.datetime) -> dict[int, float | None]:
+    """Per monitored component of ``page``: the share of its checks in [start, end) that
+    passed (degraded counts as up, as on the bars), from the roll-ups. One query."""
+    rows = (
+        Rollup.objects.filter(monitor__component__page=page, hour__gte=start, hour__lt=end)
+        .values(component_id=F("monitor__component_id"))
+        .annotate(n_up=Sum("up"), n_degraded=Sum("degraded"), n_down=Sum("down"))
+        .order_by()
+    )
+    result = {}
+    for row in rows:
+        total = row["n_up"] + row["n_degraded"] + row["n_down"]
+        result[row["component_id"]] = (
+            100.0 * (row["n_up"] + row["n_degraded"]) / total if total else None
+        )
+    return result
+
+
 STATUS_FOR_CHECK = {
     CheckStatus.UP: "operational",
     CheckStatus.DEGRADED: "degraded_performance",

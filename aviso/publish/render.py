@@ -28,6 +28,7 @@ from aviso.status.choices import IncidentStatus, MaintenanceStatus
 from aviso.status.history import current_month
 from aviso.status.languages import page_languages
 from aviso.status.models import Incident, Maintenance, Page
+from aviso.status.reports import PUBLIC_MONTHS
 
 log = logging.getLogger(__name__)
 
@@ -173,11 +174,19 @@ def public_paths(
     paths += [f"/incidents/{code}" for code in incidents.values_list("code", flat=True)]
     paths += [f"/maintenances/{code}" for code in maintenances.values_list("code", flat=True)]
     paths += FEED_PATHS
+    paths += uptime_paths(page, now)
     paths += [
         f"/components/{code}/badge.svg" for code in page.components.values_list("code", flat=True)
     ]
     paths += API_PATHS
     return paths
+
+
+def uptime_paths(page: Page, now: dt.datetime) -> list[str]:
+    """The uptime report (the present month) and every month the public report shows."""
+    present = current_month(page, now)
+    months = [add_months(*present, -i) for i in range(PUBLIC_MONTHS)]
+    return ["/uptime"] + [f"/uptime?month={year:04d}-{month:02d}" for year, month in months]
 
 
 def _oldest_notice(page: Page) -> dt.datetime | None:

@@ -25,6 +25,7 @@ EVERYTHING = {"all": True}
 # fixed handful whatever the history size.
 EVERY_CHANGE_PATHS = {
     "/",
+    "/uptime",
     "/badge.svg",
     "/history.atom",
     "/history.rss",
@@ -109,4 +110,8 @@ def touched_paths(scope: dict, site_paths: list[str]) -> set[str]:
         wanted |= {p for p in site_paths if p.startswith("/components/")}
     if incidents or maintenances:
         wanted |= {p for p in site_paths if p.startswith("/history?through=")}
+    if incidents or scope.get("components"):
+        # A report month counts its incidents and its component states (an edit may
+        # move an incident's start to another month; the months are a fixed dozen).
+        wanted |= {p for p in site_paths if p.startswith("/uptime?month=")}
     return wanted & set(site_paths)

@@ -21,6 +21,7 @@ from django.http import HttpRequest
 EXPORT_FLAG = "aviso.export"
 
 _HISTORY_WINDOW = re.compile(r"^/history\?through=(\d{4}-\d{2})$")
+_UPTIME_MONTH = re.compile(r"^/uptime\?month=(\d{4}-\d{2})$")
 _DETAIL = re.compile(r"^/(incidents|maintenances)/([A-Za-z0-9_-]+)$")
 
 
@@ -32,6 +33,10 @@ def export_file(site_path: str) -> str | None:
         return "history.html"
     if match := _HISTORY_WINDOW.match(site_path):
         return f"history-{match.group(1)}.html"
+    if site_path == "/uptime":
+        return "uptime.html"
+    if match := _UPTIME_MONTH.match(site_path):
+        return f"uptime-{match.group(1)}.html"
     if match := _DETAIL.match(site_path):
         return f"{match.group(1)}/{match.group(2)}.html"
     path = site_path.split("?", 1)[0]

@@ -10,10 +10,14 @@ import datetime as dt
 from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from aviso.lib.dates import month_label
+from aviso.lib.timezones import add_months
 from aviso.status.choices import IncidentStatus, MaintenanceStatus
 from aviso.status.derivation import page_state
-from aviso.status.history import history_window, recent_notices
+from aviso.status.history import current_month, history_window, recent_notices
+from aviso.status.metrics import component_metrics
 from aviso.status.models import (
     Component,
     ComponentGroup,
@@ -23,6 +27,7 @@ from aviso.status.models import (
     MaintenanceUpdate,
     Page,
 )
+from aviso.status.reports import PUBLIC_MONTHS, month_report
 from aviso.status.sources import component_sources
 from aviso.status.uptime import page_uptime
 
@@ -41,9 +46,11 @@ def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
     groups = list(ComponentGroup.objects.filter(page=page))
     uptime = page_uptime(page, days=settings.UPTIME_DAYS, now=now)
     sources = component_sources(page)
+    metrics = component_metrics(components, now=now)
     for component in components:
         component.uptime = uptime.get(component.pk)
         component.source = sources.get(component.pk, "")
+        component.metrics = metrics.get(component.pk)
 
     sections = []  # [(group or None, [components])] in display order
     by_group: dict[int | None, list[Component]] = {}
@@ -91,6 +98,31 @@ def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
 
 def history_context(page: Page, through: tuple[int, int] | None, *, now=None) -> dict:
     return {"page": page, "window": history_window(page, through, now=now)}
+
+
+def uptime_context(page: Page, month: tuple[int, int], *, now=None) -> dict | None:
+    """The public uptime report of one month; None for a month not begun."""
+    report = month_report(page, *month, now=now, public=True)
+    if report is None:
+        return None
+    language = get_language()
+    oldest = add_months(*current_month(page, now), -(PUBLIC_MONTHS - 1))
+    if (report.year, report.month) < oldest:
+        return None
+    previous = report.previous if report.previous >= oldest else None
+    return {
+        "page": page,
+        "report": report,
+        "month_label": month_label(report.year, report.month, language),
+        "previous": _month_key(previous) if previous else None,
+        "previous_label": month_label(*previous, language) if previous else "",
+        "next": _month_key(report.next) if report.next else None,
+        "next_label": month_label(*report.next, language) if report.next else "",
+    }
+
+
+def _month_key(month: tuple[int, int]) -> str:
+    return f"{month[0]:04d}-{month[1]:02d}"
 
 
 def incident_context(page: Page, code: str) -> dict | None:

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_safe
 
 from aviso.lib import languages
 from aviso.status import links, public
-from aviso.status.history import parse_through
+from aviso.status.history import current_month, parse_through
 from aviso.status.languages import page_languages, use_page_language
 from aviso.status.models import Page
 
@@ -39,6 +39,18 @@ def history(request: HttpRequest) -> HttpResponse:
         # A mangled link should not be an error page: show the present instead.
         return redirect("status:history")
     return render(request, "status/history.html", public.history_context(page, through))
+
+
+@require_safe
+def uptime_report(request: HttpRequest) -> HttpResponse:
+    page = _page(request)
+    raw = request.GET.get("month")
+    asked = parse_through(raw) if raw else current_month(page)
+    context = public.uptime_context(page, asked) if asked else None
+    if context is None:
+        # A mangled or future month is not an error page: show the present instead.
+        return redirect("status:uptime")
+    return render(request, "status/uptime.html", context)
 
 
 @require_safe

@@ -35,6 +35,9 @@ class ComponentSpec(BaseModel):
     start_date: dt.date | None = Field(None, description="Uptime is counted from this day")
     auto_open: bool = Field(True, description="Monitors may open incidents on it")
     auto_resolve: bool = Field(True, description="Monitors may resolve incidents on it")
+    show_response_times: bool = Field(
+        False, description="Show its monitors' response-time charts on the public page"
+    )
 
 
 class GroupSpec(BaseModel):
@@ -72,6 +75,7 @@ COMPONENT_FIELDS = [
     "start_date",
     "auto_open",
     "auto_resolve",
+    "show_response_times",
 ]
 
 

@@ -153,3 +153,37 @@ class TestMonitorsApi:
         )
         key = Monitor.objects.get().ping_key
         assert answer.json()["ping_url"].endswith(f"/ping/{key}")
+
+
+class TestDependencies:
+    def test_it_sets_shows_and_clears_the_monitor_depended_on(self, api):
+        parent = make_monitor("database")
+        answer = post(
+            api,
+            URL,
+            {"name": "bots", "kind": "tcp", "depends_on": parent.code,
+             "config": {"host": "127.0.0.1", "port": 9}},
+        )  # fmt: skip
+        assert answer.status_code == 201, answer.content
+        child = answer.json()
+        assert child["depends_on"] == parent.code
+        listed = {m["name"]: m["depends_on"] for m in api.get(URL).json()["results"]}
+        assert listed == {"database": None, "bots": parent.code}
+        cleared = patch(api, f"{URL}/{child['code']}", {"depends_on": None})
+        assert cleared.json()["depends_on"] is None
+
+    def test_it_refuses_an_unknown_monitor_and_a_loop_field_by_field(self, api):
+        parent = make_monitor("database")
+        child = make_monitor("bots", depends_on=parent)
+        unknown = post(
+            api,
+            URL,
+            {"name": "x", "kind": "tcp", "depends_on": "nope",
+             "config": {"host": "127.0.0.1", "port": 9}},
+        )  # fmt: skip
+        assert unknown.status_code == 422
+        assert "nope" in unknown.json()["errors"]["depends_on"]
+        loop = patch(api, f"{URL}/{parent.code}", {"depends_on": child.code})
+        assert loop.status_code == 422
+        assert "loop" in loop.json()["errors"]["depends_on"]
+        assert Monitor.objects.get(pk=parent.pk).depends_on_id is None

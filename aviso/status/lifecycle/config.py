@@ -38,6 +38,7 @@ COMPONENT_FIELDS = {
     "start_date",
     "auto_open",
     "auto_resolve",
+    "show_response_times",
 }
 
 

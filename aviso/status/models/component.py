@@ -48,6 +48,9 @@ class Component(models.Model):
     # Automation switches (monitors): open and resolve incidents by themselves.
     auto_open = models.BooleanField(default=True)
     auto_resolve = models.BooleanField(default=True)
+    # Response-time charts from its monitors' roll-ups on the public page (opted in:
+    # some operators do not want their latency public).
+    show_response_times = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

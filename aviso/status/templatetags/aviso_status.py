@@ -45,6 +45,12 @@ def page_time(moment: dt.datetime | None, page, fmt: str = "") -> str:
 
 
 @register.simple_tag
+def percent(value: float) -> str:
+    """An uptime share with the reader's decimal mark: "99.95 %", "99,95 %"."""
+    return _("%(pct)s %%") % {"pct": decimal_label(value, get_language())}
+
+
+@register.simple_tag
 def update_body(update, page) -> str:
     """An update's Markdown in the reader's language; else the page's first, saying so."""
     first = page_languages(page)[0]

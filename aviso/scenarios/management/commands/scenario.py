@@ -88,8 +88,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--artifacts", default="", help="write timeline.txt, outcome.json, incident.html here"
         )
+        parser.add_argument(
+            "--on-demo",
+            action="store_true",
+            help="play it on the running demo (aviso up --demo, same data dir) instead",
+        )
 
-    def handle(self, *args, name: str, artifacts: str, **options) -> None:
+    def handle(self, *args, name: str, artifacts: str, on_demo: bool, **options) -> None:
+        if on_demo:
+            self._on_demo(name)
+            return
         if not os.environ.get(SANDBOX):
             self._sandboxed(name, artifacts)
             return
@@ -124,6 +132,20 @@ class Command(BaseCommand):
             (out / f"{name}.timeline.txt").write_text(text)
             (out / f"{name}.outcome.json").write_text(outcome.as_json(harness.timeline))
             (out / f"{name}.incident.html").write_text(_public_page(outcome.incident))
+
+    def _on_demo(self, name: str) -> None:
+        from aviso.demo.live import running_demo
+        from aviso.demo.plays import PlayFailed, play
+
+        if running_demo() is None:
+            raise CommandError(
+                "No demo runs on this data dir: start it with `make run` (aviso up --demo), "
+                "with the same AVISO_DATA_DIR, then play again."
+            )
+        try:
+            play(name, say=lambda line: (self.stdout.write(line), self.stdout.flush()))
+        except PlayFailed as error:
+            raise CommandError(f"scenario {name} on the demo: {error}") from error
 
     def _sandboxed(self, name: str, artifacts: str) -> None:
         with tempfile.TemporaryDirectory(prefix="aviso-scenario-") as data_dir:

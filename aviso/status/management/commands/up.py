@@ -18,6 +18,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext
 
+from aviso.status.demo_hooks import start_demo_hooks
 from aviso.status.management.commands.createadmin import ensure_admin
 from aviso.status.models import Page
 from aviso.status.staticfiles import collect_static_if_changed
@@ -64,6 +65,11 @@ class Command(BaseCommand):
         if "checker" in commands:
             children["checker"] = aviso + ["checker"]
         env = dict(os.environ)
+        stops = []
+        if demo:
+            # Synthetic services for the demo's components, monitors on them.
+            extra, stops = start_demo_hooks()
+            env.update(extra)
         if publish_dir:
             # The worker keeps this static copy current after every change.
             env["AVISO_PUBLISH_DIR"] = os.path.abspath(publish_dir)
@@ -87,4 +93,8 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         # A child that dies is restarted with backoff; the others are never stopped for it.
-        supervisor.run(lambda: stopping)
+        try:
+            supervisor.run(lambda: stopping)
+        finally:
+            for stop_hook in stops:
+                stop_hook()
