@@ -14,6 +14,7 @@ from aviso.monitors import kind_forms
 from aviso.monitors.choices import MonitorKind
 from aviso.monitors.configs import shown_config
 from aviso.monitors.field_text import KIND_DESCRIPTIONS
+from aviso.monitors.models import Monitor
 from aviso.status.models import Component
 
 # Settings shown first whatever the kind; the others are under "More settings".
@@ -23,6 +24,7 @@ MAIN = {
     "send", "expect", "steps", "expected_text", "record_type", "server", "expected", "tls",
     "period_seconds", "grace_seconds", "degraded_latency_ms", "count",
 }  # fmt: skip
+COMMON = ("name", "kind", "component", "depends_on")
 SCHEDULE = (
     "interval_seconds", "timeout_seconds", "confirmations_down", "confirmations_up",
     "regions", "paused",
@@ -36,6 +38,12 @@ class MonitorForm(forms.Form):
         queryset=Component.objects.select_related("page", "group").order_by("page", "name"),
         required=False,
         label=_("Component"),
+    )
+    depends_on = forms.ModelChoiceField(
+        queryset=Monitor.objects.order_by("name"),
+        required=False,
+        label=_("Depends on"),
+        help_text=_("While that monitor is down, this one's failures join its outage"),
     )
     interval_seconds = forms.IntegerField(initial=60, label=_("Interval (seconds)"))
     timeout_seconds = forms.FloatField(initial=10, label=_("Timeout (seconds)"))
@@ -63,7 +71,7 @@ class MonitorForm(forms.Form):
         return KIND_DESCRIPTIONS.get(self.config_kind, "")
 
     def common_fields(self) -> list:
-        return [self[name] for name in ("name", "kind", "component")]
+        return [self[name] for name in COMMON]
 
     def config_fields(self) -> list:
         """The kind's main settings: what it needs and what most monitors set."""
@@ -83,7 +91,7 @@ class MonitorForm(forms.Form):
         return [self[name] for name in SCHEDULE]
 
     def values(self) -> dict:
-        data = {name: self.cleaned_data.get(name) for name in ("name", "kind", "component")}
+        data = {name: self.cleaned_data.get(name) for name in COMMON}
         data.update({name: self.cleaned_data.get(name) for name in SCHEDULE})
         data["regions"] = data.get("regions") or ""
         data["config"] = kind_forms.settings_from(self.config_kind, self.cleaned_data, self.stored)
@@ -104,6 +112,7 @@ class MonitorForm(forms.Form):
             "name": monitor.name,
             "kind": monitor.kind,
             "component": monitor.component_id,
+            "depends_on": monitor.depends_on_id,
             "interval_seconds": monitor.interval_seconds,
             "timeout_seconds": monitor.timeout_seconds,
             "confirmations_down": monitor.confirmations_down,

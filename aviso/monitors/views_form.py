@@ -22,7 +22,7 @@ from aviso.monitors.forms import SCHEDULE, MonitorForm
 from aviso.monitors.models import Monitor
 from aviso.status.lifecycle import Actor, LifecycleError
 
-COMMON = ("name", "component")
+COMMON = ("name", "component", "depends_on")  # carried over when the kind changes
 CARRIED = ("host", "url")
 
 

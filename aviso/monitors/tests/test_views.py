@@ -131,6 +131,26 @@ class TestMonitorForms:
         assert config.headers == {"Accept": "text/html", "X-Api-Key": "k-123"}
         assert config.max_redirects == 5  # an empty box: the model's default
 
+    def test_a_dependency_is_chosen_on_the_form_and_a_loop_is_refused_on_its_field(
+        self, console
+    ):
+        fields = {**COMMON, "kind": "tcp", "shown_kind": "tcp", "config_host": "127.0.0.1",
+                  "config_port": 5432}  # fmt: skip
+        database = make_monitor(name="Database", kind="tcp")
+        answer = console.post("/console/monitors/new/", {
+            **fields, "name": "Bot platform", "depends_on": database.pk})  # fmt: skip
+        assert answer.status_code == 302, answer.content.decode()
+        bot = Monitor.objects.get(name="Bot platform")
+        assert bot.depends_on == database
+        answer = console.post(f"/console/monitors/{database.code}/edit/", {
+            **fields, "name": "Database", "depends_on": bot.pk})  # fmt: skip
+        assert answer.status_code == 400
+        database.refresh_from_db()
+        assert database.depends_on is None
+        assert "Bot platform already depends on this monitor: that would be a loop." in (
+            answer.content.decode()
+        )
+
     def test_it_comes_back_with_what_was_typed_and_field_messages(self, console):
         answer = console.post("/console/monitors/new/", {
             **COMMON, "kind": "http", "shown_kind": "http", "interval_seconds": 3,
