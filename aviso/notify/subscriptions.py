@@ -121,6 +121,32 @@ def _throttled(subscriber: Subscriber) -> bool:
     return not cache.add(f"notify:confirm:{subscriber.pk}", 1, CONFIRM_INTERVAL)
 
 
+def _take_unconfirmed(
+    page: Page, kind: str, address: str, language: str, chosen: list, actor: Actor
+) -> tuple[Subscriber, bool]:
+    """The (page, kind, address) subscription, new or taken up again after leaving,
+    unconfirmed until its owner answers; one that stands is left as it is."""
+    existing = (
+        Subscriber.objects.select_for_update().filter(page=page, kind=kind, address=address).first()
+    )
+    before = picture(existing)
+    subscriber, created = Subscriber.objects.select_for_update().get_or_create(
+        page=page,
+        kind=kind,
+        address=address,
+        defaults={"language": language, "all_components": not chosen},
+    )
+    if created or subscriber.unsubscribed_at is not None:
+        subscriber.unsubscribed_at = None
+        subscriber.confirmed_at = None
+        subscriber.language = language
+        subscriber.all_components = not chosen
+        subscriber.save()
+        subscriber.components.set(chosen)
+        _audit(actor, "subscriber.subscribe", subscriber, before)
+    return subscriber, created
+
+
 @transaction.atomic
 def subscribe_email(
     page: Page,
@@ -134,26 +160,9 @@ def subscribe_email(
     address = clean_email(address)
     language = language if language in Language.values else Language.EN
     chosen = _components(page, components)
-    existing = (
-        Subscriber.objects.select_for_update()
-        .filter(page=page, kind=SubscriberKind.EMAIL, address=address)
-        .first()
+    subscriber, created = _take_unconfirmed(
+        page, SubscriberKind.EMAIL, address, language, chosen, actor
     )
-    before = picture(existing)
-    subscriber, created = Subscriber.objects.select_for_update().get_or_create(
-        page=page,
-        kind=SubscriberKind.EMAIL,
-        address=address,
-        defaults={"language": language, "all_components": not chosen},
-    )
-    if created or subscriber.unsubscribed_at is not None:
-        subscriber.unsubscribed_at = None
-        subscriber.confirmed_at = None
-        subscriber.language = language
-        subscriber.all_components = not chosen
-        subscriber.save()
-        subscriber.components.set(chosen)
-        _audit(actor, "subscriber.subscribe", subscriber, before)
     # Marks the address as recently written to, whichever message goes out.
     throttled = _throttled(subscriber)
     if subscriber.confirmed_at is None:
@@ -387,26 +396,9 @@ def subscribe_sms(
     number = clean_phone(number, country)
     language = language if language in Language.values else Language.EN
     chosen = _components(page, components)
-    existing = (
-        Subscriber.objects.select_for_update()
-        .filter(page=page, kind=SubscriberKind.SMS, address=number)
-        .first()
+    subscriber, created = _take_unconfirmed(
+        page, SubscriberKind.SMS, number, language, chosen, actor
     )
-    before = picture(existing)
-    subscriber, created = Subscriber.objects.get_or_create(
-        page=page,
-        kind=SubscriberKind.SMS,
-        address=number,
-        defaults={"language": language, "all_components": not chosen},
-    )
-    if created or subscriber.unsubscribed_at is not None:
-        subscriber.unsubscribed_at = None
-        subscriber.confirmed_at = None
-        subscriber.language = language
-        subscriber.all_components = not chosen
-        subscriber.save()
-        subscriber.components.set(chosen)
-        _audit(actor, "subscriber.subscribe", subscriber, before)
     throttled = _throttled(subscriber)
     if subscriber.confirmed_at is None and (created or not throttled):
         _send_code(subscriber)
