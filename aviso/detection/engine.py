@@ -293,6 +293,19 @@ def _add_evidence(outage: Outage, watches: list[Watch], now: dt.datetime) -> lis
     return added
 
 
+def ongoing_update_every() -> dt.timedelta:
+    return dt.timedelta(seconds=_setting("DETECTION_ONGOING_UPDATE_SECONDS", 60))
+
+
+def _ongoing_update_due(incident: Incident, now: dt.datetime) -> bool:
+    """Whether more failing checks of an open outage may be posted as an update: at most
+    one such update every ``DETECTION_ONGOING_UPDATE_SECONDS`` (the evidence is kept
+    in between), so thousands of monitors failing one after another in a broad
+    outage do not become thousands of updates."""
+    last = incident.updates.order_by("-display_at").values_list("display_at", flat=True).first()
+    return last is None or now - last >= ongoing_update_every()
+
+
 def _alert(outage: Outage, what: str, detail: str) -> None:
     """Auto-open or auto-resolve is off: only operators hear of it.
 
@@ -426,7 +439,7 @@ def _on_failing(
             _show_degraded(component, outage)
     elif incident.is_open:
         back = incident.status == IncidentStatus.MONITORING
-        if added or worse or back:
+        if worse or back or (added and _ongoing_update_due(incident, now)):
             lines = "\n".join(f"- {_symptom_line(w)}" for w in (added or failing))
             lead = "The problem is back" if back else "More checks of this outage fail"
             lifecycle.post_update(
@@ -436,6 +449,9 @@ def _on_failing(
                 body=_public(component, "investigating" if back else "ongoing"),
                 components={component: target},
                 display_at=now,
+                # More failing checks of an outage people already heard of are not news:
+                # in a broad outage they would be one email per batch of checks.
+                notify=worse or back,
                 detail=f"{lead} ({component.name}).\n\n{lines}",
             )
     if worse:

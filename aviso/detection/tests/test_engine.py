@@ -166,6 +166,7 @@ class TestDegraded:
 
 
 class TestOneIncidentPerOutage:
+    @override_settings(DETECTION_ONGOING_UPDATE_SECONDS=0)
     def test_two_monitors_of_one_component_make_one_incident_with_two_evidence_entries(
         self, target
     ):
@@ -185,6 +186,28 @@ class TestOneIncidentPerOutage:
         assert "API login is down" in event.payload["detail"]
         detected = [e for e in incident_timeline(incident) if e.text.startswith("Confirmed")]
         assert len(detected) == 2
+
+
+    def test_more_failing_checks_make_at_most_one_quiet_update_a_minute(self, target):
+        component = make_component(make_page(), "API")
+        monitors = [
+            http_monitor(component, target.url, f"API check {i}", confirmations_down=1)
+            for i in range(5)
+        ]
+        for monitor in monitors:
+            check(monitor)
+        target.mode = "500"
+        for monitor in monitors:  # one after another, as in a broad outage
+            check(monitor)
+        incident = Incident.objects.get()
+        assert Evidence.objects.filter(outage__incident=incident).count() == 5
+        assert incident.updates.count() == 1  # the opening; the others came within the minute
+        with override_settings(DETECTION_ONGOING_UPDATE_SECONDS=0):
+            late = http_monitor(component, target.url, "API late", confirmations_down=1)
+            check(late)
+        ongoing = incident.updates.order_by("display_at", "id").last()
+        assert incident.updates.count() == 2 and not ongoing.deliver_notifications
+        assert Event.objects.get(incident_update=ongoing).notify is False
 
 
 class TestFlapping:
