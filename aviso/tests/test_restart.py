@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BOUND = 30.0  # seconds; it was 82 s from a fresh clone's data dir, the goal is 5 s
+BOUND = 45.0  # seconds: 82 s before (collectstatic twice); goal 5 s on a quiet machine
 
 
 def free_port() -> int:

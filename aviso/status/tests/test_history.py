@@ -165,7 +165,8 @@ class TestRememberedNotices:
         fragments.clear()
         assert "Login errors" in client.get("/history").content.decode()
         assert len(fragments._memory) == 2
-        lifecycle.edit_update(first.updates.order_by("id").last(), actor=SYSTEM, body="Fixed *well*.")
+        last = first.updates.order_by("id").last()
+        lifecycle.edit_update(last, actor=SYSTEM, body="Fixed *well*.")
         again = client.get("/history").content.decode()
         assert "Fixed <em>well</em>." in again
         assert len(fragments._memory) == 3  # one new rendering; the other notice came from memory
