@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from aviso.detection import starting
 from aviso.detection.models import Evidence, Outage, RegionState, Watch
 from aviso.monitors.choices import CheckStatus, MonitorState
 from aviso.monitors.detection import Observation
@@ -348,10 +349,18 @@ def evaluate_component(component_id: int, now: dt.datetime | None = None) -> Non
         )
         if in_maintenance(component):
             return  # silenced: the maintenance notice already speaks for it
+        if outage is None and failing and _only_the_instance_starting(failing):
+            return  # its own checks fail because it is starting: not an outage (yet)
         if failing:
             _on_failing(component, outage, failing, component_target(failing), now)
         elif outage is not None:
             _on_recovered(component, outage, now)
+
+
+def _only_the_instance_starting(failing: list[Watch]) -> bool:
+    return all(starting.targets_instance(w.monitor) for w in failing) and (
+        starting.instance_starting()
+    )
 
 
 def _open_auto_incident(component: Component) -> Incident | None:

@@ -210,6 +210,63 @@ class TestOneIncidentPerOutage:
         assert Event.objects.get(incident_update=ongoing).notify is False
 
 
+class TestTheInstanceStarting:
+    """A monitor of Aviso's own address fails while Aviso restarts: no public incident."""
+
+    def test_its_own_checks_failing_at_start_open_nothing_until_the_grace_is_over(self, target):
+        component = make_component(make_page(), "Console & API")
+        own = http_monitor(component, target.url, "Our /healthz", confirmations_down=1)
+        check(own)
+        target.mode = "500"
+        with override_settings(BASE_URL=target.url, DETECTION_SELF_START_GRACE_SECONDS=3600):
+            check(own)  # this process started within the hour: the instance is starting
+            assert not Incident.objects.exists() and not Outage.objects.exists()
+            assert status_of(component) == ComponentStatus.OPERATIONAL
+        with override_settings(BASE_URL=target.url, DETECTION_SELF_START_GRACE_SECONDS=0):
+            check(own)  # still failing after the grace: an outage like any other
+        assert Incident.objects.count() == 1
+
+    def test_aviso_up_restarting_its_web_child_counts_as_starting(self, monkeypatch):
+        import json
+        import os
+        import time
+
+        from django.utils import timezone
+
+        from aviso.detection import starting
+        from aviso.status.supervisor import supervisor_state_path
+
+        monkeypatch.setattr(starting, "PROCESS_STARTED", time.monotonic() - 10_000)
+        path = supervisor_state_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+        def web(**child) -> bool:
+            state = {"pid": 1, "updated_at": timezone.now().isoformat(), "children": {"web": child}}
+            path.write_text(json.dumps(state))
+            return starting.instance_starting()
+
+        try:
+            assert web(state="restarting", pid=None, restarts=1)
+            assert web(state="running", pid=os.getpid(), restarts=0) is (
+                starting._age_of(os.getpid()) < starting.grace()
+            )
+            if starting._age_of(1) > starting.grace():  # init, up for long (not a new container)
+                assert not web(state="running", pid=1, restarts=0)
+        finally:
+            path.unlink()
+        assert not starting.instance_starting()  # no aviso up: only this process counts
+
+    def test_another_services_check_is_not_held_back(self, target):
+        component = make_component(make_page(), "API")
+        other = http_monitor(component, target.url, "API health", confirmations_down=1)
+        check(other)
+        target.mode = "500"
+        elsewhere = {"BASE_URL": "http://127.0.0.1:1", "DETECTION_SELF_START_GRACE_SECONDS": 3600}
+        with override_settings(**elsewhere):
+            check(other)
+        assert Incident.objects.count() == 1
+
+
 class TestFlapping:
     def test_a_target_flipping_every_check_opens_one_incident_and_never_resolves(self, target):
         component = make_component(make_page(), "API")
