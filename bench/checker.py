@@ -9,6 +9,10 @@ local target (bench/http_target.py, its own process), runs `aviso checker` for
 checks per second (stored results), schedule lag p50/p99 (start of check minus
 its due time), the checks due in the window that never ran, and the checker
 process's CPU seconds per wall second and peak RSS.
+
+``--hanging 0.2`` points that share of the monitors at ``/hang`` (accepted, never
+answered: each check holds its socket for the whole 10-s timeout) and reports the
+lag of the healthy monitors apart: they must keep their schedule (issue 14).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=75)
     parser.add_argument("--warmup", type=float, default=15)
     parser.add_argument("--loop", choices=["auto", "asyncio", "uvloop"], default="auto")
+    parser.add_argument("--hanging", type=float, default=0.0, help="share of hanging targets")
     args = parser.parse_args()
 
     db = Database(args.db)
@@ -52,6 +57,15 @@ def run(db: Database, port: int, args) -> dict:
     # 4 s of lead: the checker's start-up, before the first monitor is due.
     start = create_monitors(args.n, f"http://127.0.0.1:{port}/", args.interval, lead=4.0)
     create_seconds = time.perf_counter() - created
+    hanging = int(args.n * args.hanging)
+    if hanging:  # every k-th monitor, so the hanging ones are spread over the interval
+        step = args.n / hanging
+        ids = list(Monitor.objects.order_by("id").values_list("id", flat=True))
+        chosen = [ids[int(i * step)] for i in range(hanging)]
+        for begin in range(0, len(chosen), 900):
+            Monitor.objects.filter(id__in=chosen[begin : begin + 900]).update(
+                config={"url": f"http://127.0.0.1:{port}/hang"}
+            )
 
     checker = start_checker("bench", db.env(), "--stats", "15", "--loop", args.loop)
     sampler = ProcSampler(checker.pid)
@@ -74,6 +88,11 @@ def run(db: Database, port: int, args) -> dict:
     output, _ = checker.communicate(timeout=60)
 
     in_window = Result.objects.filter(due_at__gte=window_start, due_at__lt=window_end)
+    healthy = in_window.exclude(monitor__config__url__endswith="/hang")
+    healthy_lags = [
+        (checked - due).total_seconds()
+        for due, checked in healthy.values_list("due_at", "checked_at").iterator(chunk_size=20_000)
+    ]
     lags = [
         (checked - due).total_seconds()
         for due, checked in in_window.values_list("due_at", "checked_at").iterator(
@@ -108,6 +127,10 @@ def run(db: Database, port: int, args) -> dict:
         "lag_p99_ms": round(percentile(lags, 0.99) * 1000, 1),
         "lag_max_ms": round(max(lags, default=float("nan")) * 1000, 1),
         "monitors_behind_at_end": behind,
+        "hanging_share": args.hanging,
+        "healthy_lag_p50_ms": round(percentile(healthy_lags, 0.5) * 1000, 1),
+        "healthy_lag_p99_ms": round(percentile(healthy_lags, 0.99) * 1000, 1),
+        "healthy_checks": len(healthy_lags),
         "statuses": statuses,
         "failures": failures,
         "cpu_per_wall_s": None if cpu_window is None else round(cpu_window, 2),

@@ -1,6 +1,6 @@
 """Two checkers on PostgreSQL share 1,000 monitors for a minute; one is killed half-way.
 
-    .venv/bin/python bench/checkers_takeover.py [--n 1000 --interval 10 --lease 10 --duration 60]
+    .venv/bin/python bench/checkers_takeover.py [--n 1000 --interval 10 --lease 15 --duration 60]
 
 Reports what each checker stored, whether any schedule slot was stored twice,
 the schedule lag while both ran, how many slots each monitor got against how
@@ -25,7 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--interval", type=int, default=10)
-    parser.add_argument("--lease", type=float, default=10)
+    parser.add_argument("--lease", type=float, default=15)
     parser.add_argument("--duration", type=float, default=60)
     args = parser.parse_args()
     db = Database("postgres")

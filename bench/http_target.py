@@ -1,5 +1,7 @@
 """A minimal HTTP target for the checker benchmarks: 200 with a 12 KB body, then close.
 
+A request for ``/hang`` is accepted and never answered (a target in a broad outage).
+
 A raw asyncio protocol, not a framework, so the target costs as little CPU as
 possible next to the checker being measured. Prints its port on stdout.
 """
@@ -24,6 +26,8 @@ class Answer(asyncio.Protocol):
     def data_received(self, data):
         self.seen += data
         if b"\r\n\r\n" in self.seen:
+            if self.seen.startswith(b"GET /hang"):
+                return  # the connection stays open and silent until the checker gives up
             self.transport.write(ANSWER)
             self.transport.close()
 

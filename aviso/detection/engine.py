@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from aviso.detection import dependencies
+from aviso.detection import dependencies, starting
 from aviso.detection.models import Evidence, Outage, RegionState, Watch
 from aviso.monitors.choices import CheckStatus, MonitorState
 from aviso.monitors.detection import Observation
@@ -303,6 +303,19 @@ def _add_evidence(outage: Outage, watches: list[Watch], now: dt.datetime) -> lis
     return added
 
 
+def ongoing_update_every() -> dt.timedelta:
+    return dt.timedelta(seconds=_setting("DETECTION_ONGOING_UPDATE_SECONDS", 60))
+
+
+def _ongoing_update_due(incident: Incident, now: dt.datetime) -> bool:
+    """Whether more failing checks of an open outage may be posted as an update: at most
+    one such update every ``DETECTION_ONGOING_UPDATE_SECONDS`` (the evidence is kept
+    in between), so thousands of monitors failing one after another in a broad
+    outage do not become thousands of updates."""
+    last = incident.updates.order_by("-display_at").values_list("display_at", flat=True).first()
+    return last is None or now - last >= ongoing_update_every()
+
+
 def _alert(outage: Outage, what: str, detail: str) -> None:
     """Auto-open or auto-resolve is off: only operators hear of it.
 
@@ -346,6 +359,8 @@ def evaluate_component(component_id: int, now: dt.datetime | None = None) -> Non
         )
         if in_maintenance(component):
             return  # silenced: the maintenance notice already speaks for it
+        if outage is None and failing and _only_the_instance_starting(failing):
+            return  # its own checks fail because it is starting: not an outage (yet)
         if failing:
             folded = dependencies.folded_into(component.pk, watches)
             also = _folded_targets(component, folded)
@@ -362,6 +377,12 @@ def _folded_targets(component: Component, folded: list[Watch]) -> dict:
         if watch.monitor.component_id and watch.monitor.component_id != component.pk:
             by_component.setdefault(watch.monitor.component_id, []).append(watch)
     return {group[0].monitor.component: component_target(group) for group in by_component.values()}
+
+
+def _only_the_instance_starting(failing: list[Watch]) -> bool:
+    return all(starting.targets_instance(w.monitor) for w in failing) and (
+        starting.instance_starting()
+    )
 
 
 def _open_auto_incident(component: Component) -> Incident | None:
@@ -452,7 +473,7 @@ def _on_failing(
             _show_degraded(component, outage)
     elif incident.is_open:
         back = incident.status == IncidentStatus.MONITORING
-        if added or worse or back:
+        if worse or back or (added and _ongoing_update_due(incident, now)):
             lines = "\n".join(f"- {_symptom_line(w)}" for w in (added or failing))
             lead = "The problem is back" if back else "More checks of this outage fail"
             lifecycle.post_update(
@@ -462,6 +483,9 @@ def _on_failing(
                 body=_public(component, "investigating" if back else "ongoing"),
                 components={component: target, **_new_in(incident, also)},
                 display_at=now,
+                # More failing checks of an outage people already heard of are not news:
+                # in a broad outage they would be one email per batch of checks.
+                notify=worse or back,
                 detail=f"{lead} ({component.name}).\n\n{lines}",
             )
     if worse:

@@ -34,7 +34,12 @@ from aviso.monitors.state import advance
 CLAIM_FIELDS = (
     "id", "kind", "config", "timeout_seconds", "interval_seconds", "next_due_at",
     "probe_state", "last_ping_at", "last_ping_kind", "last_start_at", "created_at",
+    "last_latency_ms",
 )  # fmt: skip
+
+# A check that took at least this share of its timeout last time is run in the
+# checker's slow lane: a target that hangs holds a slow-lane slot, never a healthy one.
+SLOW_SHARE_OF_TIMEOUT = 0.5
 
 
 @dataclass
@@ -44,6 +49,9 @@ class Job:
     interval: float
     slot: int | None = None  # the MonitorRegionSlot claimed (monitors listing regions)
     region: str = ""  # that slot's region
+    held_until: dt.datetime | None = None  # the lease as this checker last set it
+    slow: bool = False  # its last check took most of its timeout (see SLOW_SHARE_OF_TIMEOUT)
+    started: bool = False  # the checker has started its probe
 
 
 @dataclass
@@ -101,6 +109,7 @@ def claim_due(
         )
     for row in rows:
         jobs.append(_job(dict(zip(CLAIM_FIELDS, row, strict=True)), broken))
+        jobs[-1].held_until = lease_until
     return jobs, broken
 
 
@@ -145,6 +154,7 @@ def _claim_slots(
         }
         values["next_due_at"] = values["slot_due"]  # the region's own schedule
         jobs.append(_job(values, broken, slot=values["slot"], region=values["region"]))
+        jobs[-1].held_until = lease_until
     return jobs, broken
 
 
@@ -165,7 +175,36 @@ def _job(values: dict, broken: list[int], slot: int | None = None, region: str =
         last_start_at=values["last_start_at"],
         created_at=values["created_at"],
     )
-    return Job(target, values["next_due_at"], values["interval_seconds"], slot, region)
+    last = values["last_latency_ms"]
+    slow = last is not None and last >= SLOW_SHARE_OF_TIMEOUT * values["timeout_seconds"] * 1000
+    return Job(target, values["next_due_at"], values["interval_seconds"], slot, region, slow=slow)
+
+
+# SQLite's default limit on bound parameters is 32,766 (999 before 3.32): ids go in chunks.
+_CHUNK = 900
+
+
+def renew(
+    worker: str, monitor_ids: list[int], slot_ids: list[int], lease: dt.timedelta
+) -> tuple[dt.datetime, set[int], set[int]]:
+    """Extend this checker's leases on the monitors and region slots it still holds.
+
+    A lease is renewed only while the row is still this checker's (nobody else has
+    claimed it since, and no result has freed it); a lapsed lease nobody took is
+    renewed too, since then nobody else can be running that slot. Returns the new
+    lease end and the monitor and slot ids renewed; the caller stops working on
+    the others, which another checker may now be running.
+    """
+    until = timezone.now() + lease
+    kept: list[set[int]] = []
+    with transaction.atomic():
+        for model, ids in ((Monitor, monitor_ids), (MonitorRegionSlot, slot_ids)):
+            held = model.objects.filter(claimed_by=worker, claimed_until__isnull=False)
+            for start in range(0, len(ids), _CHUNK):
+                held.filter(id__in=ids[start : start + _CHUNK]).update(claimed_until=until)
+            renewed = model.objects.filter(claimed_by=worker, claimed_until=until)
+            kept.append(set(renewed.values_list("id", flat=True)) if ids else set())
+    return until, kept[0], kept[1]
 
 
 _UPDATE = """

@@ -36,6 +36,7 @@ from aviso.publish.render import (
 )
 from aviso.publish.store import Manifest, SnapshotStore, language_key
 from aviso.publish.touched import event_scope, merge, touched_paths
+from aviso.status import fragments
 from aviso.status.models import Event, Page
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def render_snapshots(*, full: bool = False) -> list[str]:
     paths = public_paths(page, windows=live_history_windows(), now=now)
     kept: set[str] | None = None
     if not scope.get("all") and _builds_on(previous, languages, now):
-        touched = touched_paths(scope, paths)
+        touched = touched_paths(scope, paths, page)
         throughs = {p for p in paths if p.startswith("/history?through=")}
         if throughs - previous.entries.keys():
             touched = set(paths)  # the present month moved on: every window shifts
@@ -113,6 +114,7 @@ def render_snapshots(*, full: bool = False) -> list[str]:
         }
         snapshots = render_paths(page, [p for p in paths if p in touched])
     else:
+        fragments.clear()  # a full render renders every notice afresh
         snapshots = render_paths(page, paths)
     store.write(
         snapshots,

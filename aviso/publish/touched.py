@@ -2,8 +2,12 @@
 
 An event is reduced to a *scope* (JSON, kept in ``PendingRender`` until the
 next render): ``{"all": true}`` or the incidents, maintenances and component
-states it changed. At render time the union of the pending scopes is turned
-into site paths (``touched_paths``); each is rendered in every page language.
+states it changed (``"badges"``: the codes of the components whose status moved;
+``"components": true``, any of them). At render time the union of the pending
+scopes is turned into site paths (``touched_paths``); each is rendered in every
+page language. An incident touches only the history window holding the month it
+started in (its start is set once, at creation); a maintenance every live window
+(its schedule can be moved).
 Anything not listed here (a page or component setting, a kind added later)
 touches everything: a scope that is too wide costs time, one too narrow would
 serve a stale page. See docs/publish.md for the table.
@@ -13,9 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
+
+from aviso.lib.timezones import add_months
 from aviso.publish.render import API_PATHS
 from aviso.status.choices import EventKind
-from aviso.status.models import Event, Incident, Maintenance
+from aviso.status.history import current_month, parse_through
+from aviso.status.models import Event, Incident, Maintenance, Page
 
 EVERYTHING = {"all": True}
 
@@ -31,10 +39,8 @@ EVERY_CHANGE_PATHS = {
     "/history.rss",
     *API_PATHS,
 }
-# The history pages list incidents and maintenances alike.
-NOTICE_PATHS = {"/history"}
-INCIDENT_PATHS = EVERY_CHANGE_PATHS | NOTICE_PATHS
-MAINTENANCE_PATHS = EVERY_CHANGE_PATHS | NOTICE_PATHS | {"/maintenance.ics"}
+MAINTENANCE_PATHS = EVERY_CHANGE_PATHS | {"/maintenance.ics"}
+BADGE = "/components/{code}/badge.svg"
 
 INCIDENT_KINDS = {
     EventKind.INCIDENT_CREATED,
@@ -62,56 +68,91 @@ def event_scope(event: Event | None) -> dict:
         return EVERYTHING
     if event.kind in PRIVATE_KINDS:
         return {}
+    badges = _moved_components(event)
     if event.kind in INCIDENT_KINDS and event.incident_id is not None:
-        return {"incidents": [event.incident_id]}
+        if badges is None:  # the event does not say which components moved
+            return {"incidents": [event.incident_id], "components": True}
+        return {"incidents": [event.incident_id], "badges": badges}
     if event.kind in MAINTENANCE_KINDS and event.maintenance_id is not None:
         return {"maintenances": [event.maintenance_id]}
     if event.kind == EventKind.COMPONENT_STATUS_CHANGED:
-        return {"components": True}
+        return {"badges": badges} if badges else {"components": True}
     # A deleted incident (its history window is no longer known), a page or
     # component setting, and any kind this table does not know yet.
     return EVERYTHING
 
 
+def _moved_components(event: Event) -> list[str] | None:
+    """The codes of the components the event moved (its payload's Statuspage-style
+    ``component_changes``), or None when the payload does not say."""
+    changes = (event.payload or {}).get("component_changes")
+    if changes is None:
+        return None
+    codes = [change.get("code") for change in changes if isinstance(change, dict)]
+    return None if None in codes else codes
+
+
 def merge(scopes: Iterable[dict]) -> dict:
     """The union of several scopes."""
     merged: dict = {"incidents": set(), "maintenances": set(), "components": False}
+    merged["badges"] = set()
     for scope in scopes:
         if scope.get("all"):
             return EVERYTHING
         merged["incidents"] |= set(scope.get("incidents", ()))
         merged["maintenances"] |= set(scope.get("maintenances", ()))
         merged["components"] = merged["components"] or bool(scope.get("components"))
+        merged["badges"] |= set(scope.get("badges", ()))
     return merged
 
 
-def touched_paths(scope: dict, site_paths: list[str]) -> set[str]:
+def _windows_holding(months: set[tuple[int, int]], site_paths: list[str], page: Page) -> set[str]:
+    """The live history windows (``/history`` is the present one) showing any of ``months``."""
+    count = settings.HISTORY_MONTHS_PER_PAGE
+    windows = {p: parse_through(p.partition("through=")[2]) for p in site_paths}
+    windows = {p: t for p, t in windows.items() if p.startswith("/history?through=") and t}
+    windows["/history"] = current_month(page)
+    return {
+        path
+        for path, through in windows.items()
+        if any(add_months(*through, -offset) in months for offset in range(count))
+    }
+
+
+def touched_paths(scope: dict, site_paths: list[str], page: Page | None = None) -> set[str]:
     """The paths of ``site_paths`` that ``scope`` (a ``merge`` result, not everything) touches.
 
-    Every live history window is touched by any notice: an edit may move an
-    incident's start to another month, and the windows are few (bounded by
-    ``AVISO_PUBLISH_HISTORY_WINDOWS``) whatever the number of incidents.
+    An incident's notice sits in the window of the month it started in, so only
+    that window is rendered (the present one for a new incident). A maintenance's
+    schedule can move to another month, so it touches every live window; they are
+    few (``AVISO_PUBLISH_HISTORY_WINDOWS``) whatever the history size. A component
+    badge is rendered when that component's status moved.
     """
     wanted: set[str] = set()
     incidents = scope.get("incidents") or set()
     maintenances = scope.get("maintenances") or set()
-    if scope.get("components"):
+    if incidents or maintenances or scope.get("components") or scope.get("badges"):
         wanted |= EVERY_CHANGE_PATHS
     if incidents:
-        wanted |= INCIDENT_PATHS
-        codes = Incident.objects.filter(pk__in=incidents).values_list("code", flat=True)
-        wanted |= {f"/incidents/{code}" for code in codes}
+        page = page or Page.default()
+        rows = Incident.objects.filter(pk__in=incidents).values_list("code", "started_at")
+        months = set()
+        for code, started_at in rows:
+            wanted.add(f"/incidents/{code}")
+            local = started_at.astimezone(page.zone)
+            months.add((local.year, local.month))
+        wanted |= _windows_holding(months, site_paths, page)
     if maintenances:
-        wanted |= MAINTENANCE_PATHS
+        wanted |= MAINTENANCE_PATHS | {"/history"}
         codes = Maintenance.objects.filter(pk__in=maintenances).values_list("code", flat=True)
         wanted |= {f"/maintenances/{code}" for code in codes}
-    if incidents or maintenances or scope.get("components"):
-        # Component badges follow component states, which incidents and maintenances set.
-        wanted |= {p for p in site_paths if p.startswith("/components/")}
-    if incidents or maintenances:
         wanted |= {p for p in site_paths if p.startswith("/history?through=")}
     if incidents or scope.get("components"):
         # A report month counts its incidents and its component states (an edit may
         # move an incident's start to another month; the months are a fixed dozen).
         wanted |= {p for p in site_paths if p.startswith("/uptime?month=")}
+    if maintenances or scope.get("components"):
+        # Which components a maintenance's state moves is not in every event: all badges.
+        wanted |= {p for p in site_paths if p.startswith("/components/")}
+    wanted |= {BADGE.format(code=code) for code in scope.get("badges") or ()}
     return wanted & set(site_paths)

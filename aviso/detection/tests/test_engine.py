@@ -166,6 +166,7 @@ class TestDegraded:
 
 
 class TestOneIncidentPerOutage:
+    @override_settings(DETECTION_ONGOING_UPDATE_SECONDS=0)
     def test_two_monitors_of_one_component_make_one_incident_with_two_evidence_entries(
         self, target
     ):
@@ -185,6 +186,85 @@ class TestOneIncidentPerOutage:
         assert "API login is down" in event.payload["detail"]
         detected = [e for e in incident_timeline(incident) if e.text.startswith("Confirmed")]
         assert len(detected) == 2
+
+
+    def test_more_failing_checks_make_at_most_one_quiet_update_a_minute(self, target):
+        component = make_component(make_page(), "API")
+        monitors = [
+            http_monitor(component, target.url, f"API check {i}", confirmations_down=1)
+            for i in range(5)
+        ]
+        for monitor in monitors:
+            check(monitor)
+        target.mode = "500"
+        for monitor in monitors:  # one after another, as in a broad outage
+            check(monitor)
+        incident = Incident.objects.get()
+        assert Evidence.objects.filter(outage__incident=incident).count() == 5
+        assert incident.updates.count() == 1  # the opening; the others came within the minute
+        with override_settings(DETECTION_ONGOING_UPDATE_SECONDS=0):
+            late = http_monitor(component, target.url, "API late", confirmations_down=1)
+            check(late)
+        ongoing = incident.updates.order_by("display_at", "id").last()
+        assert incident.updates.count() == 2 and not ongoing.deliver_notifications
+        assert Event.objects.get(incident_update=ongoing).notify is False
+
+
+class TestTheInstanceStarting:
+    """A monitor of Aviso's own address fails while Aviso restarts: no public incident."""
+
+    def test_its_own_checks_failing_at_start_open_nothing_until_the_grace_is_over(self, target):
+        component = make_component(make_page(), "Console & API")
+        own = http_monitor(component, target.url, "Our /healthz", confirmations_down=1)
+        check(own)
+        target.mode = "500"
+        with override_settings(BASE_URL=target.url, DETECTION_SELF_START_GRACE_SECONDS=3600):
+            check(own)  # this process started within the hour: the instance is starting
+            assert not Incident.objects.exists() and not Outage.objects.exists()
+            assert status_of(component) == ComponentStatus.OPERATIONAL
+        with override_settings(BASE_URL=target.url, DETECTION_SELF_START_GRACE_SECONDS=0):
+            check(own)  # still failing after the grace: an outage like any other
+        assert Incident.objects.count() == 1
+
+    def test_aviso_up_restarting_its_web_child_counts_as_starting(self, monkeypatch):
+        import json
+        import os
+        import time
+
+        from django.utils import timezone
+
+        from aviso.detection import starting
+        from aviso.status.supervisor import supervisor_state_path
+
+        monkeypatch.setattr(starting, "PROCESS_STARTED", time.monotonic() - 10_000)
+        path = supervisor_state_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+        def web(**child) -> bool:
+            state = {"pid": 1, "updated_at": timezone.now().isoformat(), "children": {"web": child}}
+            path.write_text(json.dumps(state))
+            return starting.instance_starting()
+
+        try:
+            assert web(state="restarting", pid=None, restarts=1)
+            assert web(state="running", pid=os.getpid(), restarts=0) is (
+                starting._age_of(os.getpid()) < starting.grace()
+            )
+            if starting._age_of(1) > starting.grace():  # init, up for long (not a new container)
+                assert not web(state="running", pid=1, restarts=0)
+        finally:
+            path.unlink()
+        assert not starting.instance_starting()  # no aviso up: only this process counts
+
+    def test_another_services_check_is_not_held_back(self, target):
+        component = make_component(make_page(), "API")
+        other = http_monitor(component, target.url, "API health", confirmations_down=1)
+        check(other)
+        target.mode = "500"
+        elsewhere = {"BASE_URL": "http://127.0.0.1:1", "DETECTION_SELF_START_GRACE_SECONDS": 3600}
+        with override_settings(**elsewhere):
+            check(other)
+        assert Incident.objects.count() == 1
 
 
 class TestFlapping:

@@ -11,7 +11,7 @@ from aviso.monitors import detection, lifecycle
 from aviso.monitors.choices import CheckStatus, MonitorState
 from aviso.monitors.models import Monitor, MonitorRegionSlot, Result
 from aviso.monitors.probes import Outcome
-from aviso.monitors.store import Done, claim_due, release, save_results
+from aviso.monitors.store import Done, claim_due, release, renew, save_results
 from aviso.monitors.tests.factories import make_monitor
 from aviso.testing import SYSTEM
 
@@ -162,6 +162,48 @@ class TestSaveResults:
             detection.unregister(broken)
             detection.unregister(seen.append)
         assert len(seen) == 1
+
+
+class TestRenew:
+    def test_it_extends_only_the_leases_this_checker_still_holds(self):
+        mine, taken, stored = make_monitor("mine"), make_monitor("taken"), make_monitor("stored")
+        jobs = {j.target.id: j for j in claim("a")[0]}
+        save_results("a", finish([jobs[stored.id]]))  # its result freed the lease
+        Monitor.objects.filter(pk=taken.pk).update(claimed_by="b")  # after a lapse
+        until, kept, slots = renew("a", list(jobs), [], dt.timedelta(seconds=15))
+        assert (kept, slots) == ({mine.id}, set())
+        assert Monitor.objects.get(pk=mine.pk).claimed_until == until
+        assert Monitor.objects.get(pk=taken.pk).claimed_by == "b"
+        assert Monitor.objects.get(pk=stored.pk).claimed_until is None
+
+    def test_a_renewed_lease_is_not_claimed_by_another_checker(self):
+        monitor = make_monitor()
+        claim_due("a", until=timezone.now() + dt.timedelta(seconds=1),
+                  lease=dt.timedelta(seconds=1), batch=10)  # fmt: skip
+        renew("a", [monitor.id], [], dt.timedelta(seconds=15))
+        later = timezone.now() + dt.timedelta(seconds=5)  # the first lease has lapsed by then
+        assert Monitor.objects.filter(claimed_until__lt=later).count() == 0
+        assert claim("b") == ([], [])
+
+    def test_it_renews_region_slots(self):
+        monitor = make_monitor("eu", regions=["eu"])
+        [job] = claim("a", region="eu")[0]
+        _until, kept, slots = renew("a", [], [job.slot], dt.timedelta(seconds=15))
+        assert (kept, slots) == (set(), {job.slot})
+        assert MonitorRegionSlot.objects.get(monitor=monitor).claimed_by == "a"
+
+
+class TestLanes:
+    def test_a_monitor_whose_last_check_took_most_of_its_timeout_runs_in_the_slow_lane(self):
+        make_monitor("hanging", timeout_seconds=10)
+        make_monitor("slowish", timeout_seconds=10)
+        make_monitor("fresh", timeout_seconds=10)
+        Monitor.objects.filter(name="hanging").update(last_latency_ms=10_000)
+        Monitor.objects.filter(name="slowish").update(last_latency_ms=3_000)
+        slow = {j.target.id: j.slow for j in claim()[0]}
+        by_name = dict(Monitor.objects.values_list("name", "id"))
+        assert slow == {by_name["hanging"]: True, by_name["slowish"]: False,
+                        by_name["fresh"]: False}  # fmt: skip
 
 
 class TestRelease:

@@ -108,6 +108,10 @@ CHANGES = {
     "incident updated": lambda s: lifecycle.post_update(
         s["current"], actor=SYSTEM, status="identified", body="Found the slow query."
     ),
+    "incident updated, a component moved": lambda s: lifecycle.post_update(
+        s["current"], actor=SYSTEM, status="identified", body="The database too.",
+        components={s["db"].code: "degraded_performance"},  # by code: the row as it is now
+    ),  # fmt: skip
     "incident resolved": lambda s: lifecycle.resolve_incident(
         s["current"], actor=SYSTEM, body="Back to normal."
     ),
@@ -176,6 +180,27 @@ class TestOnlyWhatIsTouched:
         )
         total = len(SnapshotStore().read_manifest().entries)
         assert len(rendered) < total
+
+    def test_an_incident_renders_only_the_history_window_of_its_month(self, site):
+        rendered = change_and_render(lambda: CHANGES["old incident's update edited"](site))
+        windows = [key for key in rendered if "/history" in key and "." not in key]
+        assert windows, rendered
+        assert "/history" not in rendered and "/es/history" not in rendered  # the present
+        started = site["old"][1].started_at.astimezone(site["page"].zone)
+        for key in windows:  # each holds the month it started in
+            year, month = map(int, key.rpartition("through=")[2].split("-"))
+            back = (year - started.year) * 12 + month - started.month
+            assert 0 <= back < 3, (key, started)
+
+    def test_an_incident_renders_only_the_badges_of_components_it_moved(self, site):
+        badge = "/components/{}/badge.svg".format
+        rendered = change_and_render(lambda: CHANGES["incident updated"](site))
+        assert not [key for key in rendered if "/components/" in key]
+        rendered = change_and_render(
+            lambda: CHANGES["incident updated, a component moved"](site)
+        )
+        assert badge(site["db"].code) in rendered and f"/es{badge(site['db'].code)}" in rendered
+        assert badge(site["api"].code) not in rendered
 
     def test_untouched_entries_keep_their_blobs(self, site):
         old = site["old"][0].code

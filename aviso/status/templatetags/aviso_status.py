@@ -18,7 +18,7 @@ from aviso.lib.languages import NATIVE_NAMES
 from aviso.lib.languages import tag as language_tag
 from aviso.lib.markdown import render_markdown
 from aviso.lib.timezones import utc_offset_label
-from aviso.status import languages, links
+from aviso.status import fragments, languages, links
 from aviso.status.languages import page_languages
 
 register = template.Library()
@@ -91,6 +91,12 @@ def duration(delta: dt.timedelta | None) -> str:
 def site_link(context, *parts) -> str:
     """A site path (its parts joined) as a link that works from any sub-path or export."""
     return links.site_link(context.get("request"), "".join(str(part) for part in parts))
+
+
+@register.simple_tag(takes_context=True)
+def notice(context, item) -> str:
+    """One history notice (``includes/notice.html``), rendered once while it is unchanged."""
+    return mark_safe(fragments.render_notice(item, context))  # noqa: S308 - a template's output
 
 
 @register.simple_tag(takes_context=True)

@@ -150,3 +150,25 @@ class TestQueryCount:
         assert self._queries(client, "/") == small_status
         assert small_history <= 6
         assert small_status <= 12
+
+
+class TestRememberedNotices:
+    """A history page renders each notice once while it is unchanged (status/fragments.py)."""
+
+    def test_a_changed_notice_is_rendered_afresh_and_the_others_reused(self, client):
+        from aviso.status import fragments
+
+        page = make_page(languages=["en", "es"])
+        now = dt.datetime.now(UTC)
+        first = incident_at(page, now - dt.timedelta(days=1), "Login errors")
+        incident_at(page, now - dt.timedelta(days=2), "Slow search")
+        fragments.clear()
+        assert "Login errors" in client.get("/history").content.decode()
+        assert len(fragments._memory) == 2
+        last = first.updates.order_by("id").last()
+        lifecycle.edit_update(last, actor=SYSTEM, body="Fixed *well*.")
+        again = client.get("/history").content.decode()
+        assert "Fixed <em>well</em>." in again
+        assert len(fragments._memory) == 3  # one new rendering; the other notice came from memory
+        assert client.get("/es/history").content.decode().count('class="notice') == 2
+        assert len(fragments._memory) == 5  # another language is another rendering

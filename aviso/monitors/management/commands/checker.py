@@ -11,7 +11,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from aviso.detection.liveness import checker_heartbeats, checker_name
-from aviso.monitors.runner import Checker
+from aviso.monitors.probes import load_probes
+from aviso.monitors.runner import Checker, raise_open_file_limit
 
 
 def _loop_factory(choice: str):
@@ -36,11 +37,26 @@ class Command(BaseCommand):
             help="also check the monitors listing this region (each region every interval)",
         )
         parser.add_argument("--name", default=None, help="this checker's name in leases")
-        parser.add_argument("--lease", type=float, default=90.0, help="lease seconds")
+        parser.add_argument(
+            "--lease",
+            type=float,
+            default=15.0,
+            help="lease seconds, renewed every third of it: a dead checker's monitors are "
+            "taken over within one lease",
+        )
         parser.add_argument("--horizon", type=float, default=5.0, help="claim this far ahead")
         parser.add_argument("--batch", type=int, default=2000, help="monitors per claim")
         parser.add_argument(
-            "--max-in-flight", type=int, default=10_000, help="claimed and running checks, at most"
+            "--max-in-flight",
+            type=int,
+            default=None,
+            help="running checks, at most (default: from the open-file limit)",
+        )
+        parser.add_argument(
+            "--slow-share",
+            type=float,
+            default=0.5,
+            help="share of --max-in-flight that checks of slow or hanging targets may hold",
         )
         parser.add_argument("--stats", type=float, default=10.0, help="stats line every N s")
         parser.add_argument("--duration", type=float, default=0, help="stop after N s")
@@ -56,8 +72,11 @@ class Command(BaseCommand):
 
         if connection.vendor == "sqlite" and options["name"] is None:
             self.stdout.write("SQLite: run one checker only (leases are compare-and-set)")
-        if options["lease"] < options["horizon"] + 1:
-            raise CommandError("--lease must be at least --horizon + 1 seconds")
+        if options["lease"] < options["horizon"] + 1 or options["lease"] < 3:
+            raise CommandError("--lease must be at least 3 and --horizon + 1 seconds")
+        if not 0 < options["slow_share"] <= 1:
+            raise CommandError("--slow-share must be more than 0 and at most 1")
+        raise_open_file_limit()
         name = options["name"] or f"{socket.gethostname()}:{os.getpid()}"
         checker = Checker(
             name,
@@ -66,6 +85,7 @@ class Command(BaseCommand):
             horizon=options["horizon"],
             claim_batch=options["batch"],
             max_in_flight=options["max_in_flight"],
+            slow_share=options["slow_share"],
         )
         loop_factory = _loop_factory(options["loop"])
         runner = asyncio.Runner(loop_factory=loop_factory)
@@ -81,6 +101,7 @@ class Command(BaseCommand):
             loop.add_signal_handler(sig, stop.set)
         if duration:
             loop.call_later(duration, stop.set)
+        await loop.run_in_executor(None, load_probes)  # before saying it is ready
         self.stdout.write(f"checker {checker.name} started", ending="\n")
         self.stdout.flush()
         reporter = asyncio.create_task(self._report(checker, stop, every))
@@ -97,7 +118,8 @@ class Command(BaseCommand):
             await asyncio.sleep(every)
             self.stdout.write(
                 f"checker {checker.name}: {checker.checks} checks, {checker.stored} stored, "
-                f"{checker.in_flight} in flight, slowest database call "
+                f"{checker.in_flight} in flight ({len(checker.running)} running, "
+                f"{checker.queued} waiting), {checker.lost} given up, slowest database call "
                 f"{checker.slowest_db * 1000:.0f} ms, {time.monotonic() - started:.0f} s"
             )
             checker.slowest_db = 0.0

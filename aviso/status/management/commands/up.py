@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 
 from aviso.status.demo_hooks import start_demo_hooks
 from aviso.status.management.commands.createadmin import ensure_admin
+from aviso.status.management.commands.web import granian_argv
 from aviso.status.models import Page
 from aviso.status.staticfiles import collect_static_if_changed
 from aviso.status.supervisor import Supervisor, supervisor_state_path
@@ -59,7 +60,9 @@ class Command(BaseCommand):
         commands = get_commands()
         aviso = [sys.executable, "-m", "aviso"]
         children = {
-            "web": aviso + ["web", "--host", host, "--port", str(port), "--workers", "1"],
+            # granian itself, not `aviso web`: static files are collected above, and one
+            # Django start-up less is a second or two sooner serving after a restart.
+            "web": granian_argv(host, port, 1),
             "worker": aviso + ["worker"],
         }
         if "checker" in commands:
