@@ -473,7 +473,8 @@ def _on_failing(
             _show_degraded(component, outage)
     elif incident.is_open:
         back = incident.status == IncidentStatus.MONITORING
-        if worse or back or (added and _ongoing_update_due(incident, now)):
+        joined = _new_in(incident, also)  # a dependent's component the incident now covers
+        if worse or back or joined or (added and _ongoing_update_due(incident, now)):
             lines = "\n".join(f"- {_symptom_line(w)}" for w in (added or failing))
             lead = "The problem is back" if back else "More checks of this outage fail"
             lifecycle.post_update(
@@ -481,11 +482,12 @@ def _on_failing(
                 actor=ACTOR,
                 status=IncidentStatus.INVESTIGATING if back else incident.status,
                 body=_public(component, "investigating" if back else "ongoing"),
-                components={component: target, **_new_in(incident, also)},
+                components={component: target, **joined},
                 display_at=now,
                 # More failing checks of an outage people already heard of are not news:
-                # in a broad outage they would be one email per batch of checks.
-                notify=worse or back,
+                # in a broad outage they would be one email per batch of checks. Another
+                # component joining it is: its subscribers have not heard yet.
+                notify=bool(worse or back or joined),
                 detail=f"{lead} ({component.name}).\n\n{lines}",
             )
     if worse:
