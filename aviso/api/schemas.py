@@ -43,6 +43,8 @@ Short = Annotated[str, Field(max_length=5000), AfterValidator(_clean_str)]
 Code = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_clean_str)]
 Url = Annotated[str, Field(max_length=200, pattern=r"^(https?://[^\s]+)?$")]
 Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")]
+# A host name; checked in full (labels, no scheme or port) by the lifecycle.
+Domain = Annotated[str, Field(max_length=253, pattern=r"^[-.a-zA-Z0-9]*$")]
 Zone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_str)]
 Position = Annotated[int, Field(ge=0, le=100_000)]
 Version = Annotated[int, Field(ge=1, le=2_000_000_000)]
@@ -64,6 +66,7 @@ class PageIn(Input):
     time_zone: Zone = "UTC"
     languages: Annotated[list[Annotated[str, Field(max_length=8)]], Field(max_length=10)] = []
     url: Url = ""
+    domain: Domain = ""
     description: Short = ""
     support_url: Url = ""
     position: Position = 0
@@ -77,6 +80,7 @@ class PagePatch(Input):
         None
     )
     url: Url | None = None
+    domain: Domain | None = None
     description: Short | None = None
     support_url: Url | None = None
     position: Position | None = None
@@ -89,11 +93,50 @@ class PageOut(Schema):
     time_zone: str
     languages: list[str]
     url: str
+    domain: str
     description: str
     support_url: str
     position: int
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+# Components placed on other pages
+
+
+class PlacementIn(Input):
+    component: Code = Field(description="The component's code (it belongs to another page).")
+    group: Code | None = Field(None, description="A group of this page: its code or name.")
+    position: Position = 0
+
+
+class PlacementOut(Schema):
+    component: str
+    name: str
+    status: str
+    home_page: str
+    group: str | None
+    position: int
+
+    @staticmethod
+    def resolve_component(obj) -> str:
+        return obj.component.code
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.component.name
+
+    @staticmethod
+    def resolve_status(obj) -> str:
+        return obj.component.status
+
+    @staticmethod
+    def resolve_home_page(obj) -> str:
+        return obj.component.page.slug
+
+    @staticmethod
+    def resolve_group(obj) -> str | None:
+        return obj.group.code if obj.group_id else None
 
 
 # Component groups and components

@@ -11,11 +11,12 @@ serve a stale page. See docs/publish.md for the table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from aviso.publish.render import API_PATHS
 from aviso.status.choices import EventKind
-from aviso.status.models import Event, Incident, Maintenance
+from aviso.status.models import Event, Incident, Maintenance, Page
+from aviso.status.showing import page_incidents, page_maintenances
 
 EVERYTHING = {"all": True}
 
@@ -82,6 +83,32 @@ def merge(scopes: Iterable[dict]) -> dict:
         merged["maintenances"] |= set(scope.get("maintenances", ()))
         merged["components"] = merged["components"] or bool(scope.get("components"))
     return merged
+
+
+def narrow(scope: dict, page: Page, listed: Callable[[str], bool]) -> dict:
+    """``scope`` (a ``merge`` result) as it bears on ``page``: the incidents and
+    maintenances the page shows now, or showed at the last render (``listed(path)``:
+    whether the page's last set holds that path), as when a component both pages
+    showed was taken off the incident."""
+    incidents = set(scope.get("incidents") or ())
+    maintenances = set(scope.get("maintenances") or ())
+    if incidents:
+        shown = set(page_incidents(page).filter(pk__in=incidents).values_list("pk", flat=True))
+        rest = Incident.objects.filter(pk__in=incidents - shown).values_list("pk", "code")
+        shown |= {pk for pk, code in rest if listed(f"/incidents/{code}")}
+        incidents = shown
+    if maintenances:
+        shown = set(
+            page_maintenances(page).filter(pk__in=maintenances).values_list("pk", flat=True)
+        )
+        rest = Maintenance.objects.filter(pk__in=maintenances - shown).values_list("pk", "code")
+        shown |= {pk for pk, code in rest if listed(f"/maintenances/{code}")}
+        maintenances = shown
+    return {
+        "incidents": incidents,
+        "maintenances": maintenances,
+        "components": bool(scope.get("components")),
+    }
 
 
 def touched_paths(scope: dict, site_paths: list[str]) -> set[str]:

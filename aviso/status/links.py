@@ -72,7 +72,7 @@ def site_link(request: HttpRequest | None, site_path: str) -> str:
     if is_export(request):
         target = export_file(site_path)
         if target is None:
-            return settings.BASE_URL + site_path
+            return settings.BASE_URL + getattr(request, "page_prefix", "") + site_path
         return _relative("/" + target, _current_dir(request))
     return _relative(site_path, _current_dir(request))
 

@@ -17,12 +17,11 @@ from aviso.status.history import history_window, recent_notices
 from aviso.status.models import (
     Component,
     ComponentGroup,
-    Incident,
     IncidentUpdate,
-    Maintenance,
     MaintenanceUpdate,
     Page,
 )
+from aviso.status.showing import page_incidents, page_maintenances, shown_components
 from aviso.status.uptime import page_uptime
 
 UPCOMING_MAINTENANCE_DAYS = 14
@@ -36,7 +35,7 @@ def _latest_updates_first():
 
 def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
-    components = list(Component.objects.filter(page=page).select_related("group"))
+    components = list(shown_components(page).select_related("group"))
     groups = list(ComponentGroup.objects.filter(page=page))
     uptime = page_uptime(page, days=settings.UPTIME_DAYS, now=now)
     for component in components:
@@ -47,7 +46,7 @@ def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
     for component in components:
         if component.only_show_if_degraded and component.status == "operational":
             continue
-        by_group.setdefault(component.group_id, []).append(component)
+        by_group.setdefault(component.shown_group_id, []).append(component)
     for group in groups:
         if group.pk in by_group:
             members = by_group[group.pk]
@@ -57,12 +56,13 @@ def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
         sections.insert(0, (None, by_group[None]))
 
     active_incidents = list(
-        Incident.objects.filter(page=page, status__in=IncidentStatus.open_values())
+        page_incidents(page)
+        .filter(status__in=IncidentStatus.open_values())
         .prefetch_related(_latest_updates_first(), "components")
         .order_by("-started_at")
     )
     maintenances = list(
-        Maintenance.objects.filter(page=page)
+        page_maintenances(page)
         .filter(
             status__in=[MaintenanceStatus.SCHEDULED, *MaintenanceStatus.active_values()],
             scheduled_for__lt=now + dt.timedelta(days=UPCOMING_MAINTENANCE_DAYS),
@@ -92,7 +92,8 @@ def history_context(page: Page, through: tuple[int, int] | None, *, now=None) ->
 
 def incident_context(page: Page, code: str) -> dict | None:
     incident = (
-        Incident.objects.filter(page=page, code=code)
+        page_incidents(page)
+        .filter(code=code)
         .select_related("postmortem")
         .prefetch_related(_latest_updates_first(), "components")
         .first()
@@ -102,7 +103,8 @@ def incident_context(page: Page, code: str) -> dict | None:
 
 def maintenance_context(page: Page, code: str) -> dict | None:
     maintenance = (
-        Maintenance.objects.filter(page=page, code=code)
+        page_maintenances(page)
+        .filter(code=code)
         .prefetch_related(
             Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("-display_at", "-id")),
             "components",

@@ -5,7 +5,7 @@
 
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Query, Router
 from ninja.decorators import decorate_view
 from ninja.pagination import paginate
@@ -23,10 +23,12 @@ from aviso.api.schemas import (
     PageIn,
     PageOut,
     PagePatch,
+    PlacementIn,
+    PlacementOut,
 )
 from aviso.status import lifecycle
 from aviso.status.choices import ComponentStatus
-from aviso.status.models import Component, ComponentGroup, Page
+from aviso.status.models import Component, ComponentGroup, ComponentPlacement, Page
 
 router = Router(tags=["pages"])
 # Fields that may be set to null on purpose; a null elsewhere means "unchanged".
@@ -196,4 +198,56 @@ def update_component(request: HttpRequest, page: str, code: str, payload: Compon
 def delete_component(request: HttpRequest, page: str, code: str):
     component = get_by_code(_components(get_page(page)), code, "component")
     lifecycle.delete_component(component, actor=auth.actor(request))
+    return 204, None
+
+
+# Components of other pages shown on this one
+
+
+def _placements(page: Page):
+    return ComponentPlacement.objects.filter(page=page).select_related("component__page", "group")
+
+
+@router.get(
+    "/{page}/placements",
+    response={200: list[PlacementOut], **errors()},
+    auth=auth.READ,
+    tags=["components"],
+)
+@paginate(Pagination)
+def list_placements(request: HttpRequest, page: str):
+    return _placements(get_page(page)).order_by("position", "id")
+
+
+@router.post(
+    "/{page}/placements",
+    response={201: PlacementOut, **errors()},
+    auth=auth.ADMIN,
+    tags=["components"],
+)
+def place_component(request: HttpRequest, page: str, payload: PlacementIn):
+    """Show another page's component on this page (again: move it to another group)."""
+    target = get_page(page)
+    component = get_by_code(Component.objects.all(), payload.component, "component")
+    placement = lifecycle.place_component(
+        component,
+        target,
+        actor=auth.actor(request),
+        group=payload.group,
+        position=payload.position,
+    )
+    return 201, _placements(target).get(pk=placement.pk)
+
+
+@router.delete(
+    "/{page}/placements/{code}",
+    response={204: None, **errors()},
+    auth=auth.ADMIN,
+    tags=["components"],
+)
+def unplace_component(request: HttpRequest, page: str, code: str):
+    placement = _placements(get_page(page)).filter(component__code=code).first()
+    if placement is None:
+        raise Http404(f"No component {code!r} placed on this page.")
+    lifecycle.unplace_component(placement, actor=auth.actor(request))
     return 204, None

@@ -35,6 +35,7 @@ from aviso.status.lifecycle.maintenances import (
     start_maintenance,
     update_maintenance,
 )
+from aviso.status.lifecycle.placements import place_component, unplace_component
 from aviso.status.lifecycle.postmortems import (
     publish_postmortem,
     save_postmortem,
@@ -58,6 +59,7 @@ __all__ = [
     "delete_update",
     "edit_update",
     "post_maintenance_update",
+    "place_component",
     "post_update",
     "publish_postmortem",
     "resolve_incident",
@@ -65,6 +67,7 @@ __all__ = [
     "schedule_maintenance",
     "set_component_status",
     "start_maintenance",
+    "unplace_component",
     "unpublish_postmortem",
     "update_component",
     "update_group",

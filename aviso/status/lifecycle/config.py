@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from aviso.lib import languages
+from aviso.status import hosts
 from aviso.status.automation import clean_automation_texts
 from aviso.status.choices import ComponentStatus, EventKind
 from aviso.status.lifecycle.actors import Actor
@@ -22,6 +27,7 @@ PAGE_FIELDS = {
     "time_zone",
     "languages",
     "url",
+    "domain",
     "description",
     "support_url",
     "position",
@@ -73,12 +79,41 @@ def _clean_page_fields(fields: dict) -> dict:
         fields["description"] = clean_text(
             fields["description"], "description", max_chars=5000, required=False
         )
+    if "domain" in fields:
+        fields["domain"] = clean_domain(fields["domain"])
     if "automation_texts" in fields:
         try:
             fields["automation_texts"] = clean_automation_texts(fields["automation_texts"])
         except ValueError as error:
             raise LifecycleError({"automation_texts": str(error)}) from None
     return fields
+
+
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$"
+)
+
+
+def clean_domain(value) -> str:
+    """A page's host name, lower case ("" for none). Not the console's own host
+    (``AVISO_BASE_URL``), which serves the first page and renders every snapshot."""
+    domain = str(value or "").strip().lower().rstrip(".")
+    if not domain:
+        return ""
+    if not _HOST_NAME.match(domain):
+        raise LifecycleError(
+            {"domain": _("Give a host name such as status.example.com (no scheme, port or path).")}
+        )
+    if domain == (urlsplit(settings.BASE_URL).hostname or ""):
+        raise LifecycleError(
+            {"domain": _("This is AVISO_BASE_URL's host, which serves the first page already.")}
+        )
+    return domain
+
+
+def _page_saved() -> None:
+    # This process's ALLOWED_HOSTS sees a new domain at once; others within hosts.TTL.
+    transaction.on_commit(hosts.forget)
 
 
 def _save(obj, field: str = "name"):
@@ -89,6 +124,18 @@ def _save(obj, field: str = "name"):
         raise LifecycleError({field: _("This name is already taken.")}) from None
 
 
+def _save_page(page: Page) -> None:
+    try:
+        with transaction.atomic():
+            page.save()
+    except IntegrityError:
+        taken = Page.objects.exclude(pk=page.pk).filter(domain=page.domain).exists()
+        if page.domain and taken:
+            raise LifecycleError({"domain": _("Another page has this domain.")}) from None
+        raise LifecycleError({"slug": _("This name is already taken.")}) from None
+    _page_saved()
+
+
 @transaction.atomic
 def create_page(*, actor: Actor, **fields) -> Page:
     fields = _clean_page_fields(dict(fields))
@@ -96,7 +143,7 @@ def create_page(*, actor: Actor, **fields) -> Page:
         raise LifecycleError({"name": _("This field is required.")})
     fields.setdefault("slug", slugify(fields["name"]) or "status")
     page = Page(**fields)
-    _save(page, "slug")
+    _save_page(page)
     record(
         actor,
         "page.create",
@@ -116,7 +163,7 @@ def update_page(page: Page, *, actor: Actor, **fields) -> Page:
     before = snapshot(page)
     for name, value in fields.items():
         setattr(page, name, value)
-    _save(page, "slug")
+    _save_page(page)
     record(
         actor,
         "page.update",

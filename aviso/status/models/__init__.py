@@ -1,5 +1,10 @@
 from aviso.status.models.audit import AuditEntry, Event
-from aviso.status.models.component import Component, ComponentGroup, ComponentStatusChange
+from aviso.status.models.component import (
+    Component,
+    ComponentGroup,
+    ComponentPlacement,
+    ComponentStatusChange,
+)
 from aviso.status.models.incident import Incident, IncidentComponent, IncidentUpdate, Postmortem
 from aviso.status.models.maintenance import Maintenance, MaintenanceUpdate
 from aviso.status.models.outbox import HandlerRun
@@ -9,6 +14,7 @@ __all__ = [
     "AuditEntry",
     "Component",
     "ComponentGroup",
+    "ComponentPlacement",
     "ComponentStatusChange",
     "Event",
     "HandlerRun",

@@ -19,7 +19,10 @@ def validate_time_zone(value: str) -> None:
 
 
 class Page(models.Model):
-    """A public status page. The first page (lowest position) is served at ``/``."""
+    """A status page, served at ``/p/<slug>/`` and by its own ``domain``.
+
+    The first page (lowest position) is also served at ``/`` on every other host.
+    """
 
     code = models.CharField(max_length=12, unique=True, default=new_code, editable=False)
     name = models.CharField(max_length=200)
@@ -27,6 +30,8 @@ class Page(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     languages = models.JSONField(default=list, blank=True)
     url = models.URLField(blank=True, help_text=_("The page's public address"))
+    # The host name that serves this page at its root ("status.example.com"), lower case.
+    domain = models.CharField(max_length=253, blank=True, default="")
     description = models.TextField(blank=True)
     support_url = models.URLField(blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -38,6 +43,11 @@ class Page(models.Model):
 
     class Meta:
         ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"], condition=~models.Q(domain=""), name="page_domain_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,0 +1,112 @@
+"""Which page a public request is for: ``/p/<slug>/...``, the page's own host name, or the first.
+
+``PageMiddleware`` runs before the language middleware. A path under
+``/p/<slug>/`` is served as the bare path for that page (the prefix comes off
+``path_info``, as a language prefix does), so views, relative links and
+snapshots see one set of paths for every page: ``/p/internal/es/history`` is
+``/history`` of page ``internal`` in Spanish. Any other path is for the page
+whose ``domain`` is the request's host, else for the first page.
+
+``public_page(request)`` finds that page in one query (the one
+``Page.default()`` cost before there were several pages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+
+from aviso.lib.pagepaths import PAGE_PATH, prefix_of, request_host
+from aviso.status.models import Page
+
+# Operators' and machines' addresses are never under a page prefix.
+_UNPREFIXED = ("/console/", "/admin/", "/api/v1/", "/static/")
+
+
+class PageMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.page_slug = None
+        request.page_prefix = ""
+        match = PAGE_PATH.match(request.path_info)
+        if match is not None:
+            slug, rest = match.groups()
+            if rest is None:
+                # /p/<slug> must be /p/<slug>/: relative links only resolve under the slash.
+                query = request.META.get("QUERY_STRING", "")
+                return HttpResponsePermanentRedirect(f"{slug}/" + (f"?{query}" if query else ""))
+            if not rest.startswith(_UNPREFIXED):
+                request.page_slug = slug
+                request.page_prefix = prefix_of(slug)
+                request.path_info = rest
+        return self.get_response(request)
+
+
+def first_page_flag() -> Exists:
+    """An annotation: whether the page is the first one (the page served at ``/``)."""
+    earlier = Page.objects.filter(
+        Q(position__lt=OuterRef("position"))
+        | Q(position=OuterRef("position"), id__lt=OuterRef("id"))
+    )
+    return ~Exists(earlier)
+
+
+def public_page(request: HttpRequest | None) -> Page | None:
+    """The page ``request`` is for (cached on it); None when there is no page at all.
+
+    An unknown ``/p/<slug>/`` is a 404. The page carries ``is_first`` (whether it
+    is also the one served at ``/``), which its public address depends on.
+    """
+    if request is None:
+        return Page.objects.annotate(is_first=first_page_flag()).order_by("position", "id").first()
+    if hasattr(request, "_public_page"):
+        return request._public_page
+    slug = getattr(request, "page_slug", None)
+    pages = Page.objects.annotate(is_first=first_page_flag())
+    if slug is not None:
+        page = pages.filter(slug=slug).first()
+        if page is None:
+            raise Http404("No such status page.")
+    else:
+        host = request_host(
+            request.META.get("HTTP_HOST", "") or request.META.get("SERVER_NAME", "")
+        )
+        page = (
+            pages.annotate(
+                by_host=Case(
+                    When(domain=host, then=Value(0)), default=Value(1), output_field=IntegerField()
+                )
+            )
+            .order_by("by_host", "position", "id")
+            .first()
+            if host
+            else pages.order_by("position", "id").first()
+        )
+    request._public_page = page
+    return page
+
+
+def page_path_prefix(page: Page, *, is_first: bool | None = None) -> str:
+    """The path prefix a page's public paths are reached under from any host: none for the
+    first page, ``/p/<slug>`` for the others."""
+    first = getattr(page, "is_first", None) if is_first is None else is_first
+    if first is None:
+        first = Page.default() == page
+    return "" if first else prefix_of(page.slug)
+
+
+def page_address(page: Page) -> str:
+    """The page's public address without a trailing slash: its ``url``, else its domain
+    (with ``AVISO_BASE_URL``'s scheme), else ``AVISO_BASE_URL`` and its path prefix."""
+    if page.url:
+        return page.url.rstrip("/")
+    base = settings.BASE_URL.rstrip("/")
+    if page.domain:
+        scheme = base.split("://", 1)[0] if "://" in base else "https"
+        return f"{scheme}://{page.domain}"
+    return base + page_path_prefix(page)
