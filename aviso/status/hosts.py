@@ -32,12 +32,14 @@ def page_domains() -> tuple[str, ...]:
     cached = _cached
     if cached is not None and now - cached[0] < TTL:
         return cached[1]
-    from aviso.status.models import Page  # settings import this module before apps load
-
     try:
+        from aviso.status.models import Page  # settings import this module before apps load
+
         found = tuple(Page.objects.exclude(domain="").values_list("domain", flat=True))
     except DatabaseError:
         log.warning("could not read the pages' domains; only AVISO_ALLOWED_HOSTS pass")
+        return ()
+    except Exception:  # apps not loaded yet, or database access not allowed here (a test)
         return ()
     with _lock:
         _cached = (now, found)

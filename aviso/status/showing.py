@@ -10,7 +10,7 @@ query count stays what it was with one page.
 
 from __future__ import annotations
 
-from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import BigIntegerField, Case, F, OuterRef, Q, QuerySet, Subquery, When
 
 from aviso.status.models import (
     Component,
@@ -40,10 +40,12 @@ def shown_components(page: Page) -> QuerySet[Component]:
             shown_group_id=Case(
                 When(page=page, then=F("group_id")),
                 default=Subquery(placement.values("group_id")[:1]),
+                output_field=BigIntegerField(),
             ),
             shown_position=Case(
                 When(page=page, then=F("position")),
                 default=Subquery(placement.values("position")[:1]),
+                output_field=BigIntegerField(),
             ),
         )
         .order_by("shown_position", "id")
