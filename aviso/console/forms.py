@@ -322,6 +322,12 @@ class PageSettingsForm(ConsoleForm):
     slug = forms.SlugField(label=_("Slug"), max_length=100)
     time_zone = forms.CharField(label=_("Time zone (IANA, e.g. America/Guayaquil)"), max_length=64)
     url = forms.URLField(label=_("Public address"), required=False, assume_scheme="https")
+    domain = forms.CharField(
+        label=_("Domain"),
+        max_length=253,
+        required=False,
+        help_text=_("A host name that serves this page, e.g. status.example.com (optional)."),
+    )
     support_url = forms.URLField(label=_("Support address"), required=False, assume_scheme="https")
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -373,3 +379,30 @@ class OperatorLanguageForm(ConsoleForm):
         choices=[("", _("As my browser asks")), *NATIVE_NAMES.items()],
         required=False,
     )
+
+
+class NewPageForm(ConsoleForm):
+    name = forms.CharField(label=_("Page name"), max_length=200)
+    slug = forms.SlugField(label=_("Slug"), max_length=100)
+    domain = forms.CharField(label=_("Domain"), max_length=253, required=False)
+    time_zone = forms.CharField(
+        label=_("Time zone (IANA, e.g. America/Guayaquil)"), max_length=64, initial="UTC"
+    )
+
+
+class PlacementForm(ConsoleForm):
+    """Show another page's component on this page, under one of its groups."""
+
+    component = forms.ChoiceField(label=_("Component of another page"))
+    group = forms.ChoiceField(label=_("Group on this page"), required=False)
+
+    def __init__(self, *args, page, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        others = Component.objects.exclude(page=page).select_related("page", "group")
+        self.fields["component"].choices = [
+            (c.code, f"{c.page.name}: {c.display_name}")
+            for c in others.order_by("page", "position")
+        ]
+        self.fields["group"].choices = [("", _("No group"))] + [
+            (g.code, g.name) for g in page.groups.all()
+        ]

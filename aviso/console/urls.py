@@ -12,6 +12,7 @@ from aviso.console.views import (
     incidents,
     maintenances,
     outbox,
+    pages,
     postmortems,
     settings,
     templates,
@@ -79,4 +80,8 @@ urlpatterns = [
     path("account/password/", account.password, name="password"),
     path("account/language/", account.language, name="language"),
     path("settings/", settings.page_settings, name="settings"),
+    path("pages/", pages.page_list, name="pages"),
+    path("pages/place/", pages.place, name="place"),
+    path("pages/placed/<slug:code>/remove/", pages.unplace, name="unplace"),
+    path("pages/<slug:slug>/select/", pages.select_page, name="select_page"),
 ]

@@ -11,19 +11,26 @@ from django.views.decorators.http import require_http_methods
 
 from aviso.console.forms import PageSettingsForm, add_lifecycle_errors
 from aviso.console.roles import Role, console_view
-from aviso.console.views.common import actor
+from aviso.console.views.common import actor, selected_page
 from aviso.status import lifecycle
-from aviso.status.models import Page
 
 
 @console_view(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def page_settings(request: HttpRequest) -> HttpResponse:
-    page = Page.default()
+    page = selected_page(request)
     initial = (
         {
             field: getattr(page, field)
-            for field in ("name", "slug", "time_zone", "url", "support_url", "description")
+            for field in (
+                "name",
+                "slug",
+                "time_zone",
+                "url",
+                "domain",
+                "support_url",
+                "description",
+            )
         }
         if page
         else {"time_zone": "UTC"}
