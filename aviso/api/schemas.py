@@ -67,6 +67,7 @@ class PageIn(Input):
     languages: Annotated[list[Annotated[str, Field(max_length=8)]], Field(max_length=10)] = []
     url: Url = ""
     domain: Domain = ""
+    private: bool = Field(False, description="Only signed-in people may read the page")
     description: Short = ""
     support_url: Url = ""
     position: Position = 0
@@ -81,6 +82,7 @@ class PagePatch(Input):
     )
     url: Url | None = None
     domain: Domain | None = None
+    private: bool | None = None
     description: Short | None = None
     support_url: Url | None = None
     position: Position | None = None
@@ -94,6 +96,7 @@ class PageOut(Schema):
     languages: list[str]
     url: str
     domain: str
+    private: bool
     description: str
     support_url: str
     position: int

@@ -328,6 +328,11 @@ class PageSettingsForm(ConsoleForm):
         required=False,
         help_text=_("A host name that serves this page, e.g. status.example.com (optional)."),
     )
+    private = forms.BooleanField(
+        label=_("Private: only signed-in people may read it"),
+        required=False,
+        help_text=_("Never in the public snapshots, feeds or the static export."),
+    )
     support_url = forms.URLField(label=_("Support address"), required=False, assume_scheme="https")
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False

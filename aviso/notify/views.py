@@ -15,7 +15,7 @@ from aviso.notify.models import Subscriber
 from aviso.notify.ratelimit import allow, client_address
 from aviso.status.languages import use_page_language
 from aviso.status.models import Page
-from aviso.status.routing import public_page
+from aviso.status.routing import SignInRequired, may_view, public_page
 
 
 def _page(request: HttpRequest) -> Page:
@@ -23,6 +23,8 @@ def _page(request: HttpRequest) -> Page:
     page = Page.objects.filter(slug=slug).first() if slug else public_page(request)
     if page is None:
         raise Http404("No status page has been set up yet.")
+    if page.private and not may_view(request, page):
+        raise SignInRequired(page)
     use_page_language(request, page)
     return page
 

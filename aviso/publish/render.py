@@ -214,7 +214,9 @@ def published_pages() -> list[Page]:
 
 
 def published_queryset():
-    return Page.objects.annotate(is_first=first_page_flag()).order_by("position", "id")
+    # A private page is never in a snapshot or the export: Django answers it, signed in.
+    pages = Page.objects.annotate(is_first=first_page_flag()).filter(private=False)
+    return pages.order_by("position", "id")
 
 
 def render_site(

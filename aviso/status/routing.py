@@ -14,11 +14,20 @@ whose ``domain`` is the request's host, else for the first page.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from aviso.lib import languages
 from aviso.lib.pagepaths import PAGE_PATH, prefix_of, request_host
 from aviso.status.models import Page
 
@@ -44,7 +53,29 @@ class PageMiddleware:
                 request.page_slug = slug
                 request.page_prefix = prefix_of(slug)
                 request.path_info = rest
-        return self.get_response(request)
+        response = self.get_response(request)
+        page = getattr(request, "_public_page", None)
+        if page is not None and page.private:
+            # What a private page says is for the signed-in reader only: no shared cache.
+            patch_cache_control(response, private=True, no_store=True)
+            patch_vary_headers(response, ("Cookie",))
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not isinstance(exception, SignInRequired):
+            return None
+        if request.path_info.endswith(_MACHINE_SUFFIXES):
+            response = HttpResponse(
+                "This page is private: sign in first.\n", status=401, content_type="text/plain"
+            )
+        else:
+            path = request.get_full_path_info()
+            if getattr(request, "language_prefix", None):
+                path = languages.prefixed(request.language_prefix, path)
+            target = request.page_prefix + path
+            response = HttpResponseRedirect(f"/console/login/?{urlencode({'next': target})}")
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 def first_page_flag() -> Exists:
@@ -88,7 +119,26 @@ def public_page(request: HttpRequest | None) -> Page | None:
             else pages.order_by("position", "id").first()
         )
     request._public_page = page
+    if page is not None and page.private and not may_view(request, page):
+        raise SignInRequired(page)
     return page
+
+
+class SignInRequired(Exception):
+    """A private page was asked for by someone not signed in (see ``PageMiddleware``)."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__(page.slug)
+        self.page = page
+
+
+def may_view(request: HttpRequest, page: Page) -> bool:
+    """Whether ``request`` may read private ``page``: a signed-in console account."""
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+_MACHINE_SUFFIXES = (".json", ".atom", ".rss", ".ics", ".svg")
 
 
 def page_path_prefix(page: Page, *, is_first: bool | None = None) -> str:

@@ -70,6 +70,7 @@ class PageSpec(BaseModel):
     languages: list[Literal["en", "es", "pt-br", "fr", "de", "it"]] = Field(default_factory=list)
     url: HttpUrl = ""
     domain: str = Field("", description="The host name that serves this page, if any")
+    private: bool = Field(False, description="Only signed-in people may read the page")
     description: str = ""
     support_url: HttpUrl = ""
     groups: list[GroupSpec] = Field(default_factory=list)
@@ -85,6 +86,7 @@ PAGE_FIELDS = [
     "languages",
     "url",
     "domain",
+    "private",
     "description",
     "support_url",
 ]

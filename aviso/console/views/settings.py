@@ -28,6 +28,7 @@ def page_settings(request: HttpRequest) -> HttpResponse:
                 "time_zone",
                 "url",
                 "domain",
+                "private",
                 "support_url",
                 "description",
             )

@@ -199,3 +199,48 @@ class TestStaticExport:
         assert "Primary database" in inside
         # Its stylesheet link resolves inside its own folder.
         assert any(name.startswith("p/internal/static/") for name in files)
+
+
+class TestPrivatePage:
+    @pytest.fixture
+    def private(self, two_pages):
+        public, internal, delayed, saturated = two_pages
+        lifecycle.update_page(internal, actor=SYSTEM, private=True)
+        render_snapshots(full=True)
+        return two_pages
+
+    def test_it_is_never_in_a_snapshot_and_asks_a_stranger_to_sign_in(self, private, app):
+        public, internal, delayed, saturated = private
+        manifest = SnapshotStore().read_manifest()
+        assert set(manifest.pages) == {"jelou"}
+        assert not [key for key in manifest.entries if key.startswith("/p/internal")]
+        assert manifest.domains[INTERNAL] == "internal"  # its host goes to Django, not page one
+        with override_settings(ALLOWED_HOSTS=PageHosts(["testserver"])):
+            hosts.forget()
+            front = wsgi_get(app, "/", host=INTERNAL)
+            feed = wsgi_get(app, "/history.atom", host=INTERNAL)
+            summary = wsgi_get(app, "/p/internal/api/v2/summary.json")
+            subscribe = wsgi_get(app, "/subscribe?page=internal")
+        assert front.status_code == 302
+        assert front.headers["location"] == "/console/login/?next=%2F"
+        assert b"Primary database" not in front.body
+        assert feed.status_code == summary.status_code == 401
+        assert subscribe.status_code == 302
+        assert wsgi_get(app, "/p/internal/history").headers["location"] == (
+            "/console/login/?next=%2Fp%2Finternal%2Fhistory"
+        )
+
+    def test_a_signed_in_person_reads_it_and_no_cache_keeps_it(self, private, client):
+        from aviso.testing import make_user
+
+        client.force_login(make_user("reader"))
+        response = client.get("/p/internal/")
+        assert response.status_code == 200
+        assert b"Primary database" in response.content
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+        assert client.get("/p/internal/api/v2/summary.json").status_code == 200
+
+    def test_the_static_export_leaves_it_out(self, private, tmp_path):
+        files = export_site(tmp_path / "site")
+        assert "index.html" in files
+        assert not [name for name in files if name.startswith("p/internal")]

@@ -28,6 +28,7 @@ PAGE_FIELDS = {
     "languages",
     "url",
     "domain",
+    "private",
     "description",
     "support_url",
     "position",
@@ -81,6 +82,8 @@ def _clean_page_fields(fields: dict) -> dict:
         )
     if "domain" in fields:
         fields["domain"] = clean_domain(fields["domain"])
+    if "private" in fields:
+        fields["private"] = bool(fields["private"])
     if "automation_texts" in fields:
         try:
             fields["automation_texts"] = clean_automation_texts(fields["automation_texts"])

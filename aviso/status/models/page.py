@@ -32,6 +32,8 @@ class Page(models.Model):
     url = models.URLField(blank=True, help_text=_("The page's public address"))
     # The host name that serves this page at its root ("status.example.com"), lower case.
     domain = models.CharField(max_length=253, blank=True, default="")
+    # Answers only to signed-in people; never in a snapshot, a public feed or the export.
+    private = models.BooleanField(default=False)
     description = models.TextField(blank=True)
     support_url = models.URLField(blank=True)
     position = models.PositiveIntegerField(default=0)
