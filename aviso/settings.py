@@ -150,6 +150,8 @@ STATIC_URL = "/static/"
 # machine, or a web server that serves them itself, can share one folder).
 STATIC_ROOT = Path(envstr("AVISO_STATIC_ROOT", str(DATA_DIR / "static"))).resolve()
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing one
+# Uploaded files (pages' logos and favicons): the data dir unless STORAGES says otherwise.
+MEDIA_ROOT = Path(envstr("AVISO_MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

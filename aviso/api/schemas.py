@@ -45,6 +45,24 @@ Url = Annotated[str, Field(max_length=200, pattern=r"^(https?://[^\s]+)?$")]
 Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")]
 # A host name; checked in full (labels, no scheme or port) by the lifecycle.
 Domain = Annotated[str, Field(max_length=253, pattern=r"^[-.a-zA-Z0-9]*$")]
+Accent = Annotated[
+    str, Field(max_length=7, pattern=r"^(#[0-9a-fA-F]{6})?$", description="#rrggbb, or empty")
+]
+Css = Annotated[
+    str,
+    Field(max_length=20_000, description="No @import, no url() to other hosts"),
+    AfterValidator(_clean_str),
+]
+
+
+class HeaderLink(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    label: Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_clean_str)]
+    url: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_clean_str)]
+
+
+HeaderLinks = Annotated[list[HeaderLink], Field(max_length=5)]
 Zone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_str)]
 Position = Annotated[int, Field(ge=0, le=100_000)]
 Version = Annotated[int, Field(ge=1, le=2_000_000_000)]
@@ -68,6 +86,10 @@ class PageIn(Input):
     url: Url = ""
     domain: Domain = ""
     private: bool = Field(False, description="Only signed-in people may read the page")
+    accent_color: Accent = ""
+    header_links: HeaderLinks = []
+    footer_text: Annotated[str, Field(max_length=500), AfterValidator(_clean_str)] = ""
+    custom_css: Css = ""
     description: Short = ""
     support_url: Url = ""
     position: Position = 0
@@ -83,6 +105,10 @@ class PagePatch(Input):
     url: Url | None = None
     domain: Domain | None = None
     private: bool | None = None
+    accent_color: Accent | None = None
+    header_links: HeaderLinks | None = None
+    footer_text: Annotated[str, Field(max_length=500), AfterValidator(_clean_str)] | None = None
+    custom_css: Css | None = None
     description: Short | None = None
     support_url: Url | None = None
     position: Position | None = None
@@ -97,6 +123,21 @@ class PageOut(Schema):
     url: str
     domain: str
     private: bool
+    accent_color: str
+    header_links: list[dict]
+    footer_text: str
+    custom_css: str
+    has_logo: bool
+    has_favicon: bool
+
+    @staticmethod
+    def resolve_has_logo(obj) -> bool:
+        return bool(obj.logo)
+
+    @staticmethod
+    def resolve_has_favicon(obj) -> bool:
+        return bool(obj.favicon)
+
     description: str
     support_url: str
     position: int

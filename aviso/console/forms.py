@@ -333,6 +333,29 @@ class PageSettingsForm(ConsoleForm):
         required=False,
         help_text=_("Never in the public snapshots, feeds or the static export."),
     )
+    accent_color = forms.CharField(
+        label=_("Accent colour"),
+        max_length=7,
+        required=False,
+        help_text=_("#rrggbb for links and buttons; it must be readable on white."),
+    )
+    header_links = forms.CharField(
+        label=_("Header links"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("One a line: label | address (up to five)."),
+    )
+    footer_text = forms.CharField(
+        label=_("Footer text"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    custom_css = forms.CharField(
+        label=_("Custom CSS"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("No @import and no url() to other hosts."),
+    )
+    logo = forms.FileField(label=_("Logo (PNG, JPEG or WebP)"), required=False)
+    favicon = forms.FileField(label=_("Favicon (PNG or ICO)"), required=False)
     support_url = forms.URLField(label=_("Support address"), required=False, assume_scheme="https")
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -375,7 +398,19 @@ class PageSettingsForm(ConsoleForm):
         data = dict(self.cleaned_data)
         data["automation_texts"] = {key: data.pop(f"automation_{key}", "") for key in DEFAULT_TEXTS}
         data["automation_texts"] = {k: v for k, v in data["automation_texts"].items() if v}
+        data.pop("logo", None)
+        data.pop("favicon", None)
+        links = []
+        for line in data.get("header_links", "").splitlines():
+            if line.strip():
+                label, _bar, url = line.partition("|")
+                links.append({"label": label.strip(), "url": url.strip()})
+        data["header_links"] = links
         return data
+
+    @staticmethod
+    def links_text(links: list[dict]) -> str:
+        return "\n".join(f"{link['label']} | {link['url']}" for link in links)
 
 
 class OperatorLanguageForm(ConsoleForm):

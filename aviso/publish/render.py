@@ -177,12 +177,19 @@ def public_paths(
     paths += [f"/incidents/{code}" for code in incidents.values_list("code", flat=True)]
     paths += [f"/maintenances/{code}" for code in maintenances.values_list("code", flat=True)]
     paths += FEED_PATHS
+    paths += brand_paths(page)
     paths += [
         f"/components/{code}/badge.svg"
         for code in shown_components(page).values_list("code", flat=True)
     ]
     paths += API_PATHS
     return paths
+
+
+def brand_paths(page: Page) -> list[str]:
+    """The page's branding files, those it has."""
+    found = ["/brand.css"] if page.has_brand_css else []
+    return found + [f"/brand/{kind}" for kind in ("logo", "favicon") if getattr(page, kind)]
 
 
 def _oldest_notice(page: Page) -> dt.datetime | None:

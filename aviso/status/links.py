@@ -35,6 +35,8 @@ def export_file(site_path: str) -> str | None:
     if match := _DETAIL.match(site_path):
         return f"{match.group(1)}/{match.group(2)}.html"
     path = site_path.split("?", 1)[0]
+    if path.startswith("/brand/"):
+        return path.lstrip("/")  # the logo and favicon
     if "." in posixpath.basename(path):
         return path.lstrip("/")  # feeds, JSON, badges, stylesheets keep their names
     return None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aviso.status import views
+from aviso.status import brand_views, views
 
 app_name = "status"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("language", views.switch_language, name="language"),
     path("incidents/<slug:code>", views.incident_detail, name="incident"),
     path("maintenances/<slug:code>", views.maintenance_detail, name="maintenance"),
+    path("brand.css", brand_views.brand_css, name="brand-css"),
+    path("brand/logo", brand_views.logo, name="brand-logo"),
+    path("brand/favicon", brand_views.favicon, name="brand-favicon"),
 ]

@@ -6,7 +6,7 @@
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
-from ninja import Query, Router
+from ninja import File, Query, Router, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 
@@ -26,6 +26,7 @@ from aviso.api.schemas import (
     PlacementIn,
     PlacementOut,
 )
+from aviso.lib import branding
 from aviso.status import lifecycle
 from aviso.status.choices import ComponentStatus
 from aviso.status.models import Component, ComponentGroup, ComponentPlacement, Page
@@ -52,6 +53,7 @@ def create_page(request: HttpRequest, payload: PageIn):
     fields = payload.dict()
     if fields["slug"] is None:
         del fields["slug"]
+    fields["header_links"] = [dict(link) for link in fields["header_links"]]
     return 201, lifecycle.create_page(actor=auth.actor(request), **fields)
 
 
@@ -62,7 +64,41 @@ def get_page_detail(request: HttpRequest, page: str):
 
 @router.patch("/{page}", response={200: PageOut, **errors()}, auth=auth.ADMIN)
 def update_page(request: HttpRequest, page: str, payload: PagePatch):
-    return lifecycle.update_page(get_page(page), actor=auth.actor(request), **_changes(payload))
+    changes = _changes(payload)
+    if "header_links" in changes:
+        changes["header_links"] = [dict(link) for link in changes["header_links"]]
+    return lifecycle.update_page(get_page(page), actor=auth.actor(request), **changes)
+
+
+def _upload(request: HttpRequest, page: str, kind: str, file: UploadedFile):
+    data = file.read(branding.MAX_IMAGE_BYTES + 1)
+    return lifecycle.set_page_image(get_page(page), kind, data, actor=auth.actor(request))
+
+
+@router.post("/{page}/logo", response={200: PageOut, **errors()}, auth=auth.ADMIN, tags=["brand"])
+def upload_logo(request: HttpRequest, page: str, file: UploadedFile = File(...)):  # noqa: B008
+    """Upload the page's logo (multipart, field ``file``): PNG, JPEG, WebP or ICO, 512 KB."""
+    return _upload(request, page, "logo", file)
+
+
+@router.delete("/{page}/logo", response={200: PageOut, **errors()}, auth=auth.ADMIN, tags=["brand"])
+def delete_logo(request: HttpRequest, page: str):
+    return lifecycle.set_page_image(get_page(page), "logo", None, actor=auth.actor(request))
+
+
+@router.post(
+    "/{page}/favicon", response={200: PageOut, **errors()}, auth=auth.ADMIN, tags=["brand"]
+)
+def upload_favicon(request: HttpRequest, page: str, file: UploadedFile = File(...)):  # noqa: B008
+    """Upload the page's favicon (multipart, field ``file``): PNG or ICO, 512 KB."""
+    return _upload(request, page, "favicon", file)
+
+
+@router.delete(
+    "/{page}/favicon", response={200: PageOut, **errors()}, auth=auth.ADMIN, tags=["brand"]
+)
+def delete_favicon(request: HttpRequest, page: str):
+    return lifecycle.set_page_image(get_page(page), "favicon", None, actor=auth.actor(request))
 
 
 # Component groups

@@ -71,6 +71,12 @@ class PageSpec(BaseModel):
     url: HttpUrl = ""
     domain: str = Field("", description="The host name that serves this page, if any")
     private: bool = Field(False, description="Only signed-in people may read the page")
+    accent_color: str = Field("", description="#rrggbb, readable on white (4.5:1)")
+    header_links: list[dict[Literal["label", "url"], str]] = Field(
+        default_factory=list, description="Up to five {label, url} links in the header"
+    )
+    footer_text: str = ""
+    custom_css: str = Field("", description="No @import, no url() to other hosts")
     description: str = ""
     support_url: HttpUrl = ""
     groups: list[GroupSpec] = Field(default_factory=list)
@@ -87,6 +93,10 @@ PAGE_FIELDS = [
     "url",
     "domain",
     "private",
+    "accent_color",
+    "header_links",
+    "footer_text",
+    "custom_css",
     "description",
     "support_url",
 ]

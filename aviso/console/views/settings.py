@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from aviso.console.forms import PageSettingsForm, add_lifecycle_errors
 from aviso.console.roles import Role, console_view
 from aviso.console.views.common import actor, selected_page
+from aviso.lib import branding
 from aviso.status import lifecycle
 
 
@@ -29,6 +30,9 @@ def page_settings(request: HttpRequest) -> HttpResponse:
                 "url",
                 "domain",
                 "private",
+                "accent_color",
+                "footer_text",
+                "custom_css",
                 "support_url",
                 "description",
             )
@@ -38,13 +42,19 @@ def page_settings(request: HttpRequest) -> HttpResponse:
     )
     texts = dict(page.automation_texts) if page else {}
     initial_texts = {f"automation_{key}": text for key, text in texts.items()}
-    form = PageSettingsForm(request.POST or None, initial=initial | initial_texts)
+    if page is not None:
+        initial["header_links"] = PageSettingsForm.links_text(page.header_links)
+    form = PageSettingsForm(
+        request.POST or None, request.FILES or None, initial=initial | initial_texts
+    )
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             fields = form.page_fields()
             initial["automation_texts"] = texts
+            if page is not None:
+                initial["header_links"] = page.header_links
             try:
                 if page is None:
                     page = lifecycle.create_page(actor=actor(request), **fields)
@@ -52,6 +62,11 @@ def page_settings(request: HttpRequest) -> HttpResponse:
                     changed = {k: v for k, v in fields.items() if initial.get(k) != v}
                     if changed:
                         lifecycle.update_page(page, actor=actor(request), **changed)
+                for kind in lifecycle.PAGE_IMAGES:
+                    upload = form.cleaned_data.get(kind)
+                    if upload:
+                        data = upload.read(branding.MAX_IMAGE_BYTES + 1)
+                        lifecycle.set_page_image(page, kind, data, actor=actor(request))
             except lifecycle.LifecycleError as error:
                 add_lifecycle_errors(form, error)
             else:

@@ -9,11 +9,13 @@ from aviso.status.lifecycle.actors import Actor
 from aviso.status.lifecycle.alerts import alert_operators
 from aviso.status.lifecycle.components import set_component_status
 from aviso.status.lifecycle.config import (
+    PAGE_IMAGES,
     create_component,
     create_group,
     create_page,
     delete_component,
     delete_group,
+    set_page_image,
     update_component,
     update_group,
     update_page,
@@ -44,6 +46,7 @@ from aviso.status.lifecycle.postmortems import (
 
 __all__ = [
     "Actor",
+    "PAGE_IMAGES",
     "alert_operators",
     "ConflictError",
     "LifecycleError",
@@ -66,6 +69,7 @@ __all__ = [
     "save_postmortem",
     "schedule_maintenance",
     "set_component_status",
+    "set_page_image",
     "start_maintenance",
     "unplace_component",
     "unpublish_postmortem",

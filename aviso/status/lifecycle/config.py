@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from aviso.lib import languages
+from aviso.lib import branding, languages
 from aviso.status import hosts
 from aviso.status.automation import clean_automation_texts
 from aviso.status.choices import ComponentStatus, EventKind
@@ -29,6 +32,10 @@ PAGE_FIELDS = {
     "url",
     "domain",
     "private",
+    "accent_color",
+    "header_links",
+    "footer_text",
+    "custom_css",
     "description",
     "support_url",
     "position",
@@ -84,6 +91,21 @@ def _clean_page_fields(fields: dict) -> dict:
         fields["domain"] = clean_domain(fields["domain"])
     if "private" in fields:
         fields["private"] = bool(fields["private"])
+    for name, check in (
+        ("accent_color", branding.clean_accent),
+        ("custom_css", branding.clean_css),
+    ):
+        if name in fields:
+            try:
+                fields[name] = check(fields[name] or "")
+            except ValueError as error:
+                raise LifecycleError({name: str(error)}) from None
+    if "footer_text" in fields:
+        fields["footer_text"] = clean_text(
+            fields["footer_text"] or "", "footer_text", max_chars=500, required=False
+        )
+    if "header_links" in fields:
+        fields["header_links"] = clean_header_links(fields["header_links"])
     if "automation_texts" in fields:
         try:
             fields["automation_texts"] = clean_automation_texts(fields["automation_texts"])
@@ -112,6 +134,28 @@ def clean_domain(value) -> str:
             {"domain": _("This is AVISO_BASE_URL's host, which serves the first page already.")}
         )
     return domain
+
+
+MAX_HEADER_LINKS = 5
+
+
+def clean_header_links(value) -> list[dict]:
+    """Up to five {"label", "url"} links for the page's header (http(s) or a site path)."""
+    links = list(value or [])
+    if len(links) > MAX_HEADER_LINKS:
+        raise LifecycleError({"header_links": _("At most five header links.")})
+    cleaned = []
+    for link in links:
+        label = str((link or {}).get("label", "")).strip()
+        url = str((link or {}).get("url", "")).strip()
+        if not label or len(label) > 60:
+            raise LifecycleError({"header_links": _("Each link needs a label (60 characters).")})
+        if not re.match(r"^(https?://[^\s]+|/[^/\s][^\s]*|/)$", url) or len(url) > 500:
+            raise LifecycleError(
+                {"header_links": _("A link goes to an http(s) address or a path starting with /.")}
+            )
+        cleaned.append({"label": label, "url": url})
+    return cleaned
 
 
 def _page_saved() -> None:
@@ -316,3 +360,41 @@ def delete_component(component: Component, *, actor: Actor) -> None:
         notify=False,
     )
     component.delete()
+
+
+PAGE_IMAGES = ("logo", "favicon")
+
+
+@transaction.atomic
+def set_page_image(page: Page, kind: str, data: bytes | None, *, actor: Actor) -> Page:
+    """Store (or with ``None`` remove) the page's logo or favicon in the default storage."""
+    if kind not in PAGE_IMAGES:
+        raise LifecycleError({kind: _("Unknown field.")})
+    before = snapshot(page)
+    old = getattr(page, kind)
+    if data is None:
+        setattr(page, kind, "")
+    else:
+        try:
+            extension, _type = branding.image_kind(data)
+        except ValueError as error:
+            raise LifecycleError({kind: str(error)}) from None
+        digest = hashlib.blake2b(data, digest_size=8).hexdigest()
+        name = default_storage.save(
+            f"pages/{page.code}/{kind}-{digest}.{extension}", ContentFile(data)
+        )
+        setattr(page, kind, name)
+    page.save(update_fields=[kind, "updated_at"])
+    if old and old != getattr(page, kind):
+        transaction.on_commit(lambda: default_storage.delete(old))
+    record(
+        actor,
+        f"page.{kind}",
+        page,
+        page=page,
+        before=before,
+        after=snapshot(page),
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+    return page

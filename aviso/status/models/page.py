@@ -34,6 +34,14 @@ class Page(models.Model):
     domain = models.CharField(max_length=253, blank=True, default="")
     # Answers only to signed-in people; never in a snapshot, a public feed or the export.
     private = models.BooleanField(default=False)
+    # Branding (aviso.lib.branding checks each): none of it set is the default look.
+    accent_color = models.CharField(max_length=7, blank=True, default="")
+    header_links = models.JSONField(default=list, blank=True)  # [{"label", "url"}]
+    footer_text = models.TextField(blank=True, default="")
+    custom_css = models.TextField(blank=True, default="")
+    # Names in the default storage (the data dir unless configured otherwise).
+    logo = models.CharField(max_length=255, blank=True, default="")
+    favicon = models.CharField(max_length=255, blank=True, default="")
     description = models.TextField(blank=True)
     support_url = models.URLField(blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -57,6 +65,10 @@ class Page(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def has_brand_css(self) -> bool:
+        return bool(self.accent_color or self.custom_css)
 
     @classmethod
     def default(cls) -> Page | None:
