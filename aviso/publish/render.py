@@ -44,7 +44,7 @@ API_PATHS = [
     "/api/v2/scheduled-maintenances/upcoming.json",
     "/api/v2/scheduled-maintenances/active.json",
 ]
-FEED_PATHS = ["/history.atom", "/history.rss", "/maintenance.ics", "/badge.svg"]
+FEED_PATHS = ["/history.atom", "/history.rss", "/maintenance.ics", "/badge.svg", "/widget.js"]
 
 # Response headers a snapshot replays (CORS on the JSON, the security headers);
 # the rest (cookies, Vary, lengths, validators) the snapshot layer sets itself.
@@ -59,6 +59,7 @@ KEPT_HEADERS = {
     "x-frame-options",
     "referrer-policy",
     "cross-origin-opener-policy",
+    "cross-origin-resource-policy",
     "link",
 }
 

@@ -1,4 +1,5 @@
-"""A page's branding as files: its stylesheet (accent colour, custom CSS), logo and favicon.
+"""A page's branding as files: its stylesheet (accent colour, custom CSS), logo, favicon,
+and the embeddable widget.
 
 Files, not inline styles, because the public pages' Content-Security-Policy
 allows stylesheets from the site only; and files can be snapshotted and
@@ -6,6 +7,9 @@ exported like the feeds.
 """
 
 from __future__ import annotations
+
+import functools
+from pathlib import Path
 
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
@@ -73,3 +77,22 @@ def logo(request: HttpRequest) -> HttpResponse:
 @require_safe
 def favicon(request: HttpRequest) -> HttpResponse:
     return _image(request, "favicon")
+
+
+WIDGET = Path(__file__).parent / "static" / "status" / "widget.js"
+
+
+@functools.cache
+def widget_source() -> bytes:
+    return WIDGET.read_bytes()
+
+
+@require_safe
+def widget(request: HttpRequest) -> HttpResponse:
+    """The embeddable widget of the request's page: one script, read from the page's own
+    address, so the same file serves every page and every host."""
+    _page(request)  # a private page's widget asks for sign-in like the page itself
+    response = HttpResponse(widget_source(), content_type="text/javascript; charset=utf-8")
+    # Pasted into other sites' pages: they must be able to load it.
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response

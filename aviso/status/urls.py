@@ -11,6 +11,7 @@ urlpatterns = [
     path("incidents/<slug:code>", views.incident_detail, name="incident"),
     path("maintenances/<slug:code>", views.maintenance_detail, name="maintenance"),
     path("brand.css", brand_views.brand_css, name="brand-css"),
+    path("widget.js", brand_views.widget, name="widget"),
     path("brand/logo", brand_views.logo, name="brand-logo"),
     path("brand/favicon", brand_views.favicon, name="brand-favicon"),
 ]
