@@ -62,6 +62,11 @@ class HeaderLink(Schema):
     url: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_clean_str)]
 
 
+# Who may sign in to a private page by email link: domains, or whole addresses.
+Viewers = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=254), AfterValidator(_clean_str)]],
+    Field(max_length=500),
+]
 HeaderLinks = Annotated[list[HeaderLink], Field(max_length=5)]
 Zone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_str)]
 Position = Annotated[int, Field(ge=0, le=100_000)]
@@ -86,6 +91,8 @@ class PageIn(Input):
     url: Url = ""
     domain: Domain = ""
     private: bool = Field(False, description="Only signed-in people may read the page")
+    viewer_domains: Viewers = []
+    viewer_emails: Viewers = []
     accent_color: Accent = ""
     header_links: HeaderLinks = []
     footer_text: Annotated[str, Field(max_length=500), AfterValidator(_clean_str)] = ""
@@ -105,6 +112,8 @@ class PagePatch(Input):
     url: Url | None = None
     domain: Domain | None = None
     private: bool | None = None
+    viewer_domains: Viewers | None = None
+    viewer_emails: Viewers | None = None
     accent_color: Accent | None = None
     header_links: HeaderLinks | None = None
     footer_text: Annotated[str, Field(max_length=500), AfterValidator(_clean_str)] | None = None
@@ -123,6 +132,8 @@ class PageOut(Schema):
     url: str
     domain: str
     private: bool
+    viewer_domains: list[str]
+    viewer_emails: list[str]
     accent_color: str
     header_links: list[dict]
     footer_text: str

@@ -333,6 +333,17 @@ class PageSettingsForm(ConsoleForm):
         required=False,
         help_text=_("Never in the public snapshots, feeds or the static export."),
     )
+    viewer_domains = forms.CharField(
+        label=_("Who may sign in: email domains"),
+        required=False,
+        help_text=_("Comma-separated, e.g. example.com, partner.example."),
+    )
+    viewer_emails = forms.CharField(
+        label=_("Who may sign in: addresses"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Comma-separated or one a line."),
+    )
     accent_color = forms.CharField(
         label=_("Accent colour"),
         max_length=7,
@@ -406,6 +417,9 @@ class PageSettingsForm(ConsoleForm):
                 label, _bar, url = line.partition("|")
                 links.append({"label": label.strip(), "url": url.strip()})
         data["header_links"] = links
+        for name in ("viewer_domains", "viewer_emails"):
+            raw = data.get(name, "").replace("\n", ",")
+            data[name] = [item.strip() for item in raw.split(",") if item.strip()]
         return data
 
     @staticmethod

@@ -53,7 +53,7 @@ MAINTENANCE_KINDS = {
     EventKind.MAINTENANCE_CANCELLED,
 }
 # Seen by operators only: no public page shows them.
-PRIVATE_KINDS = {EventKind.OPERATOR_ALERT, EventKind.OUTBOX_DEAD}
+PRIVATE_KINDS = {EventKind.OPERATOR_ALERT, EventKind.OUTBOX_DEAD, EventKind.VIEWER_LINK}
 
 
 def event_scope(event: Event | None) -> dict:

@@ -7,7 +7,8 @@ class StatusConfig(AppConfig):
     verbose_name = "Status pages"
 
     def ready(self) -> None:
-        from aviso.status import worker
+        from aviso.status import viewers, worker
         from aviso.status.scheduler import run_due_maintenances
 
         worker.register_job("maintenances", run_due_maintenances)
+        worker.register_event_handler("status.viewer_links", viewers.send_link)

@@ -29,6 +29,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from aviso.lib import languages
 from aviso.lib.pagepaths import PAGE_PATH, prefix_of, request_host
+from aviso.status.links import relative_from
 from aviso.status.models import Page
 
 # Operators' and machines' addresses are never under a page prefix.
@@ -72,8 +73,9 @@ class PageMiddleware:
             path = request.get_full_path_info()
             if getattr(request, "language_prefix", None):
                 path = languages.prefixed(request.language_prefix, path)
-            target = request.page_prefix + path
-            response = HttpResponseRedirect(f"/console/login/?{urlencode({'next': target})}")
+            # The page's own sign-in, relative so it works on its domain and under /p/<slug>/.
+            sign_in = relative_from(f"/sign-in?{urlencode({'next': path})}", request.path_info)
+            response = HttpResponseRedirect(sign_in)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -87,7 +89,7 @@ def first_page_flag() -> Exists:
     return ~Exists(earlier)
 
 
-def public_page(request: HttpRequest | None) -> Page | None:
+def public_page(request: HttpRequest | None, *, gate: bool = True) -> Page | None:
     """The page ``request`` is for (cached on it); None when there is no page at all.
 
     An unknown ``/p/<slug>/`` is a 404. The page carries ``is_first`` (whether it
@@ -96,7 +98,10 @@ def public_page(request: HttpRequest | None) -> Page | None:
     if request is None:
         return Page.objects.annotate(is_first=first_page_flag()).order_by("position", "id").first()
     if hasattr(request, "_public_page"):
-        return request._public_page
+        page = request._public_page
+        if gate and page is not None and page.private and not may_view(request, page):
+            raise SignInRequired(page)
+        return page
     slug = getattr(request, "page_slug", None)
     pages = Page.objects.annotate(is_first=first_page_flag())
     if slug is not None:
@@ -119,7 +124,7 @@ def public_page(request: HttpRequest | None) -> Page | None:
             else pages.order_by("position", "id").first()
         )
     request._public_page = page
-    if page is not None and page.private and not may_view(request, page):
+    if gate and page is not None and page.private and not may_view(request, page):
         raise SignInRequired(page)
     return page
 
@@ -133,9 +138,15 @@ class SignInRequired(Exception):
 
 
 def may_view(request: HttpRequest, page: Page) -> bool:
-    """Whether ``request`` may read private ``page``: a signed-in console account."""
+    """Whether ``request`` may read private ``page``: a signed-in console account, or a
+    reader the page admits who signed in by email link (and is still admitted)."""
     user = getattr(request, "user", None)
-    return bool(user is not None and user.is_authenticated and user.is_active)
+    if user is not None and user.is_authenticated and user.is_active:
+        return True
+    from aviso.status.viewers import signed_in_email  # viewers builds on this module
+
+    email = signed_in_email(request, page)
+    return bool(email and page.admits(email))
 
 
 _MACHINE_SUFFIXES = (".json", ".atom", ".rss", ".ics", ".svg")

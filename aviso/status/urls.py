@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aviso.status import brand_views, views
+from aviso.status import brand_views, viewer_views, views
 
 app_name = "status"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("maintenances/<slug:code>", views.maintenance_detail, name="maintenance"),
     path("brand.css", brand_views.brand_css, name="brand-css"),
     path("widget.js", brand_views.widget, name="widget"),
+    path("sign-in", viewer_views.sign_in, name="sign-in"),
+    path("sign-in/<str:token>", viewer_views.sign_in_link, name="sign-in-link"),
     path("brand/logo", brand_views.logo, name="brand-logo"),
     path("brand/favicon", brand_views.favicon, name="brand-favicon"),
 ]

@@ -71,6 +71,12 @@ class PageSpec(BaseModel):
     url: HttpUrl = ""
     domain: str = Field("", description="The host name that serves this page, if any")
     private: bool = Field(False, description="Only signed-in people may read the page")
+    viewer_domains: list[str] = Field(
+        default_factory=list, description="Email domains whose people may sign in (private)"
+    )
+    viewer_emails: list[str] = Field(
+        default_factory=list, description="Addresses that may sign in (private)"
+    )
     accent_color: str = Field("", description="#rrggbb, readable on white (4.5:1)")
     header_links: list[dict[Literal["label", "url"], str]] = Field(
         default_factory=list, description="Up to five {label, url} links in the header"
@@ -93,6 +99,8 @@ PAGE_FIELDS = [
     "url",
     "domain",
     "private",
+    "viewer_domains",
+    "viewer_emails",
     "accent_color",
     "header_links",
     "footer_text",

@@ -44,6 +44,8 @@ def page_settings(request: HttpRequest) -> HttpResponse:
     initial_texts = {f"automation_{key}": text for key, text in texts.items()}
     if page is not None:
         initial["header_links"] = PageSettingsForm.links_text(page.header_links)
+        initial["viewer_domains"] = ", ".join(page.viewer_domains)
+        initial["viewer_emails"] = "\n".join(page.viewer_emails)
     form = PageSettingsForm(
         request.POST or None, request.FILES or None, initial=initial | initial_texts
     )
@@ -55,6 +57,8 @@ def page_settings(request: HttpRequest) -> HttpResponse:
             initial["automation_texts"] = texts
             if page is not None:
                 initial["header_links"] = page.header_links
+                initial["viewer_domains"] = page.viewer_domains
+                initial["viewer_emails"] = page.viewer_emails
             try:
                 if page is None:
                     page = lifecycle.create_page(actor=actor(request), **fields)

@@ -7,8 +7,10 @@ import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -32,6 +34,8 @@ PAGE_FIELDS = {
     "url",
     "domain",
     "private",
+    "viewer_domains",
+    "viewer_emails",
     "accent_color",
     "header_links",
     "footer_text",
@@ -91,6 +95,10 @@ def _clean_page_fields(fields: dict) -> dict:
         fields["domain"] = clean_domain(fields["domain"])
     if "private" in fields:
         fields["private"] = bool(fields["private"])
+    if "viewer_domains" in fields:
+        fields["viewer_domains"] = clean_viewer_domains(fields["viewer_domains"])
+    if "viewer_emails" in fields:
+        fields["viewer_emails"] = clean_viewer_emails(fields["viewer_emails"])
     for name, check in (
         ("accent_color", branding.clean_accent),
         ("custom_css", branding.clean_css),
@@ -134,6 +142,37 @@ def clean_domain(value) -> str:
             {"domain": _("This is AVISO_BASE_URL's host, which serves the first page already.")}
         )
     return domain
+
+
+MAX_VIEWERS = 500
+
+
+def clean_viewer_domains(value) -> list[str]:
+    """Email domains whose addresses may sign in to a private page."""
+    found = [str(d).strip().lower().lstrip("@") for d in (value or []) if str(d).strip()]
+    if len(found) > MAX_VIEWERS:
+        raise LifecycleError({"viewer_domains": _("At most 500 domains.")})
+    for domain in found:
+        if not _HOST_NAME.match(domain):
+            raise LifecycleError(
+                {"viewer_domains": _("%(d)s is not an email domain.") % {"d": domain}}
+            )
+    return list(dict.fromkeys(found))
+
+
+def clean_viewer_emails(value) -> list[str]:
+    """Addresses that may sign in to a private page."""
+    found = [str(e).strip().lower() for e in (value or []) if str(e).strip()]
+    if len(found) > MAX_VIEWERS:
+        raise LifecycleError({"viewer_emails": _("At most 500 addresses.")})
+    for email in found:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise LifecycleError(
+                {"viewer_emails": _("%(e)s is not an email address.") % {"e": email}}
+            ) from None
+    return list(dict.fromkeys(found))
 
 
 MAX_HEADER_LINKS = 5

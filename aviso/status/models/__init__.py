@@ -9,6 +9,7 @@ from aviso.status.models.incident import Incident, IncidentComponent, IncidentUp
 from aviso.status.models.maintenance import Maintenance, MaintenanceUpdate
 from aviso.status.models.outbox import HandlerRun
 from aviso.status.models.page import Page
+from aviso.status.models.viewer import ViewerLink
 
 __all__ = [
     "AuditEntry",
@@ -25,4 +26,5 @@ __all__ = [
     "MaintenanceUpdate",
     "Page",
     "Postmortem",
+    "ViewerLink",
 ]

@@ -34,6 +34,10 @@ class Page(models.Model):
     domain = models.CharField(max_length=253, blank=True, default="")
     # Answers only to signed-in people; never in a snapshot, a public feed or the export.
     private = models.BooleanField(default=False)
+    # Who may sign in to a private page by email link: any address at these domains, and
+    # these addresses ("example.com", "ana@partner.example").
+    viewer_domains = models.JSONField(default=list, blank=True)
+    viewer_emails = models.JSONField(default=list, blank=True)
     # Branding (aviso.lib.branding checks each): none of it set is the default look.
     accent_color = models.CharField(max_length=7, blank=True, default="")
     header_links = models.JSONField(default=list, blank=True)  # [{"label", "url"}]
@@ -65,6 +69,11 @@ class Page(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def admits(self, email: str) -> bool:
+        """Whether ``email`` (already lower case) may read this private page."""
+        domain = email.rpartition("@")[2]
+        return email in (self.viewer_emails or []) or domain in (self.viewer_domains or [])
 
     @property
     def has_brand_css(self) -> bool:
