@@ -57,6 +57,10 @@ INTERNAL_PAGE = {
     "languages": ["en", "es"],
     "private": True,
     "position": 1,
+    # Anyone with an address at the platform's own domain signs in by email link.
+    "viewer_domains": ["jelou.example"],
+    "accent_color": "#6f2da8",
+    "footer_text": "Staff only. Escalations: #platform-oncall.",
 }
 INTERNAL_COMPONENTS = [
     (
