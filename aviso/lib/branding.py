@@ -1,7 +1,8 @@
 """Checks for a page's branding: accent colour contrast, custom CSS, uploaded images.
 
-Framework-free: each function returns the cleaned value or raises ``ValueError``
-with a sentence saying what to fix.
+Framework-free: each function returns the cleaned value or raises ``BrandError``
+whose ``code`` (and ``params``) the caller turns into a sentence in the reader's
+language; ``str()`` of it is an English one, for logs and tests.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ MAX_IMAGE_BYTES = 512 * 1024
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+class BrandError(ValueError):
+    def __init__(self, code: str, message: str, **params) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def _channel(value: int) -> float:
@@ -41,12 +49,14 @@ def clean_accent(value: str) -> str:
     if not value:
         return ""
     if not ACCENT.match(value):
-        raise ValueError("Give the colour as #rrggbb, e.g. #0b57d0.")
+        raise BrandError("accent_format", "Give the colour as #rrggbb, e.g. #0b57d0.")
     ratio = contrast(value.lower(), LIGHT_BACKGROUND)
     if ratio < MIN_CONTRAST:
-        raise ValueError(
+        raise BrandError(
+            "accent_contrast",
             f"This colour has a contrast of {ratio:.1f}:1 on the page's white background; "
-            f"links need at least {MIN_CONTRAST}:1. Choose a darker one."
+            f"links need at least {MIN_CONTRAST}:1. Choose a darker one.",
+            ratio=round(ratio, 1),
         )
     return value.lower()
 
@@ -56,23 +66,23 @@ def clean_css(css: str) -> str:
     address) naming another host, no escapes that could spell one. Comments are dropped."""
     css = (css or "").replace("\r\n", "\n")
     if len(css) > MAX_CSS_CHARS:
-        raise ValueError(f"Keep the CSS under {MAX_CSS_CHARS} characters.")
+        raise BrandError("css_long", f"Keep the CSS under {MAX_CSS_CHARS} characters.")
     css = _COMMENT.sub("", css)
     lowered = css.lower()
     if "\\" in css:
-        raise ValueError("Backslash escapes are not allowed in custom CSS.")
+        raise BrandError("css_escape", "Backslash escapes are not allowed in custom CSS.")
     if "@import" in lowered:
-        raise ValueError("@import is not allowed: custom CSS cannot load other stylesheets.")
+        raise BrandError("css_import", "@import is not allowed in custom CSS.")
     if "<" in css:
-        raise ValueError("Custom CSS cannot contain '<'.")
+        raise BrandError("css_angle", "Custom CSS cannot contain '<'.")
     for match in _URL.finditer(css):
         target = match.group(2).strip()
         if target.startswith("//") or (
             _SCHEME.match(target) and not target.lower().startswith("data:image/")
         ):
-            raise ValueError(f"url({target}) names another host; only this page's own files.")
+            raise BrandError("css_remote", f"url({target}) names another host.")
     if "//" in css or "expression(" in lowered or "javascript:" in lowered:
-        raise ValueError("Custom CSS cannot name another host (no '//' addresses).")
+        raise BrandError("css_remote", "Custom CSS cannot name another host.")
     return css.strip()
 
 
@@ -87,10 +97,10 @@ def image_kind(data: bytes) -> tuple[str, str]:
     """(extension, content type) of an uploaded logo or favicon. SVG is refused: it can
     carry script."""
     if len(data) > MAX_IMAGE_BYTES:
-        raise ValueError(f"Keep the image under {MAX_IMAGE_BYTES // 1024} KB.")
+        raise BrandError("image_big", f"Keep the image under {MAX_IMAGE_BYTES // 1024} KB.")
     for magic, kind in IMAGE_TYPES.items():
         if data.startswith(magic):
             return kind
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp", "image/webp"
-    raise ValueError("Upload a PNG, JPEG, WebP or ICO image.")
+    raise BrandError("image_kind", "Upload a PNG, JPEG, WebP or ICO image.")

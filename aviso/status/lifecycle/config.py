@@ -144,6 +144,29 @@ def clean_domain(value) -> str:
     return domain
 
 
+def brand_message(error: branding.BrandError) -> str:
+    """What a branding check refused, in the reader's language."""
+    messages = {
+        "accent_format": _("Give the colour as #rrggbb, e.g. #0b57d0."),
+        "accent_contrast": _(
+            "This colour has a contrast of %(ratio)s:1 on the page's white background; "
+            "links need at least 4.5:1. Choose a darker one."
+        ),
+        "css_long": _("Keep the CSS under 20000 characters."),
+        "css_escape": _("Backslash escapes are not allowed in custom CSS."),
+        "css_import": _("@import is not allowed: custom CSS cannot load other stylesheets."),
+        "css_angle": _("Custom CSS cannot contain '<'."),
+        "css_remote": _("Custom CSS cannot load anything from another host."),
+        "image_big": _("Keep the image under 512 KB."),
+        "image_kind": _("Upload a PNG, JPEG, WebP or ICO image."),
+    }
+    return (
+        messages.get(error.code, str(error)) % error.params
+        if error.params
+        else messages.get(error.code, str(error))
+    )
+
+
 MAX_VIEWERS = 500
 
 
@@ -416,8 +439,8 @@ def set_page_image(page: Page, kind: str, data: bytes | None, *, actor: Actor) -
     else:
         try:
             extension, _type = branding.image_kind(data)
-        except ValueError as error:
-            raise LifecycleError({kind: str(error)}) from None
+        except branding.BrandError as error:
+            raise LifecycleError({kind: brand_message(error)}) from None
         digest = hashlib.blake2b(data, digest_size=8).hexdigest()
         name = default_storage.save(
             f"pages/{page.code}/{kind}-{digest}.{extension}", ContentFile(data)
