@@ -112,6 +112,8 @@ class _Components:
             else:
                 top_level.append(component)
         # On the page, ungrouped components come first, then the groups.
+        if getattr(page, "visible_component_ids", None) is not None:
+            groups = [g for g in groups if g.pk in children]  # an audience's reader: theirs
         top_level += groups
 
         rows: list[tuple[tuple, dict]] = []

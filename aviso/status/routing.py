@@ -124,9 +124,24 @@ def public_page(request: HttpRequest | None, *, gate: bool = True) -> Page | Non
             else pages.order_by("position", "id").first()
         )
     request._public_page = page
-    if gate and page is not None and page.private and not may_view(request, page):
-        raise SignInRequired(page)
+    if page is not None and page.private:
+        if gate and not may_view(request, page):
+            raise SignInRequired(page)
+        _narrow_to_audience(request, page)
     return page
+
+
+def _narrow_to_audience(request: HttpRequest, page: Page) -> None:
+    """A reader signed in by email sees what their audiences give them; operators see all."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return
+    from aviso.status.audiences import visible_component_ids
+    from aviso.status.viewers import signed_in_email
+
+    email = signed_in_email(request, page)
+    if email:
+        page.visible_component_ids = visible_component_ids(page, email)
 
 
 class SignInRequired(Exception):

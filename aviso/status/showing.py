@@ -10,7 +10,7 @@ query count stays what it was with one page.
 
 from __future__ import annotations
 
-from django.db.models import BigIntegerField, Case, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, When
 
 from aviso.status.models import (
     Component,
@@ -22,10 +22,17 @@ from aviso.status.models import (
 )
 
 
+def _visible(page: Page, components: QuerySet) -> QuerySet:
+    """Narrowed to what the reader may see (``page.visible_component_ids``, set for a
+    private page's reader in an audience; see ``aviso.status.audiences``)."""
+    visible = getattr(page, "visible_component_ids", None)
+    return components if visible is None else components.filter(pk__in=visible)
+
+
 def shown_component_ids(page: Page) -> QuerySet:
-    """The ids of the components ``page`` shows, as a subquery."""
+    """The ids of the components ``page`` shows (to this reader), as a subquery."""
     placed = ComponentPlacement.objects.filter(page=page).values("component_id")
-    return Component.objects.filter(Q(page=page) | Q(pk__in=placed)).values("pk")
+    return _visible(page, Component.objects.filter(Q(page=page) | Q(pk__in=placed))).values("pk")
 
 
 def shown_components(page: Page) -> QuerySet[Component]:
@@ -35,7 +42,7 @@ def shown_components(page: Page) -> QuerySet[Component]:
     placement = ComponentPlacement.objects.filter(page=page, component=OuterRef("pk"))
     placed = ComponentPlacement.objects.filter(page=page).values("component_id")
     return (
-        Component.objects.filter(Q(page=page) | Q(pk__in=placed))
+        _visible(page, Component.objects.filter(Q(page=page) | Q(pk__in=placed)))
         .annotate(
             shown_group_id=Case(
                 When(page=page, then=F("group_id")),
@@ -57,6 +64,10 @@ def page_incidents(page: Page) -> QuerySet[Incident]:
     touching = IncidentComponent.objects.filter(component_id__in=shown_component_ids(page)).values(
         "incident_id"
     )
+    if getattr(page, "visible_component_ids", None) is not None:
+        # A reader in an audience: posted to the page, only those touching no component.
+        bare = ~Exists(IncidentComponent.objects.filter(incident=OuterRef("pk")))
+        return Incident.objects.filter(Q(pk__in=touching) | (Q(page=page) & bare))
     return Incident.objects.filter(Q(page=page) | Q(pk__in=touching))
 
 
@@ -66,6 +77,9 @@ def page_maintenances(page: Page) -> QuerySet[Maintenance]:
     touching = through.objects.filter(component_id__in=shown_component_ids(page)).values(
         "maintenance_id"
     )
+    if getattr(page, "visible_component_ids", None) is not None:
+        bare = ~Exists(through.objects.filter(maintenance=OuterRef("pk")))
+        return Maintenance.objects.filter(Q(pk__in=touching) | (Q(page=page) & bare))
     return Maintenance.objects.filter(Q(page=page) | Q(pk__in=touching))
 
 

@@ -7,6 +7,7 @@ Views, the API, the checker and the CLI all call these.
 
 from aviso.status.lifecycle.actors import Actor
 from aviso.status.lifecycle.alerts import alert_operators
+from aviso.status.lifecycle.audiences import delete_audience, save_audience
 from aviso.status.lifecycle.components import set_component_status
 from aviso.status.lifecycle.config import (
     PAGE_IMAGES,
@@ -56,6 +57,7 @@ __all__ = [
     "create_group",
     "create_incident",
     "create_page",
+    "delete_audience",
     "delete_component",
     "delete_group",
     "delete_incident",
@@ -66,6 +68,7 @@ __all__ = [
     "post_update",
     "publish_postmortem",
     "resolve_incident",
+    "save_audience",
     "save_postmortem",
     "schedule_maintenance",
     "set_component_status",

@@ -1,3 +1,4 @@
+from aviso.status.models.audience import Audience
 from aviso.status.models.audit import AuditEntry, Event
 from aviso.status.models.component import (
     Component,
@@ -12,6 +13,7 @@ from aviso.status.models.page import Page
 from aviso.status.models.viewer import ViewerLink
 
 __all__ = [
+    "Audience",
     "AuditEntry",
     "Component",
     "ComponentGroup",
