@@ -156,6 +156,28 @@ class PageOut(Schema):
     updated_at: dt.datetime
 
 
+# Audiences of a private page
+
+
+class AudienceIn(Input):
+    name: Name
+    email_domains: Viewers = []
+    emails: Viewers = []
+    components: Codes = Field([], description="Codes of components this page shows")
+
+
+class AudienceOut(Schema):
+    code: str
+    name: str
+    email_domains: list[str]
+    emails: list[str]
+    components: list[str]
+
+    @staticmethod
+    def resolve_components(obj) -> list[str]:
+        return sorted(c.code for c in obj.components.all())
+
+
 # Components placed on other pages
 
 

@@ -14,6 +14,8 @@ from aviso.api import auth
 from aviso.api.choices import TokenScope
 from aviso.api.common import Pagination, errors, get_by_code, get_page, idempotent
 from aviso.api.schemas import (
+    AudienceIn,
+    AudienceOut,
     ComponentIn,
     ComponentOut,
     ComponentPatch,
@@ -29,7 +31,7 @@ from aviso.api.schemas import (
 from aviso.lib import branding
 from aviso.status import lifecycle
 from aviso.status.choices import ComponentStatus
-from aviso.status.models import Component, ComponentGroup, ComponentPlacement, Page
+from aviso.status.models import Audience, Component, ComponentGroup, ComponentPlacement, Page
 
 router = Router(tags=["pages"])
 # Fields that may be set to null on purpose; a null elsewhere means "unchanged".
@@ -286,4 +288,59 @@ def unplace_component(request: HttpRequest, page: str, code: str):
     if placement is None:
         raise Http404(f"No component {code!r} placed on this page.")
     lifecycle.unplace_component(placement, actor=auth.actor(request))
+    return 204, None
+
+
+# Audiences of a private page
+
+
+def _audiences(page: Page):
+    return Audience.objects.filter(page=page).prefetch_related("components")
+
+
+@router.get(
+    "/{page}/audiences",
+    response={200: list[AudienceOut], **errors()},
+    auth=auth.READ,
+    tags=["audiences"],
+)
+@paginate(Pagination)
+def list_audiences(request: HttpRequest, page: str):
+    return _audiences(get_page(page))
+
+
+@router.post(
+    "/{page}/audiences",
+    response={201: AudienceOut, **errors()},
+    auth=auth.ADMIN,
+    tags=["audiences"],
+)
+def create_audience(request: HttpRequest, page: str, payload: AudienceIn):
+    target = get_page(page)
+    audience = lifecycle.save_audience(target, actor=auth.actor(request), **payload.dict())
+    return 201, _audiences(target).get(pk=audience.pk)
+
+
+@router.put(
+    "/{page}/audiences/{code}",
+    response={200: AudienceOut, **errors()},
+    auth=auth.ADMIN,
+    tags=["audiences"],
+)
+def replace_audience(request: HttpRequest, page: str, code: str, payload: AudienceIn):
+    target = get_page(page)
+    audience = get_by_code(_audiences(target), code, "audience")
+    lifecycle.save_audience(target, actor=auth.actor(request), audience=audience, **payload.dict())
+    return _audiences(target).get(pk=audience.pk)
+
+
+@router.delete(
+    "/{page}/audiences/{code}",
+    response={204: None, **errors()},
+    auth=auth.ADMIN,
+    tags=["audiences"],
+)
+def delete_audience(request: HttpRequest, page: str, code: str):
+    audience = get_by_code(_audiences(get_page(page)), code, "audience")
+    lifecycle.delete_audience(audience, actor=auth.actor(request))
     return 204, None

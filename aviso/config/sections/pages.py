@@ -23,6 +23,7 @@ from aviso.config.sections import Change, Context, Section
 from aviso.config.specs import STRICT, HttpUrl, Name, Slug, TimeZone
 from aviso.status import lifecycle
 from aviso.status.models import Component, ComponentGroup, Page
+from aviso.status.showing import shown_components
 
 
 class ComponentSpec(BaseModel):
@@ -46,6 +47,19 @@ class SharedSpec(BaseModel):
     component: Name = Field(description="The component's name on that page")
     group: Name | None = Field(
         None, description="Its group on that page, when its name alone is not unique there"
+    )
+
+
+class AudienceSpec(BaseModel):
+    """Readers of a private page (by email domain or address) and the components they see."""
+
+    model_config = STRICT
+
+    name: Name
+    email_domains: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    components: list[Name] = Field(
+        default_factory=list, description="Names of components this page shows"
     )
 
 
@@ -86,6 +100,9 @@ class PageSpec(BaseModel):
     description: str = ""
     support_url: HttpUrl = ""
     groups: list[GroupSpec] = Field(default_factory=list)
+    audiences: list[AudienceSpec] = Field(
+        default_factory=list, description="Private pages: who sees which components"
+    )
     components: list[ComponentSpec] = Field(
         default_factory=list, description="Components outside any group"
     )
@@ -203,6 +220,7 @@ class _PagePlan:
                 if diff:
                     run = self._place(shared, specs, path, group.name, index)
                     self._add("update", "placement", label, path, diff, run)
+        self._plan_audiences()
         if self.context.prune:
             for component_id, placement in existing.items():
                 if component_id not in named:
@@ -211,6 +229,58 @@ class _PagePlan:
                     run = self._delete(lifecycle.unplace_component, placement)
                     self._add("delete", "placement", label, self.path, {}, run)
         return self.changes
+
+    def _plan_audiences(self) -> None:
+        _check_unique(
+            [((*self.path, "audiences", i), a.name) for i, a in enumerate(self.spec.audiences)],
+            "audiences",
+        )
+        existing = {}
+        if self.page is not None:
+            existing = {a.name: a for a in self.page.audiences.prefetch_related("components")}
+        for index, spec in enumerate(self.spec.audiences):
+            path = (*self.path, "audiences", index)
+            label = f"{self.spec.slug} / {spec.name}"
+            wanted = {
+                "email_domains": spec.email_domains,
+                "emails": spec.emails,
+                "components": sorted(spec.components),
+            }
+            current = existing.pop(spec.name, None)
+            if current is None:
+                self._add("create", "audience", label, path, wanted, self._audience(spec, path))
+                continue
+            now = {
+                "email_domains": current.email_domains,
+                "emails": current.emails,
+                "components": sorted(c.name for c in current.components.all()),
+            }
+            diff = {k: (now[k], v) for k, v in wanted.items() if now[k] != v}
+            if diff:
+                run = self._audience(spec, path, current)
+                self._add("update", "audience", label, path, diff, run)
+        if self.context.prune:
+            for name, audience in existing.items():
+                run = self._delete(lifecycle.delete_audience, audience)
+                self._add("delete", "audience", f"{self.spec.slug} / {name}", self.path, {}, run)
+
+    def _audience(self, spec: AudienceSpec, path, current=None):
+        def run():
+            by_name = {c.name: c.code for c in shown_components(self.page)}
+            missing = [name for name in spec.components if name not in by_name]
+            if missing:
+                raise SpecProblem(path, f"page {self.spec.slug!r} shows no {missing[0]!r}")
+            lifecycle.save_audience(
+                self.page,
+                actor=self.actor,
+                audience=current,
+                name=spec.name,
+                email_domains=spec.email_domains,
+                emails=spec.emails,
+                components=[by_name[name] for name in spec.components],
+            )
+
+        return run
 
     def _place(self, shared: SharedSpec, specs, path, group: str, position: int):
         def run():
@@ -456,10 +526,20 @@ def export() -> list[PageSpec]:
             )
             for g in page.groups.order_by("position", "id")
         ]
+        audiences = [
+            AudienceSpec(
+                name=a.name,
+                email_domains=a.email_domains,
+                emails=a.emails,
+                components=sorted(c.name for c in a.components.all()),
+            )
+            for a in page.audiences.prefetch_related("components")
+        ]
         pages.append(
             PageSpec(
                 **{name: getattr(page, name) for name in PAGE_FIELDS},
                 groups=groups,
+                audiences=audiences,
                 components=specs_of(None),
             )
         )

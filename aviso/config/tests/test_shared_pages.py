@@ -81,3 +81,35 @@ class TestApplySharedComponents:
         with pytest.raises(ConfigError) as caught:
             apply_text(bad, "pages.yaml")
         assert "host name" in str(caught.value)
+
+
+AUDIENCES = FILE.replace(
+    "    domain: internal-status.example.test\n",
+    "    domain: internal-status.example.test\n"
+    "    private: true\n"
+    "    viewer_domains: [bank.test]\n"
+    "    audiences:\n"
+    "      - name: Bank\n"
+    "        email_domains: [bank.test]\n"
+    "        components: [WhatsApp Messaging]\n",
+)
+
+
+class TestApplyAudiences:
+    def test_it_creates_audiences_after_the_components_they_name_and_exports_them(self):
+        apply_text(AUDIENCES, "pages.yaml")
+        internal = Page.objects.get(slug="internal")
+        audience = internal.audiences.get()
+        assert audience.email_domains == ["bank.test"]
+        assert [c.name for c in audience.components.all()] == ["WhatsApp Messaging"]
+        assert apply_text(AUDIENCES, "pages.yaml").is_empty
+        exported = yaml.safe_load(export_text())
+        page = next(p for p in exported["pages"] if p["slug"] == "internal")
+        assert page["private"] is True
+        assert page["audiences"] == [
+            {
+                "name": "Bank",
+                "email_domains": ["bank.test"],
+                "components": ["WhatsApp Messaging"],
+            }
+        ]

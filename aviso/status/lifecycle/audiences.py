@@ -49,8 +49,13 @@ def save_audience(
     before = _picture(audience) if audience is not None else None
     audience = audience or Audience(page=page)
     audience.name = clean_name(name)
-    audience.email_domains = clean_viewer_domains(email_domains or [])
-    audience.emails = clean_viewer_emails(emails or [])
+    try:
+        audience.email_domains = clean_viewer_domains(email_domains or [])
+        audience.emails = clean_viewer_emails(emails or [])
+    except LifecycleError as error:
+        # The page's own fields are viewer_*; an audience's are these.
+        names = {"viewer_domains": "email_domains", "viewer_emails": "emails"}
+        raise LifecycleError({names.get(k, k): v for k, v in error.errors.items()}) from None
     chosen = _components(page, list(components or []))
     try:
         with transaction.atomic():

@@ -69,9 +69,7 @@ def _signed_in(smtp: SmtpSink, email: str) -> Client:
 
 
 class TestWhatEachAudienceSees:
-    def test_a_reader_sees_their_audiences_components_and_incidents_only(
-        self, customers, smtp
-    ):
+    def test_a_reader_sees_their_audiences_components_and_incidents_only(self, customers, smtp):
         page, whatsapp, bank_api, shop_sync = customers
         lifecycle.create_incident(
             page,
@@ -140,3 +138,30 @@ class TestSubscribersOfAnAudiencePage:
             Delivery.objects.exclude(pk__in=before).values_list("subscriber__address", flat=True)
         )
         assert told == {"ana@bank.test"}
+
+
+class TestAudiencesApi:
+    def test_an_admin_token_manages_audiences_and_bad_input_gets_field_messages(self, customers):
+        from aviso.api.models import ApiToken
+        from aviso.status.models import AuditEntry
+        from aviso.testing import make_person
+
+        page, whatsapp, bank_api, shop_sync = customers
+        token = ApiToken.issue(make_person("ops", "admin"), name="bot", scope="admin")[1]
+        api = Client(headers={"Authorization": f"Bearer {token}"})
+        url = "/api/v1/pages/customers/audiences"
+        listed = json.loads(api.get(url).content)
+        assert {a["name"] for a in listed["items"]} == {"Bank", "Shop"}
+        body = {"name": "Partners", "emails": ["x@partner.test"], "components": [bank_api.code]}
+        created = api.post(url, json.dumps(body), content_type="application/json")
+        assert created.status_code == 201
+        assert json.loads(created.content)["components"] == [bank_api.code]
+        assert AuditEntry.objects.filter(action="audience.save", page=page).count() == 3
+        bad = api.post(
+            url,
+            json.dumps({"name": "Bad", "emails": ["not-an-address"]}),
+            content_type="application/json",
+        )
+        assert bad.status_code == 422 and "emails" in json.loads(bad.content)["errors"]
+        code = json.loads(created.content)["code"]
+        assert api.delete(f"{url}/{code}").status_code == 204
