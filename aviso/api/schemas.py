@@ -67,6 +67,11 @@ Viewers = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=254), AfterValidator(_clean_str)]],
     Field(max_length=500),
 ]
+Secret = Annotated[
+    str,
+    Field(max_length=500, description="Write-only: sealed at rest, never shown again"),
+    AfterValidator(_clean_str),
+]
 HeaderLinks = Annotated[list[HeaderLink], Field(max_length=5)]
 Zone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_str)]
 Position = Annotated[int, Field(ge=0, le=100_000)]
@@ -93,6 +98,9 @@ class PageIn(Input):
     private: bool = Field(False, description="Only signed-in people may read the page")
     viewer_domains: Viewers = []
     viewer_emails: Viewers = []
+    oidc_issuer: Url = ""
+    oidc_client_id: Annotated[str, Field(max_length=255), AfterValidator(_clean_str)] = ""
+    oidc_client_secret: Secret = ""
     accent_color: Accent = ""
     header_links: HeaderLinks = []
     footer_text: Annotated[str, Field(max_length=500), AfterValidator(_clean_str)] = ""
@@ -114,6 +122,9 @@ class PagePatch(Input):
     private: bool | None = None
     viewer_domains: Viewers | None = None
     viewer_emails: Viewers | None = None
+    oidc_issuer: Url | None = None
+    oidc_client_id: Annotated[str, Field(max_length=255), AfterValidator(_clean_str)] | None = None
+    oidc_client_secret: Secret | None = None
     accent_color: Accent | None = None
     header_links: HeaderLinks | None = None
     footer_text: Annotated[str, Field(max_length=500), AfterValidator(_clean_str)] | None = None
@@ -134,12 +145,19 @@ class PageOut(Schema):
     private: bool
     viewer_domains: list[str]
     viewer_emails: list[str]
+    oidc_issuer: str
+    oidc_client_id: str
+    has_oidc_secret: bool
     accent_color: str
     header_links: list[dict]
     footer_text: str
     custom_css: str
     has_logo: bool
     has_favicon: bool
+
+    @staticmethod
+    def resolve_has_oidc_secret(obj) -> bool:
+        return bool(obj.oidc_client_secret)
 
     @staticmethod
     def resolve_has_logo(obj) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -9,11 +11,14 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from aviso.status import links, viewers
+from aviso.status import links, oidc, viewers
 from aviso.status.languages import use_page_language
 from aviso.status.models import Page
 from aviso.status.ratelimit import allow, client_address
 from aviso.status.routing import public_page
+from aviso.status.viewers import record_sign_in
+
+log = logging.getLogger(__name__)
 
 # Sign-in links asked for from one address, per ten minutes.
 LINKS_PER_ADDRESS = 10
@@ -77,3 +82,45 @@ def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
     viewers.remember(request, link)
     # Back to where the reader was going, relative to this page (its domain or /p/<slug>/).
     return _no_store(HttpResponseRedirect(links.relative_from(link.next_path, request.path_info)))
+
+
+@require_http_methods(["GET", "HEAD"])
+def sign_in_oidc(request: HttpRequest) -> HttpResponse:
+    """Off to the page's OpenID Connect provider."""
+    page = _private_page(request)
+    if not page.has_oidc:
+        raise Http404("This page has no single sign-on.")
+    try:
+        target = oidc.start(page, request.session, request.GET.get("next", "/"))
+    except oidc.SignInFailed as error:
+        return _failed(request, page, error)
+    return _no_store(HttpResponseRedirect(target))
+
+
+@require_http_methods(["GET", "HEAD"])
+def sign_in_oidc_callback(request: HttpRequest) -> HttpResponse:
+    page = _private_page(request)
+    if not page.has_oidc:
+        raise Http404("This page has no single sign-on.")
+    try:
+        email, next_path = oidc.finish(
+            page,
+            request.session,
+            state=request.GET.get("state", ""),
+            code=request.GET.get("code", ""),
+        )
+    except oidc.SignInFailed as error:
+        return _failed(request, page, error)
+    if not page.admits(email):
+        context = {"page": page, "form": SignInForm(), "refused": email}
+        return _no_store(render(request, "status/sign_in.html", context, status=403))
+    viewers.remember_email(request, page.pk, email)
+    record_sign_in(page, email, "oidc")
+    return _no_store(HttpResponseRedirect(links.relative_from(next_path, request.path_info)))
+
+
+def _failed(request: HttpRequest, page: Page, error: Exception) -> HttpResponse:
+    log.warning("OIDC sign-in to page %s failed: %s", page.slug, error)
+    context = {"page": page, "form": SignInForm(), "sso_failed": True}
+    # Not a 5xx: the session (the spent attempt) is only saved on answers below 500.
+    return _no_store(render(request, "status/sign_in.html", context, status=400))

@@ -87,16 +87,21 @@ def redeem(token: str) -> ViewerLink | None:
     ).update(used_at=timezone.now())
     if not spent:
         return None
+    record_sign_in(found.page, found.email, "email link", obj=found)
+    return found
+
+
+def record_sign_in(page: Page, email: str, how: str, obj=None) -> None:
+    """The audit entry of a reader's sign-in to a private page."""
     record(
-        Actor(ActorKind.PERSON, f"reader {found.email}"),
+        Actor(ActorKind.PERSON, f"reader {email}"),
         "viewer.sign_in",
-        found,
-        page=found.page,
+        obj or page,
+        page=page,
         before=None,
-        after={"email": found.email},
+        after={"email": email, "by": how},
         event=None,
     )
-    return found
 
 
 def signed_in_email(request: HttpRequest, page: Page) -> str | None:
@@ -107,8 +112,13 @@ def signed_in_email(request: HttpRequest, page: Page) -> str | None:
 
 
 def remember(request: HttpRequest, link: ViewerLink) -> None:
+    remember_email(request, link.page_id, link.email)
+
+
+def remember_email(request: HttpRequest, page_id: int, email: str) -> None:
+    """Keep ``email`` as the reader of page ``page_id`` in the session (a new session id)."""
     viewers = dict(request.session.get(SESSION_KEY) or {})
-    viewers[str(link.page_id)] = link.email
+    viewers[str(page_id)] = email
     request.session.cycle_key()  # a new session id on sign-in
     request.session[SESSION_KEY] = viewers
 

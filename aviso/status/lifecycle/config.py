@@ -25,6 +25,7 @@ from aviso.status.lifecycle.records import record, snapshot
 from aviso.status.lifecycle.validation import clean_choice, clean_name, clean_text
 from aviso.status.models import Component, ComponentGroup, Page
 from aviso.status.models.page import validate_time_zone
+from aviso.status.sealing import keyring
 
 PAGE_FIELDS = {
     "name",
@@ -36,6 +37,9 @@ PAGE_FIELDS = {
     "private",
     "viewer_domains",
     "viewer_emails",
+    "oidc_issuer",
+    "oidc_client_id",
+    "oidc_client_secret",
     "accent_color",
     "header_links",
     "footer_text",
@@ -99,6 +103,15 @@ def _clean_page_fields(fields: dict) -> dict:
         fields["viewer_domains"] = clean_viewer_domains(fields["viewer_domains"])
     if "viewer_emails" in fields:
         fields["viewer_emails"] = clean_viewer_emails(fields["viewer_emails"])
+    if "oidc_issuer" in fields:
+        issuer = str(fields["oidc_issuer"] or "").strip().rstrip("/")
+        if issuer and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", issuer):
+            raise LifecycleError({"oidc_issuer": _("Give the provider's issuer URL.")})
+        fields["oidc_issuer"] = issuer
+    if "oidc_client_secret" in fields:
+        # Write-only, sealed at rest; an empty value removes it.
+        secret = str(fields["oidc_client_secret"] or "")
+        fields["oidc_client_secret"] = keyring().seal(secret) if secret else ""
     for name, check in (
         ("accent_color", branding.clean_accent),
         ("custom_css", branding.clean_css),
@@ -233,6 +246,14 @@ def _save(obj, field: str = "name"):
         raise LifecycleError({field: _("This name is already taken.")}) from None
 
 
+def page_picture(page: Page) -> dict | None:
+    """The page for the audit log, its sealed secret redacted."""
+    data = snapshot(page)
+    if data and data.get("oidc_client_secret"):
+        data["oidc_client_secret"] = "[sealed]"  # noqa: S105 - a redaction mark, not a secret
+    return data
+
+
 def _save_page(page: Page) -> None:
     try:
         with transaction.atomic():
@@ -259,7 +280,7 @@ def create_page(*, actor: Actor, **fields) -> Page:
         page,
         page=page,
         before=None,
-        after=snapshot(page),
+        after=page_picture(page),
         event=EventKind.PAGE_CHANGED,
         notify=False,
     )
@@ -269,7 +290,7 @@ def create_page(*, actor: Actor, **fields) -> Page:
 @transaction.atomic
 def update_page(page: Page, *, actor: Actor, **fields) -> Page:
     fields = _clean_page_fields(dict(fields))
-    before = snapshot(page)
+    before = page_picture(page)
     for name, value in fields.items():
         setattr(page, name, value)
     _save_page(page)
@@ -279,7 +300,7 @@ def update_page(page: Page, *, actor: Actor, **fields) -> Page:
         page,
         page=page,
         before=before,
-        after=snapshot(page),
+        after=page_picture(page),
         event=EventKind.PAGE_CHANGED,
         notify=False,
     )
@@ -432,7 +453,7 @@ def set_page_image(page: Page, kind: str, data: bytes | None, *, actor: Actor) -
     """Store (or with ``None`` remove) the page's logo or favicon in the default storage."""
     if kind not in PAGE_IMAGES:
         raise LifecycleError({kind: _("Unknown field.")})
-    before = snapshot(page)
+    before = page_picture(page)
     old = getattr(page, kind)
     if data is None:
         setattr(page, kind, "")
@@ -455,7 +476,7 @@ def set_page_image(page: Page, kind: str, data: bytes | None, *, actor: Actor) -
         page,
         page=page,
         before=before,
-        after=snapshot(page),
+        after=page_picture(page),
         event=EventKind.PAGE_CHANGED,
         notify=False,
     )

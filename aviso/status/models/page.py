@@ -38,6 +38,10 @@ class Page(models.Model):
     # these addresses ("example.com", "ana@partner.example").
     viewer_domains = models.JSONField(default=list, blank=True)
     viewer_emails = models.JSONField(default=list, blank=True)
+    # Single sign-on for readers through any OpenID Connect provider (aviso.status.oidc).
+    oidc_issuer = models.URLField(blank=True, default="")
+    oidc_client_id = models.CharField(max_length=255, blank=True, default="")
+    oidc_client_secret = models.TextField(blank=True, default="")  # sealed; write-only
     # Branding (aviso.lib.branding checks each): none of it set is the default look.
     accent_color = models.CharField(max_length=7, blank=True, default="")
     header_links = models.JSONField(default=list, blank=True)  # [{"label", "url"}]
@@ -69,6 +73,10 @@ class Page(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def has_oidc(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     def admits(self, email: str) -> bool:
         """Whether ``email`` (already lower case) may read this private page."""
