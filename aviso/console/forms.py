@@ -344,6 +344,24 @@ class PageSettingsForm(ConsoleForm):
         required=False,
         help_text=_("Comma-separated or one a line."),
     )
+    oidc_issuer = forms.URLField(
+        label=_("Single sign-on: issuer URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "Any OpenID Connect provider; its redirect URI is this page's address "
+            "followed by /sign-in/oidc/callback."
+        ),
+    )
+    oidc_client_id = forms.CharField(
+        label=_("Single sign-on: client id"), max_length=255, required=False
+    )
+    oidc_client_secret = forms.CharField(
+        label=_("Single sign-on: client secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored sealed and never shown again; leave empty to keep the current one."),
+    )
     accent_color = forms.CharField(
         label=_("Accent colour"),
         max_length=7,
@@ -417,6 +435,8 @@ class PageSettingsForm(ConsoleForm):
                 label, _bar, url = line.partition("|")
                 links.append({"label": label.strip(), "url": url.strip()})
         data["header_links"] = links
+        if not data.get("oidc_client_secret"):
+            data.pop("oidc_client_secret", None)  # write-only: empty keeps it
         for name in ("viewer_domains", "viewer_emails"):
             raw = data.get(name, "").replace("\n", ",")
             data[name] = [item.strip() for item in raw.split(",") if item.strip()]

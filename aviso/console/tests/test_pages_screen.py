@@ -59,3 +59,28 @@ class TestPagesScreen:
     def test_a_responder_cannot_manage_pages(self, scene):
         client = scene.client("responder")
         assert client.get(reverse("console:pages")).status_code == 403
+
+
+class TestSingleSignOnSettings:
+    def test_the_client_secret_is_write_only_in_the_console(self, scene):
+        client = scene.client("admin")
+        form = {
+            "name": "Acme",
+            "slug": scene.page.slug,
+            "time_zone": "America/Guayaquil",
+            "private": "on",
+            "oidc_issuer": "https://idp.example.test",
+            "oidc_client_id": "aviso",
+            "oidc_client_secret": "top-secret-1",
+        }
+        assert client.post(reverse("console:settings"), form).status_code == 302
+        scene.page.refresh_from_db()
+        sealed = scene.page.oidc_client_secret
+        assert sealed and "top-secret-1" not in sealed
+        screen = client.get(reverse("console:settings")).content.decode()
+        assert "top-secret-1" not in screen and sealed not in screen
+        # Saving again without typing it keeps it.
+        form["oidc_client_secret"] = ""
+        client.post(reverse("console:settings"), form)
+        scene.page.refresh_from_db()
+        assert scene.page.oidc_client_secret == sealed

@@ -30,6 +30,8 @@ def page_settings(request: HttpRequest) -> HttpResponse:
                 "url",
                 "domain",
                 "private",
+                "oidc_issuer",
+                "oidc_client_id",
                 "accent_color",
                 "footer_text",
                 "custom_css",
