@@ -82,6 +82,5 @@ urlpatterns = [
     path("settings/", settings.page_settings, name="settings"),
     path("pages/", pages.page_list, name="pages"),
     path("pages/place/", pages.place, name="place"),
-    path("pages/placed/<slug:code>/remove/", pages.unplace, name="unplace"),
-    path("pages/<slug:slug>/select/", pages.select_page, name="select_page"),
+    path("pages/placed/<slug:placed>/remove/", pages.unplace, name="unplace"),
 ]

@@ -42,7 +42,7 @@ class TestPagesScreen:
         assert not ComponentPlacement.objects.exists()
         assert AuditEntry.objects.filter(action="component.unplace").exists()
 
-        client.post(reverse("console:select_page", args=[scene.page.slug]))
+        client.get(reverse("console:pages") + f"?work_on={scene.page.slug}")
         assert b'value="Acme"' in client.get(reverse("console:settings")).content
 
     def test_a_bad_domain_comes_back_with_what_was_typed(self, scene):

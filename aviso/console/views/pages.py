@@ -40,6 +40,13 @@ def _context(request: HttpRequest, page: Page | None, new_form, placement_form) 
 @console_view(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def page_list(request: HttpRequest) -> HttpResponse:
+    # Choosing the page to work on is navigation (like a language), not a change: a link.
+    chosen = request.GET.get("work_on")
+    if chosen and request.method == "GET":
+        page = get_object_or_404(Page, slug=chosen)
+        request.session[SELECTED_PAGE] = page.slug
+        messages.success(request, _("The console now works on %(page)s.") % {"page": page.name})
+        return redirect("console:pages")
     page = selected_page(request)
     new_form = NewPageForm(request.POST or None)
     placement_form = PlacementForm(page=page) if page else None
@@ -57,15 +64,6 @@ def page_list(request: HttpRequest) -> HttpResponse:
                 return redirect("console:pages")
     context = _context(request, page, new_form, placement_form)
     return render(request, "console/pages.html", context, status=status)
-
-
-@console_view(Role.ADMIN)
-@require_POST
-def select_page(request: HttpRequest, slug: str) -> HttpResponse:
-    page = get_object_or_404(Page, slug=slug)
-    request.session[SELECTED_PAGE] = page.slug
-    messages.success(request, _("The console now works on %(page)s.") % {"page": page.name})
-    return redirect("console:pages")
 
 
 @console_view(Role.ADMIN)
@@ -94,9 +92,9 @@ def place(request: HttpRequest) -> HttpResponse:
 
 @console_view(Role.ADMIN)
 @require_POST
-def unplace(request: HttpRequest, code: str) -> HttpResponse:
+def unplace(request: HttpRequest, placed: str) -> HttpResponse:
     page = selected_page(request)
-    placement = get_object_or_404(ComponentPlacement, page=page, component__code=code)
+    placement = get_object_or_404(ComponentPlacement, page=page, component__code=placed)
     lifecycle.unplace_component(placement, actor=actor(request))
     messages.success(request, _("The component is no longer shown on this page."))
     return redirect("console:pages")

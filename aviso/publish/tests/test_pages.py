@@ -222,12 +222,12 @@ class TestPrivatePage:
             summary = wsgi_get(app, "/p/internal/api/v2/summary.json")
             subscribe = wsgi_get(app, "/subscribe?page=internal")
         assert front.status_code == 302
-        assert front.headers["location"] == "/console/login/?next=%2F"
+        assert front.headers["location"] == "sign-in?next=%2F"
         assert b"Primary database" not in front.body
         assert feed.status_code == summary.status_code == 401
         assert subscribe.status_code == 302
         assert wsgi_get(app, "/p/internal/history").headers["location"] == (
-            "/console/login/?next=%2Fp%2Finternal%2Fhistory"
+            "sign-in?next=%2Fhistory"
         )
 
     def test_a_signed_in_person_reads_it_and_no_cache_keeps_it(self, private, client):
