@@ -33,6 +33,14 @@ def _latest_updates_first():
     return Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-display_at", "-id"))
 
 
+def _shown(page: Page) -> Prefetch:
+    """A notice's components as this reader may see them (an audience's reader: theirs)."""
+    visible = getattr(page, "visible_component_ids", None)
+    if visible is None:
+        return Prefetch("components")
+    return Prefetch("components", queryset=Component.objects.filter(pk__in=visible))
+
+
 def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     components = list(shown_components(page).select_related("group"))
@@ -58,7 +66,7 @@ def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
     active_incidents = list(
         page_incidents(page)
         .filter(status__in=IncidentStatus.open_values())
-        .prefetch_related(_latest_updates_first(), "components")
+        .prefetch_related(_latest_updates_first(), _shown(page))
         .order_by("-started_at")
     )
     maintenances = list(
@@ -69,7 +77,7 @@ def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
         )
         .prefetch_related(
             Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("-display_at", "-id")),
-            "components",
+            _shown(page),
         )
         .order_by("scheduled_for")
     )
@@ -95,7 +103,7 @@ def incident_context(page: Page, code: str) -> dict | None:
         page_incidents(page)
         .filter(code=code)
         .select_related("postmortem")
-        .prefetch_related(_latest_updates_first(), "components")
+        .prefetch_related(_latest_updates_first(), _shown(page))
         .first()
     )
     return None if incident is None else {"page": page, "incident": incident}
@@ -107,7 +115,7 @@ def maintenance_context(page: Page, code: str) -> dict | None:
         .filter(code=code)
         .prefetch_related(
             Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("-display_at", "-id")),
-            "components",
+            _shown(page),
         )
         .first()
     )

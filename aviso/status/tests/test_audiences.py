@@ -88,6 +88,16 @@ class TestWhatEachAudienceSees:
             "WhatsApp Messaging",
         }
         assert summary["incidents"] == []
+        # An incident touching both audiences' components names only the reader's own.
+        both = lifecycle.create_incident(
+            page,
+            actor=SYSTEM,
+            name="Shared outage",
+            body="Investigating.",
+            components={bank_api: "major_outage", shop_sync: "major_outage"},
+        )
+        detail = bank.get(f"/p/customers/incidents/{both.code}").content.decode()
+        assert "Bank API gateway" in detail and "Shop catalogue sync" not in detail
         shop = _signed_in(smtp, "li@shop.test")
         html = shop.get("/p/customers/").content.decode()
         assert "Shop catalogue sync" in html and "Catalogue sync stalled" in html
