@@ -13,6 +13,7 @@ from aviso.lib.emailurl import parse_email_url
 from aviso.lib.env import envbool, envint, envlist, envstr
 from aviso.lib.netguard import parse_allow
 from aviso.lib.secheaders import HSTS_SECONDS, parse_proxy_header
+from aviso.status.hosts import PageHosts
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(envstr("AVISO_DATA_DIR", "./data")).resolve()
@@ -37,7 +38,10 @@ SECRET_KEY = _secret_key()
 ENCRYPTION_KEYS = [k.strip() for k in envstr("AVISO_ENCRYPTION_KEY").split(",") if k.strip()]
 DEBUG = envbool("AVISO_DEBUG", False)
 BASE_URL = envstr("AVISO_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-ALLOWED_HOSTS = envlist("AVISO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+# The configured names, then every page's domain (read from the database when needed).
+ALLOWED_HOSTS = PageHosts(
+    envlist("AVISO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+)
 CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith("http") else []
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
 TRUSTED_PROXIES = parse_networks(envlist("AVISO_TRUSTED_PROXIES", []))
@@ -71,6 +75,7 @@ MIDDLEWARE = [
     "aviso.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "aviso.status.routing.PageMiddleware",
     "aviso.status.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -146,6 +151,8 @@ STATIC_URL = "/static/"
 # machine, or a web server that serves them itself, can share one folder).
 STATIC_ROOT = Path(envstr("AVISO_STATIC_ROOT", str(DATA_DIR / "static"))).resolve()
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing one
+# Uploaded files (pages' logos and favicons): the data dir unless STORAGES says otherwise.
+MEDIA_ROOT = Path(envstr("AVISO_MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

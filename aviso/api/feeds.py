@@ -25,12 +25,11 @@ from aviso.lib.markdown import render_markdown
 from aviso.lib.timezones import utc_offset_label
 from aviso.status.choices import IncidentStatus, MaintenanceStatus
 from aviso.status.models import (
-    Incident,
     IncidentUpdate,
-    Maintenance,
     MaintenanceUpdate,
     Page,
 )
+from aviso.status.showing import page_incidents, page_maintenances
 
 FEED_LIMIT = 50
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -100,7 +99,7 @@ def _notices(page: Page) -> list[Entry]:
     """The latest incidents and maintenances: four queries."""
     base = page_url(page)
     incidents = (
-        Incident.objects.filter(page=page)
+        page_incidents(page)
         .select_related("postmortem")
         .prefetch_related(
             Prefetch("updates", queryset=IncidentUpdate.objects.order_by("display_at", "id"))
@@ -108,7 +107,7 @@ def _notices(page: Page) -> list[Entry]:
         .order_by("-updated_at", "-id")[:FEED_LIMIT]
     )
     maintenances = (
-        Maintenance.objects.filter(page=page)
+        page_maintenances(page)
         .prefetch_related(
             Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("display_at", "id"))
         )
@@ -274,7 +273,7 @@ def maintenance_calendar(page: Page) -> bytes:
     base = page_url(page)
     host = urlsplit(base).netloc or "localhost"
     maintenances = (
-        Maintenance.objects.filter(page=page)
+        page_maintenances(page)
         .prefetch_related(
             Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("-display_at", "-id"))
         )

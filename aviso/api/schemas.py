@@ -43,6 +43,36 @@ Short = Annotated[str, Field(max_length=5000), AfterValidator(_clean_str)]
 Code = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_clean_str)]
 Url = Annotated[str, Field(max_length=200, pattern=r"^(https?://[^\s]+)?$")]
 Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[-a-zA-Z0-9_]+$")]
+# A host name; checked in full (labels, no scheme or port) by the lifecycle.
+Domain = Annotated[str, Field(max_length=253, pattern=r"^[-.a-zA-Z0-9]*$")]
+Accent = Annotated[
+    str, Field(max_length=7, pattern=r"^(#[0-9a-fA-F]{6})?$", description="#rrggbb, or empty")
+]
+Css = Annotated[
+    str,
+    Field(max_length=20_000, description="No @import, no url() to other hosts"),
+    AfterValidator(_clean_str),
+]
+
+
+class HeaderLink(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    label: Annotated[str, Field(min_length=1, max_length=60), AfterValidator(_clean_str)]
+    url: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_clean_str)]
+
+
+# Who may sign in to a private page by email link: domains, or whole addresses.
+Viewers = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=254), AfterValidator(_clean_str)]],
+    Field(max_length=500),
+]
+Secret = Annotated[
+    str,
+    Field(max_length=500, description="Write-only: sealed at rest, never shown again"),
+    AfterValidator(_clean_str),
+]
+HeaderLinks = Annotated[list[HeaderLink], Field(max_length=5)]
 Zone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_clean_str)]
 Position = Annotated[int, Field(ge=0, le=100_000)]
 Version = Annotated[int, Field(ge=1, le=2_000_000_000)]
@@ -64,6 +94,17 @@ class PageIn(Input):
     time_zone: Zone = "UTC"
     languages: Annotated[list[Annotated[str, Field(max_length=8)]], Field(max_length=10)] = []
     url: Url = ""
+    domain: Domain = ""
+    private: bool = Field(False, description="Only signed-in people may read the page")
+    viewer_domains: Viewers = []
+    viewer_emails: Viewers = []
+    oidc_issuer: Url = ""
+    oidc_client_id: Annotated[str, Field(max_length=255), AfterValidator(_clean_str)] = ""
+    oidc_client_secret: Secret = ""
+    accent_color: Accent = ""
+    header_links: HeaderLinks = []
+    footer_text: Annotated[str, Field(max_length=500), AfterValidator(_clean_str)] = ""
+    custom_css: Css = ""
     description: Short = ""
     support_url: Url = ""
     position: Position = 0
@@ -77,6 +118,17 @@ class PagePatch(Input):
         None
     )
     url: Url | None = None
+    domain: Domain | None = None
+    private: bool | None = None
+    viewer_domains: Viewers | None = None
+    viewer_emails: Viewers | None = None
+    oidc_issuer: Url | None = None
+    oidc_client_id: Annotated[str, Field(max_length=255), AfterValidator(_clean_str)] | None = None
+    oidc_client_secret: Secret | None = None
+    accent_color: Accent | None = None
+    header_links: HeaderLinks | None = None
+    footer_text: Annotated[str, Field(max_length=500), AfterValidator(_clean_str)] | None = None
+    custom_css: Css | None = None
     description: Short | None = None
     support_url: Url | None = None
     position: Position | None = None
@@ -89,11 +141,97 @@ class PageOut(Schema):
     time_zone: str
     languages: list[str]
     url: str
+    domain: str
+    private: bool
+    viewer_domains: list[str]
+    viewer_emails: list[str]
+    oidc_issuer: str
+    oidc_client_id: str
+    has_oidc_secret: bool
+    accent_color: str
+    header_links: list[dict]
+    footer_text: str
+    custom_css: str
+    has_logo: bool
+    has_favicon: bool
+
+    @staticmethod
+    def resolve_has_oidc_secret(obj) -> bool:
+        return bool(obj.oidc_client_secret)
+
+    @staticmethod
+    def resolve_has_logo(obj) -> bool:
+        return bool(obj.logo)
+
+    @staticmethod
+    def resolve_has_favicon(obj) -> bool:
+        return bool(obj.favicon)
+
     description: str
     support_url: str
     position: int
     created_at: dt.datetime
     updated_at: dt.datetime
+
+
+# Audiences of a private page
+
+
+class AudienceIn(Input):
+    name: Name
+    email_domains: Viewers = []
+    emails: Viewers = []
+    components: Codes = Field([], description="Codes of components this page shows")
+
+
+class AudienceOut(Schema):
+    code: str
+    name: str
+    email_domains: list[str]
+    emails: list[str]
+    components: list[str]
+
+    @staticmethod
+    def resolve_components(obj) -> list[str]:
+        return sorted(c.code for c in obj.components.all())
+
+
+# Components placed on other pages
+
+
+class PlacementIn(Input):
+    component: Code = Field(description="The component's code (it belongs to another page).")
+    group: Code | None = Field(None, description="A group of this page: its code or name.")
+    position: Position = 0
+
+
+class PlacementOut(Schema):
+    component: str
+    name: str
+    status: str
+    home_page: str
+    group: str | None
+    position: int
+
+    @staticmethod
+    def resolve_component(obj) -> str:
+        return obj.component.code
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.component.name
+
+    @staticmethod
+    def resolve_status(obj) -> str:
+        return obj.component.status
+
+    @staticmethod
+    def resolve_home_page(obj) -> str:
+        return obj.component.page.slug
+
+    @staticmethod
+    def resolve_group(obj) -> str | None:
+        return obj.group.code if obj.group_id else None
 
 
 # Component groups and components

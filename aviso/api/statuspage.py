@@ -13,7 +13,6 @@ import json
 import zoneinfo
 from collections.abc import Callable, Iterable
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.translation import get_language
 
@@ -31,10 +30,11 @@ from aviso.status.models import (
     Incident,
     IncidentComponent,
     IncidentUpdate,
-    Maintenance,
     MaintenanceUpdate,
     Page,
 )
+from aviso.status.routing import page_address
+from aviso.status.showing import page_incidents, page_maintenances, shown_components
 
 # How many incidents and maintenances the full lists carry, as on Statuspage.
 LIST_LIMIT = 50
@@ -56,7 +56,7 @@ def timestamp(moment: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> str | None
 
 
 def page_url(page: Page) -> str:
-    return (page.url or settings.BASE_URL).rstrip("/")
+    return page_address(page)
 
 
 def last_change(page: Page) -> dt.datetime:
@@ -86,9 +86,7 @@ class _Components:
         self.zone = page.zone
         groups = list(ComponentGroup.objects.filter(page=page).order_by("position", "id"))
         members = list(
-            Component.objects.filter(page=page)
-            .order_by("position", "id")
-            .only(
+            shown_components(page).only(
                 "id",
                 "code",
                 "name",
@@ -99,6 +97,7 @@ class _Components:
                 "only_show_if_degraded",
                 "start_date",
                 "group_id",
+                "page_id",
                 "created_at",
                 "updated_at",
             )
@@ -108,11 +107,13 @@ class _Components:
         children: dict[int, list[Component]] = {}
         top_level: list[Component | ComponentGroup] = []
         for component in members:
-            if component.group_id in group_codes:
-                children.setdefault(component.group_id, []).append(component)
+            if component.shown_group_id in group_codes:
+                children.setdefault(component.shown_group_id, []).append(component)
             else:
                 top_level.append(component)
         # On the page, ungrouped components come first, then the groups.
+        if getattr(page, "visible_component_ids", None) is not None:
+            groups = [g for g in groups if g.pk in children]  # an audience's reader: theirs
         top_level += groups
 
         rows: list[tuple[tuple, dict]] = []
@@ -312,12 +313,12 @@ def _maintenances(page: Page, queryset, components: _Components) -> list[dict]:
 
 
 def _page_incidents(page: Page):
-    return Incident.objects.filter(page=page).order_by("-created_at", "-id")
+    return page_incidents(page).order_by("-created_at", "-id")
 
 
 def _page_maintenances(page: Page):
     # A cancelled maintenance never happened: Statuspage has no status for it.
-    return Maintenance.objects.filter(page=page).exclude(status=MaintenanceStatus.CANCELLED)
+    return page_maintenances(page).exclude(status=MaintenanceStatus.CANCELLED)
 
 
 def summary(page: Page) -> dict:
@@ -342,7 +343,7 @@ def summary(page: Page) -> dict:
 
 
 def status(page: Page) -> dict:
-    statuses = Component.objects.filter(page=page).values_list("status", flat=True)
+    statuses = shown_components(page).values_list("status", flat=True)
     return {"page": page_json(page, last_change(page)), "status": _status_json(statuses)}
 
 

@@ -1,4 +1,4 @@
-"""Public, unauthenticated answers for the default page: v2 JSON, feeds, badges."""
+"""Public, unauthenticated answers for the request's page: v2 JSON, feeds, badges."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from aviso.api import badges, feeds, statuspage
 from aviso.api.http import preflight, public_response
 from aviso.status.languages import use_page_language
-from aviso.status.models import Component, Page
+from aviso.status.routing import public_page
+from aviso.status.showing import shown_components
 
 JSON = "application/json; charset=utf-8"
 SVG = "image/svg+xml; charset=utf-8"
@@ -22,7 +23,7 @@ SVG = "image/svg+xml; charset=utf-8"
 def v2(request: HttpRequest, name: str) -> HttpResponse:
     if request.method == "OPTIONS":
         return preflight()
-    page = Page.default()
+    page = public_page(request)
     if page is None:
         body = statuspage.encode({"error": "No status page has been set up yet."})
         return public_response(request, body, content_type=JSON, last_modified=None, status=404)
@@ -36,7 +37,7 @@ def v2(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def _feed(request: HttpRequest, build, content_type: str) -> HttpResponse:
-    page = Page.default()
+    page = public_page(request)
     if page is None:
         raise Http404("No status page has been set up yet.")
     use_page_language(request, page)
@@ -65,11 +66,11 @@ def maintenance_ics(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def page_badge(request: HttpRequest) -> HttpResponse:
-    page = Page.default()
+    page = public_page(request)
     if page is None:
         raise Http404("No status page has been set up yet.")
     use_page_language(request, page)
-    statuses = list(Component.objects.filter(page=page).values_list("status", flat=True))
+    statuses = list(shown_components(page).values_list("status", flat=True))
     return public_response(
         request, badges.page_badge(statuses), content_type=SVG, last_modified=None
     )
@@ -77,14 +78,13 @@ def page_badge(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def component_badge(request: HttpRequest, code: str) -> HttpResponse:
-    component = (
-        Component.objects.filter(code=code)
-        .select_related("page")
-        .only("name", "status", "page")
-        .first()
-    )
+    page = public_page(request)
+    if page is None:
+        raise Http404("No status page has been set up yet.")
+    # Only a component this page shows: another page's (a private one's) is not found here.
+    component = shown_components(page).filter(code=code).only("name", "status").first()
     if component is None:
         raise Http404("No such component.")
-    use_page_language(request, component.page)
+    use_page_language(request, page)
     body = badges.component_badge(component.name, component.status)
     return public_response(request, body, content_type=SVG, last_modified=None)

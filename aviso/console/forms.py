@@ -322,6 +322,69 @@ class PageSettingsForm(ConsoleForm):
     slug = forms.SlugField(label=_("Slug"), max_length=100)
     time_zone = forms.CharField(label=_("Time zone (IANA, e.g. America/Guayaquil)"), max_length=64)
     url = forms.URLField(label=_("Public address"), required=False, assume_scheme="https")
+    domain = forms.CharField(
+        label=_("Domain"),
+        max_length=253,
+        required=False,
+        help_text=_("A host name that serves this page, e.g. status.example.com (optional)."),
+    )
+    private = forms.BooleanField(
+        label=_("Private: only signed-in people may read it"),
+        required=False,
+        help_text=_("Never in the public snapshots, feeds or the static export."),
+    )
+    viewer_domains = forms.CharField(
+        label=_("Who may sign in: email domains"),
+        required=False,
+        help_text=_("Comma-separated, e.g. example.com, partner.example."),
+    )
+    viewer_emails = forms.CharField(
+        label=_("Who may sign in: addresses"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Comma-separated or one a line."),
+    )
+    oidc_issuer = forms.URLField(
+        label=_("Single sign-on: issuer URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "Any OpenID Connect provider; its redirect URI is this page's address "
+            "followed by /sign-in/oidc/callback."
+        ),
+    )
+    oidc_client_id = forms.CharField(
+        label=_("Single sign-on: client id"), max_length=255, required=False
+    )
+    oidc_client_secret = forms.CharField(
+        label=_("Single sign-on: client secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored sealed and never shown again; leave empty to keep the current one."),
+    )
+    accent_color = forms.CharField(
+        label=_("Accent colour"),
+        max_length=7,
+        required=False,
+        help_text=_("#rrggbb for links and buttons; it must be readable on white."),
+    )
+    header_links = forms.CharField(
+        label=_("Header links"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("One a line: label | address (up to five)."),
+    )
+    footer_text = forms.CharField(
+        label=_("Footer text"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    custom_css = forms.CharField(
+        label=_("Custom CSS"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("No @import and no url() to other hosts."),
+    )
+    logo = forms.FileField(label=_("Logo (PNG, JPEG or WebP)"), required=False)
+    favicon = forms.FileField(label=_("Favicon (PNG or ICO)"), required=False)
     support_url = forms.URLField(label=_("Support address"), required=False, assume_scheme="https")
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -364,7 +427,24 @@ class PageSettingsForm(ConsoleForm):
         data = dict(self.cleaned_data)
         data["automation_texts"] = {key: data.pop(f"automation_{key}", "") for key in DEFAULT_TEXTS}
         data["automation_texts"] = {k: v for k, v in data["automation_texts"].items() if v}
+        data.pop("logo", None)
+        data.pop("favicon", None)
+        links = []
+        for line in data.get("header_links", "").splitlines():
+            if line.strip():
+                label, _bar, url = line.partition("|")
+                links.append({"label": label.strip(), "url": url.strip()})
+        data["header_links"] = links
+        if not data.get("oidc_client_secret"):
+            data.pop("oidc_client_secret", None)  # write-only: empty keeps it
+        for name in ("viewer_domains", "viewer_emails"):
+            raw = data.get(name, "").replace("\n", ",")
+            data[name] = [item.strip() for item in raw.split(",") if item.strip()]
         return data
+
+    @staticmethod
+    def links_text(links: list[dict]) -> str:
+        return "\n".join(f"{link['label']} | {link['url']}" for link in links)
 
 
 class OperatorLanguageForm(ConsoleForm):
@@ -373,3 +453,30 @@ class OperatorLanguageForm(ConsoleForm):
         choices=[("", _("As my browser asks")), *NATIVE_NAMES.items()],
         required=False,
     )
+
+
+class NewPageForm(ConsoleForm):
+    name = forms.CharField(label=_("Page name"), max_length=200)
+    slug = forms.SlugField(label=_("Slug"), max_length=100)
+    domain = forms.CharField(label=_("Domain"), max_length=253, required=False)
+    time_zone = forms.CharField(
+        label=_("Time zone (IANA, e.g. America/Guayaquil)"), max_length=64, initial="UTC"
+    )
+
+
+class PlacementForm(ConsoleForm):
+    """Show another page's component on this page, under one of its groups."""
+
+    component = forms.ChoiceField(label=_("Component of another page"))
+    group = forms.ChoiceField(label=_("Group on this page"), required=False)
+
+    def __init__(self, *args, page, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        others = Component.objects.exclude(page=page).select_related("page", "group")
+        self.fields["component"].choices = [
+            (c.code, f"{c.page.name}: {c.display_name}")
+            for c in others.order_by("page", "position")
+        ]
+        self.fields["group"].choices = [("", _("No group"))] + [
+            (g.code, g.name) for g in page.groups.all()
+        ]

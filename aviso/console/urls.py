@@ -12,6 +12,7 @@ from aviso.console.views import (
     incidents,
     maintenances,
     outbox,
+    pages,
     postmortems,
     reports,
     settings,
@@ -82,4 +83,7 @@ urlpatterns = [
     path("account/password/", account.password, name="password"),
     path("account/language/", account.language, name="language"),
     path("settings/", settings.page_settings, name="settings"),
+    path("pages/", pages.page_list, name="pages"),
+    path("pages/place/", pages.place, name="place"),
+    path("pages/placed/<slug:placed>/remove/", pages.unplace, name="unplace"),
 ]

@@ -48,4 +48,34 @@ def load_demo() -> Page:
             incident, actor=DEMO, body=spec["postmortem"], at=spec["postmortem_at"], notify=False
         )
         lifecycle.publish_postmortem(incident, actor=DEMO, at=spec["postmortem_at"], notify=False)
+    load_internal_page(components)
+    return page
+
+
+def load_internal_page(public_components: dict) -> Page:
+    """The private "Jelou internal" page: staff-only components and public ones shared."""
+    page = lifecycle.create_page(actor=DEMO, **seed.INTERNAL_PAGE)
+    groups = {}
+    for position, (group_name, members) in enumerate(seed.INTERNAL_COMPONENTS):
+        groups[group_name] = lifecycle.create_group(
+            page, actor=DEMO, name=group_name, position=position
+        )
+        for index, (name, description) in enumerate(members):
+            lifecycle.create_component(
+                page,
+                actor=DEMO,
+                name=name,
+                description=description,
+                group=groups[group_name],
+                position=index,
+                start_date=seed.START_DATE,
+            )
+    for index, (group_name, name) in enumerate(seed.INTERNAL_SHARED):
+        if group_name not in groups:
+            groups[group_name] = lifecycle.create_group(
+                page, actor=DEMO, name=group_name, position=len(groups)
+            )
+        lifecycle.place_component(
+            public_components[name], page, actor=DEMO, group=groups[group_name], position=index
+        )
     return page

@@ -47,6 +47,38 @@ COMPONENTS = [
 ]
 START_DATE = dt.date(2026, 1, 1)
 
+# The second, private page: what the platform's own people watch. It shows some of
+# the public page's components (the same components: one status, one history)
+# beside components that only staff see.
+INTERNAL_PAGE = {
+    "name": "Jelou internal",
+    "slug": "internal",
+    "time_zone": "America/Guayaquil",
+    "languages": ["en", "es"],
+    "private": True,
+    "position": 1,
+    # Anyone with an address at the platform's own domain signs in by email link.
+    "viewer_domains": ["jelou.example"],
+    "accent_color": "#6f2da8",
+    "footer_text": "Staff only. Escalations: #platform-oncall.",
+}
+INTERNAL_COMPONENTS = [
+    (
+        "Infrastructure",
+        [
+            ("Primary PostgreSQL", "The main database cluster and its connection pooler"),
+            ("Message queue", "The queue between the channels and the bot engine"),
+            ("Check runners", "Aviso's own checkers in each region"),
+        ],
+    ),
+]
+# (group on the internal page, public component shown there)
+INTERNAL_SHARED = [
+    ("Customer-facing", "WhatsApp Messaging Service"),
+    ("Customer-facing", "Bot Platform"),
+    ("Customer-facing", "Databases"),
+]
+
 INVESTIGATING_WHATSAPP = (
     "WhatsApp messages are currently experiencing delays in responses. "
     "We are currently investigating this incident."

@@ -143,9 +143,7 @@ class Policy:
         if any(each in METADATA for each in family):
             raise BlockedAddress(f"refused: {shown} is a cloud metadata address")
         if self.block_private and not all(_is_public(each) for each in family):
-            raise BlockedAddress(
-                f"refused: {shown} is a private, loopback or link-local address"
-            )
+            raise BlockedAddress(f"refused: {shown} is a private, loopback or link-local address")
         return address
 
 

@@ -34,7 +34,6 @@ from aviso.status.sealing import keyring
 SECRET_HEADER = re.compile(r"auth|token|secret|key|cookie|pass|session|signature", re.I)
 
 
-
 def client_pem_problem(cert_pem: str, key_pem: str) -> str | None:
     """What is wrong with a client certificate and key, in words that quote neither."""
     from cryptography import x509
@@ -211,9 +210,7 @@ class TcpConf(_Conf):
 
 class DnsConf(_Conf):
     name: str = Field(min_length=1, max_length=253)
-    record_type: Literal[
-        "A", "AAAA", "CNAME", "MX", "NS", "TXT", "SRV", "SOA", "CAA", "PTR"
-    ] = "A"
+    record_type: Literal["A", "AAAA", "CNAME", "MX", "NS", "TXT", "SRV", "SOA", "CAA", "PTR"] = "A"
     server: str = "127.0.0.1"
     port: int = Field(default=53, ge=1, le=65535)
     # "auto": UDP, then TCP when the answer is truncated; "udp" or "tcp" only.

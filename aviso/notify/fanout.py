@@ -25,7 +25,9 @@ from django.utils import timezone
 from aviso.notify.choices import DeliveryState, SubscriberKind, Transport
 from aviso.notify.models import Channel, Delivery, Notice, Subscriber
 from aviso.notify.notices import Plan, notice_data, plan_for
-from aviso.status.models import Event
+from aviso.status.audiences import AudienceMap
+from aviso.status.models import Event, Page
+from aviso.status.showing import pages_showing
 
 
 def handle_event(event: Event) -> None:
@@ -58,18 +60,52 @@ def handle_event(event: Event) -> None:
 
 
 def audience(page_id: int, kinds, component_ids: list[int]):
-    """Active subscribers of ``kinds`` who follow any of ``component_ids`` (or everything)."""
+    """Active subscribers of ``kinds`` who follow any of ``component_ids`` (or everything).
+
+    Subscribers of every page that shows one of the components hear of it (a
+    component shared across pages), except, on a private page with audiences,
+    those whose audience does not see any of them.
+    """
+    pages = {page_id}
+    if component_ids:
+        pages |= set(pages_showing(component_ids).values_list("pk", flat=True))
     subscribers = Subscriber.objects.filter(
-        page_id=page_id,
+        page_id__in=pages,
         kind__in=kinds,
         confirmed_at__isnull=False,
         unsubscribed_at__isnull=True,
     )
     if component_ids:
-        subscribers = subscribers.filter(
-            Q(all_components=True) | Q(components__in=component_ids)
-        ).distinct()
+        shared = list(pages - {page_id})
+        follows = Q(all_components=True) | Q(components__in=component_ids)
+        if shared:
+            # Another page's subscribers chose among their own page's components.
+            follows = Q(page_id=page_id) & follows | Q(page_id__in=shared, all_components=True)
+        subscribers = subscribers.filter(follows).distinct()
+    hidden = _not_to_be_told(pages, set(component_ids), kinds)
+    if hidden:
+        subscribers = subscribers.exclude(pk__in=hidden)
     return subscribers
+
+
+def _not_to_be_told(pages: set[int], component_ids: set[int], kinds) -> list[int]:
+    """Subscribers of private pages who may not read this: email subscribers the page no
+    longer admits, and, on a page with audiences, those whose audience sees none of
+    ``component_ids`` (an event touching no component is for every admitted reader)."""
+    hidden = []
+    for page in Page.objects.filter(pk__in=pages, private=True):
+        audiences = AudienceMap(page)
+        rows = Subscriber.objects.filter(page=page, kind__in=kinds).values_list(
+            "pk", "kind", "address"
+        )
+        for pk, kind, address in rows:
+            if kind == SubscriberKind.EMAIL and not page.admits(address.lower()):
+                hidden.append(pk)
+                continue
+            visible = audiences.visible(address) if kind == SubscriberKind.EMAIL else None
+            if visible is not None and component_ids and not visible & component_ids:
+                hidden.append(pk)
+    return hidden
 
 
 def fan_out_to_subscribers(event: Event, notice: Notice, plan: Plan) -> int:

@@ -19,10 +19,12 @@ from aviso.api.statuspage import (
 )
 from aviso.status.derivation import page_state
 from aviso.status.models import Component, Incident, Maintenance, Page
+from aviso.status.routing import page_address
+from aviso.status.showing import shown_components
 
 
 def page_json(page: Page) -> dict:
-    state = page_state(page.components.values_list("status", flat=True))
+    state = page_state(shown_components(page).values_list("status", flat=True))
     return {
         "id": page.code,
         "status_indicator": str(state.indicator),
@@ -117,7 +119,7 @@ def component_update_json(component: Component, change: dict, at: dt.datetime, r
 
 def base_url(page: Page) -> str:
     """Where this Aviso answers; the page's own address when it has one."""
-    return (page.url or settings.BASE_URL).rstrip("/")
+    return page_address(page)
 
 
 def public_url(page: Page, name: str, *args: str) -> str:

@@ -16,13 +16,16 @@ from aviso.notify.models import Subscriber
 from aviso.notify.ratelimit import allow, client_address
 from aviso.status.languages import use_page_language
 from aviso.status.models import Page
+from aviso.status.routing import SignInRequired, may_view, public_page
 
 
 def _page(request: HttpRequest) -> Page:
     slug = request.GET.get("page") or request.POST.get("page")
-    page = Page.objects.filter(slug=slug).first() if slug else Page.default()
+    page = Page.objects.filter(slug=slug).first() if slug else public_page(request)
     if page is None:
         raise Http404("No status page has been set up yet.")
+    if page.private and not may_view(request, page):
+        raise SignInRequired(page)
     use_page_language(request, page)
     return page
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.staticfiles import finders
 
-from aviso.publish.render import render_site, site_languages
+from aviso.publish.render import published_pages, render_site, site_languages
 from aviso.publish.store import Snapshot, _atomic_write
 from aviso.status import links
-from aviso.status.models import Page
+from aviso.status.routing import page_path_prefix
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +32,28 @@ _LINK = re.compile(rb'(?:href|src)="([^"#?]+)')
 
 
 def export_site(out: Path) -> list[str]:
-    """Write the site into ``out``; returns the relative names of the files it holds."""
+    """Write the site into ``out``; returns the relative names of the files it holds.
+
+    The first page is at the top of ``out``; every other published page in
+    ``p/<slug>/`` with its own copy of the static files, so each folder works
+    on its own wherever it is served from.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    # The page's first language; other languages are live only (docs/i18n.md).
-    first = site_languages(Page.default())[:1]
-    snapshots = render_site(windows=None, export=True, languages=first)
     written: dict[str, bytes] = {}
-    for snap in snapshots:
-        name = links.export_file(snap.path)
-        if name is None:
-            continue
-        written[name] = snap.body
-    for name, source in _static_files(snapshots).items():
-        written[name] = source.read_bytes()
+    for page in published_pages():
+        # The page's first language; other languages are live only (docs/i18n.md).
+        first = site_languages(page)[:1]
+        snapshots = render_site(windows=None, export=True, languages=first, page=page)
+        prefix = page_path_prefix(page)
+        folder = prefix.lstrip("/") + "/" if prefix else ""
+        files: dict[str, Snapshot] = {}
+        for snap in snapshots:
+            name = links.export_file(snap.path[len(prefix) :])
+            if name is not None:
+                files[folder + name] = snap
+        written.update({name: snap.body for name, snap in files.items()})
+        for name, source in _static_files(files, folder).items():
+            written[name] = source.read_bytes()
     for name, data in written.items():
         target = out / name
         if not (target.is_file() and target.read_bytes() == data):
@@ -54,16 +63,17 @@ def export_site(out: Path) -> list[str]:
     return sorted(written)
 
 
-def _static_files(snapshots: list[Snapshot]) -> dict[str, Path]:
-    """Static files the HTML links to (``static/...`` after the relative link is resolved)."""
-    prefix = settings.STATIC_URL.lstrip("/")
+def _static_files(files: dict[str, Snapshot], folder: str) -> dict[str, Path]:
+    """Static files the HTML links to (``<folder>static/...`` once the relative link is
+    resolved), by the name they are written to."""
+    prefix = folder + settings.STATIC_URL.lstrip("/")
     if settings.STATIC_URL.startswith(("http:", "https:", "//")):
         return {}  # served from elsewhere; nothing to copy
     found: dict[str, Path] = {}
-    for snap in snapshots:
+    for file_name, snap in files.items():
         if not snap.content_type.startswith("text/html"):
             continue
-        page_dir = posixpath.dirname(links.export_file(snap.path) or "")
+        page_dir = posixpath.dirname(file_name)
         for match in _LINK.finditer(snap.body):
             link = match.group(1).decode()
             if "://" in link or link.startswith("/"):

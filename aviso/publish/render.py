@@ -22,13 +22,15 @@ from django.utils import timezone
 from aviso.lib.env import envint
 from aviso.lib.languages import DEFAULT, prefixed
 from aviso.lib.timezones import add_months, month_bounds
-from aviso.publish.store import Snapshot, language_key
+from aviso.publish.store import Snapshot, page_key
 from aviso.status import links
 from aviso.status.choices import IncidentStatus, MaintenanceStatus
 from aviso.status.history import current_month
 from aviso.status.languages import page_languages
-from aviso.status.models import Incident, Maintenance, Page
+from aviso.status.models import Page
 from aviso.status.reports import PUBLIC_MONTHS
+from aviso.status.routing import first_page_flag, page_path_prefix
+from aviso.status.showing import page_incidents, page_maintenances, shown_components
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ API_PATHS = [
     "/api/v2/scheduled-maintenances/upcoming.json",
     "/api/v2/scheduled-maintenances/active.json",
 ]
-FEED_PATHS = ["/history.atom", "/history.rss", "/maintenance.ics", "/badge.svg"]
+FEED_PATHS = ["/history.atom", "/history.rss", "/maintenance.ics", "/badge.svg", "/widget.js"]
 
 # Response headers a snapshot replays (CORS on the JSON, the security headers);
 # the rest (cookies, Vary, lengths, validators) the snapshot layer sets itself.
@@ -58,6 +60,7 @@ KEPT_HEADERS = {
     "x-frame-options",
     "referrer-policy",
     "cross-origin-opener-policy",
+    "cross-origin-resource-policy",
     "link",
 }
 
@@ -118,18 +121,20 @@ def render_path(
     export: bool = False,
     language: str | None = None,
     key: str | None = None,
+    page_prefix: str = "",
 ) -> Snapshot | None:
     """Django's answer to ``GET site_path`` (in ``language``) as a snapshot filed under ``key``.
 
     None unless it is a 200. A language is asked for by its path prefix, as a
     reader's permanent address does, so the answer is that language whatever
-    the worker's own settings.
+    the worker's own settings; a page other than the first by its ``/p/<slug>``
+    prefix (``page_prefix``), so the host does not matter either.
     """
     try:
         resolve(site_path.partition("?")[0])
     except Resolver404:
         return None
-    asked = prefixed(language, site_path) if language else site_path
+    asked = page_prefix + (prefixed(language, site_path) if language else site_path)
     # get_response, not the WSGI call: no request_started/finished signals, so the
     # caller's database connection (and a test's transaction) is left alone.
     response = _django().get_response(WSGIRequest(_environ(asked, export=export)))
@@ -162,8 +167,8 @@ def public_paths(
 
     paths = ["/", "/history"]
     paths += [f"/history?through={year:04d}-{month:02d}" for year, month in throughs]
-    incidents = Incident.objects.filter(page=page)
-    maintenances = Maintenance.objects.filter(page=page)
+    incidents = page_incidents(page)
+    maintenances = page_maintenances(page)
     if windows < every_window:
         incidents = incidents.filter(
             Q(started_at__gte=oldest_start) | Q(status__in=IncidentStatus.open_values())
@@ -175,8 +180,10 @@ def public_paths(
     paths += [f"/maintenances/{code}" for code in maintenances.values_list("code", flat=True)]
     paths += FEED_PATHS
     paths += uptime_paths(page, now)
+    paths += brand_paths(page)
     paths += [
-        f"/components/{code}/badge.svg" for code in page.components.values_list("code", flat=True)
+        f"/components/{code}/badge.svg"
+        for code in shown_components(page).values_list("code", flat=True)
     ]
     paths += API_PATHS
     return paths
@@ -189,11 +196,15 @@ def uptime_paths(page: Page, now: dt.datetime) -> list[str]:
     return ["/uptime"] + [f"/uptime?month={year:04d}-{month:02d}" for year, month in months]
 
 
+def brand_paths(page: Page) -> list[str]:
+    """The page's branding files, those it has."""
+    found = ["/brand.css"] if page.has_brand_css else []
+    return found + [f"/brand/{kind}" for kind in ("logo", "favicon") if getattr(page, kind)]
+
+
 def _oldest_notice(page: Page) -> dt.datetime | None:
-    first_incident = Incident.objects.filter(page=page).aggregate(at=Min("started_at"))["at"]
-    first_maintenance = Maintenance.objects.filter(page=page).aggregate(at=Min("scheduled_for"))[
-        "at"
-    ]
+    first_incident = page_incidents(page).aggregate(at=Min("started_at"))["at"]
+    first_maintenance = page_maintenances(page).aggregate(at=Min("scheduled_for"))["at"]
     found = [at for at in (first_incident, first_maintenance) if at is not None]
     return min(found) if found else None
 
@@ -212,21 +223,38 @@ def site_languages(page: Page | None) -> list[str]:
     return page_languages(page) if page is not None else [DEFAULT]
 
 
+def published_pages() -> list[Page]:
+    """The pages that have public snapshots and a static export, the first page first.
+
+    Each carries ``is_first`` (see ``aviso.status.routing``)."""
+    return list(published_queryset())
+
+
+def published_queryset():
+    # A private page is never in a snapshot or the export: Django answers it, signed in.
+    pages = Page.objects.annotate(is_first=first_page_flag()).filter(private=False)
+    return pages.order_by("position", "id")
+
+
 def render_site(
     *,
     windows: int | None,
     export: bool = False,
     languages: list[str] | None = None,
     only: set[str] | None = None,
+    page: Page | None = None,
 ) -> list[Snapshot]:
-    """Render every public URL (see ``public_paths``) in each of the page's languages.
+    """Render every public URL (see ``public_paths``) of ``page`` (the first page when not
+    given) in each of the page's languages.
 
     Only the page's own languages are rendered (``languages`` narrows them further;
     the static export takes the first), and only the paths in ``only`` when given
     (an incremental render). Each snapshot is filed under
-    ``language_key(language, path)``. Paths that are not a 200 are skipped.
+    ``page_key(prefix, language, path)``. Paths that are not a 200 are skipped.
     """
-    page = Page.default()
+    if page is None:
+        pages = published_pages()
+        page = pages[0] if pages else None
     paths = public_paths(page, windows=windows)
     if only is not None:
         paths = [path for path in paths if path in only]
@@ -243,6 +271,7 @@ def render_paths(
     """Render ``paths`` of ``page`` in each of its languages (narrowed by ``languages``)."""
     every = site_languages(page)
     codes = [code for code in every if languages is None or code in languages]
+    prefix = page_path_prefix(page) if page is not None else ""
     # The present window is linked both as /history and as /history?through=<this month>;
     # the two are the same page, so it is rendered once.
     present = None
@@ -253,11 +282,11 @@ def render_paths(
     for code in codes:
         history: Snapshot | None = None
         for path in paths:
-            key = language_key(code, path, every)
+            key = page_key(prefix, code, path, every)
             if path == present and history is not None:
                 snapshots.append(replace(history, path=key))
                 continue
-            snap = render_path(path, export=export, language=code, key=key)
+            snap = render_path(path, export=export, language=code, key=key, page_prefix=prefix)
             if snap is not None:
                 snapshots.append(snap)
                 if path == "/history":

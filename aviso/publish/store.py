@@ -82,6 +82,12 @@ def language_key(language: str, path: str, languages: list[str]) -> str:
     return path if not languages or language == languages[0] else f"/{language}{path}"
 
 
+def page_key(prefix: str, language: str, path: str, languages: list[str]) -> str:
+    """Where a (page, language, path) snapshot is filed: the page's path prefix (none for
+    the first page, ``/p/<slug>`` for the others) before its ``language_key``."""
+    return prefix + language_key(language, path, languages)
+
+
 @dataclass
 class Manifest:
     """One page's snapshot set: entries by key (see ``language_key``) and its languages."""
@@ -95,6 +101,13 @@ class Manifest:
     # last full render was: an incremental render builds on a set only when both fit.
     version: str = ""
     full_at: str = ""
+    # Every page in the set by slug: {"prefix": "" or "/p/<slug>", "languages": [...]}.
+    # A page left out (a private one) is never answered from snapshots.
+    pages: dict[str, dict] = field(default_factory=dict)
+    # Host name -> slug for every page with a domain, private ones included, so that a
+    # private page's host is handed to Django rather than served the first page.
+    domains: dict[str, str] = field(default_factory=dict)
+    first: str = ""  # the slug of the page served at ``/`` on any other host
 
     def to_json(self) -> dict:
         return {
@@ -104,6 +117,9 @@ class Manifest:
             "languages": self.languages,
             "version": self.version,
             "full_at": self.full_at,
+            "pages": self.pages,
+            "domains": self.domains,
+            "first": self.first,
         }
 
     @classmethod
@@ -115,6 +131,9 @@ class Manifest:
             [str(code) for code in data.get("languages", ())],
             str(data.get("version", "")),
             str(data.get("full_at", "")),
+            dict(data.get("pages", {})),
+            dict(data.get("domains", {})),
+            str(data.get("first", "")),
         )
 
 
@@ -170,6 +189,9 @@ class SnapshotStore:
         languages: list[str] | None = None,
         kept: set[str] | None = None,
         version: str = "",
+        pages: dict[str, dict] | None = None,
+        domains: dict[str, str] | None = None,
+        first: str = "",
     ) -> Manifest:
         """Store a set; paths absent from it stop being served from snapshots.
 
@@ -188,7 +210,15 @@ class SnapshotStore:
             full_at = previous.full_at
         entries.update({s.path: s.entry() for s in snapshots})
         manifest = Manifest(
-            generation, rendered_at, entries, list(languages or ()), version, full_at
+            generation,
+            rendered_at,
+            entries,
+            list(languages or ()),
+            version,
+            full_at,
+            dict(pages or {}),
+            dict(domains or {}),
+            first,
         )
         data = json.dumps(manifest.to_json(), sort_keys=True).encode()
         _atomic_write(self.manifest_path, data)

@@ -31,13 +31,15 @@ from aviso.publish.models import PendingRender, RenderState
 from aviso.publish.render import (
     live_history_windows,
     public_paths,
+    published_pages,
     render_paths,
     site_languages,
 )
-from aviso.publish.store import Manifest, SnapshotStore, language_key
-from aviso.publish.touched import event_scope, merge, touched_paths
+from aviso.publish.store import Manifest, Snapshot, SnapshotStore, page_key
+from aviso.publish.touched import event_scope, merge, narrow, touched_paths
 from aviso.status import fragments
 from aviso.status.models import Event, Page
+from aviso.status.routing import page_path_prefix
 
 log = logging.getLogger(__name__)
 
@@ -73,15 +75,25 @@ def render_version() -> str:
     return digest.hexdigest()
 
 
-def _builds_on(previous: Manifest | None, languages: list[str], now: dt.datetime) -> bool:
-    """Whether an incremental render may keep entries of ``previous``."""
+def _builds_on(
+    previous: Manifest | None, slug: str, prefix: str, languages: list[str], now: dt.datetime
+) -> bool:
+    """Whether an incremental render of one page may keep entries of ``previous``."""
     if previous is None or previous.version != render_version():
         return False
-    if previous.languages != languages or not previous.full_at:
+    info = previous.pages.get(slug)
+    if info is None or info.get("languages") != languages or info.get("prefix") != prefix:
+        return False
+    if not previous.full_at:
         return False
     # Uptime bars roll over at midnight, the history at the month's end: a full
     # render at least every REFRESH, however busy the page.
     return now - dt.datetime.fromisoformat(previous.full_at) < REFRESH
+
+
+def page_domains() -> dict[str, str]:
+    """Every page's domain and slug, private pages' too (see ``Manifest.domains``)."""
+    return dict(Page.objects.exclude(domain="").values_list("domain", "slug"))
 
 
 def render_snapshots(*, full: bool = False) -> list[str]:
@@ -91,37 +103,55 @@ def render_snapshots(*, full: bool = False) -> list[str]:
     Returns the keys rendered.
     """
     store = SnapshotStore()
-    page = Page.default()
-    languages = site_languages(page)
+    pages = published_pages()
     now = timezone.now()
     pending = list(PendingRender.objects.filter(target=SNAPSHOTS).values_list("id", "scope"))
     scope = merge(s for _, s in pending) if pending and not full else {"all": True}
     previous = store.read_manifest()
-    paths = public_paths(page, windows=live_history_windows(), now=now)
-    kept: set[str] | None = None
-    if not scope.get("all") and _builds_on(previous, languages, now):
-        touched = touched_paths(scope, paths, page)
-        throughs = {p for p in paths if p.startswith("/history?through=")}
-        if throughs - previous.entries.keys():
-            touched = set(paths)  # the present month moved on: every window shifts
-        # Paths new since the last set (a new incident) are rendered too.
-        touched |= {p for p in paths if p not in previous.entries}
-        kept = {
-            language_key(code, path, languages)
-            for path in paths
-            if path not in touched
-            for code in languages
-        }
-        snapshots = render_paths(page, [p for p in paths if p in touched])
-    else:
-        fragments.clear()  # a full render renders every notice afresh
-        snapshots = render_paths(page, paths)
+    snapshots: list[Snapshot] = []
+    kept: set[str] = set()
+    every_page_full = True
+    for page in pages:
+        languages = site_languages(page)
+        prefix = page_path_prefix(page)
+        paths = public_paths(page, windows=live_history_windows(), now=now)
+        if not scope.get("all") and _builds_on(previous, page.slug, prefix, languages, now):
+            every_page_full = False
+            entries = previous.entries
+
+            def listed(path: str, prefix=prefix, languages=languages, entries=entries) -> bool:
+                return page_key(prefix, languages[0], path, languages) in entries
+
+            touched = touched_paths(narrow(scope, page, listed), paths, page)
+            throughs = {p for p in paths if p.startswith("/history?through=")}
+            if {prefix + p for p in throughs} - previous.entries.keys():
+                touched = set(paths)  # the present month moved on: every window shifts
+            # Paths new since the last set (a new incident) are rendered too.
+            touched |= {p for p in paths if page_key(prefix, languages[0], p, languages)
+                        not in previous.entries}  # fmt: skip
+            kept |= {
+                page_key(prefix, code, path, languages)
+                for path in paths
+                if path not in touched
+                for code in languages
+            }
+            snapshots += render_paths(page, [p for p in paths if p in touched])
+        else:
+            fragments.clear()  # a full render renders every notice afresh
+            snapshots += render_paths(page, paths)
+    first = pages[0] if pages else None
     store.write(
         snapshots,
         rendered_at=now.isoformat(),
-        languages=languages,
-        kept=kept,
+        languages=site_languages(first),
+        kept=None if every_page_full else kept,
         version=render_version(),
+        pages={
+            page.slug: {"prefix": page_path_prefix(page), "languages": site_languages(page)}
+            for page in pages
+        },
+        domains=page_domains(),
+        first=first.slug if first is not None else "",
     )
     # Exactly the rows read: one committed meanwhile (even with a lower id) waits for the next.
     taken = [pk for pk, _ in pending]

@@ -15,7 +15,7 @@ serve a stale page. See docs/publish.md for the table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 
@@ -24,6 +24,7 @@ from aviso.publish.render import API_PATHS
 from aviso.status.choices import EventKind
 from aviso.status.history import current_month, parse_through
 from aviso.status.models import Event, Incident, Maintenance, Page
+from aviso.status.showing import page_incidents, page_maintenances
 
 EVERYTHING = {"all": True}
 
@@ -59,7 +60,7 @@ MAINTENANCE_KINDS = {
     EventKind.MAINTENANCE_CANCELLED,
 }
 # Seen by operators only: no public page shows them.
-PRIVATE_KINDS = {EventKind.OPERATOR_ALERT, EventKind.OUTBOX_DEAD}
+PRIVATE_KINDS = {EventKind.OPERATOR_ALERT, EventKind.OUTBOX_DEAD, EventKind.VIEWER_LINK}
 
 
 def event_scope(event: Event | None) -> dict:
@@ -116,6 +117,33 @@ def _windows_holding(months: set[tuple[int, int]], site_paths: list[str], page: 
         path
         for path, through in windows.items()
         if any(add_months(*through, -offset) in months for offset in range(count))
+    }
+
+
+def narrow(scope: dict, page: Page, listed: Callable[[str], bool]) -> dict:
+    """``scope`` (a ``merge`` result) as it bears on ``page``: the incidents and
+    maintenances the page shows now, or showed at the last render (``listed(path)``:
+    whether the page's last set holds that path), as when a component both pages
+    showed was taken off the incident."""
+    incidents = set(scope.get("incidents") or ())
+    maintenances = set(scope.get("maintenances") or ())
+    if incidents:
+        shown = set(page_incidents(page).filter(pk__in=incidents).values_list("pk", flat=True))
+        rest = Incident.objects.filter(pk__in=incidents - shown).values_list("pk", "code")
+        shown |= {pk for pk, code in rest if listed(f"/incidents/{code}")}
+        incidents = shown
+    if maintenances:
+        shown = set(
+            page_maintenances(page).filter(pk__in=maintenances).values_list("pk", flat=True)
+        )
+        rest = Maintenance.objects.filter(pk__in=maintenances - shown).values_list("pk", "code")
+        shown |= {pk for pk, code in rest if listed(f"/maintenances/{code}")}
+        maintenances = shown
+    return {
+        "incidents": incidents,
+        "maintenances": maintenances,
+        "components": bool(scope.get("components")),
+        "badges": set(scope.get("badges") or ()),
     }
 
 

@@ -14,6 +14,11 @@ first language) with ``aviso.lib.languages.negotiate``, as Django does, and
 answers ``Vary: Accept-Encoding, Accept-Language, Cookie``. Every snapshot
 replays the ``Content-Language`` Django gave it.
 
+Pages: ``/p/<slug>/...`` is that page's; any other path is the page whose
+domain is the Host, else the first page's (see ``_page``). A page's snapshots
+are filed under its prefix (none for the first page), so a key is (page,
+language, path). A page without snapshots (a private one) goes to Django.
+
 Each process keeps the current manifest and the snapshots it has served in
 memory. It looks for a newer manifest (cache, then disk) at most every
 ``CHECK_INTERVAL`` seconds, so a new render is served within that time, and
@@ -29,8 +34,9 @@ from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode
 
 from aviso.lib.languages import cookie_value, negotiate, split_prefix
+from aviso.lib.pagepaths import request_host, split_page
 from aviso.lib.secheaders import public_headers
-from aviso.publish.store import Manifest, Snapshot, SnapshotStore, language_key
+from aviso.publish.store import Manifest, Snapshot, SnapshotStore, page_key
 
 log = logging.getLogger(__name__)
 
@@ -199,32 +205,59 @@ class SnapshotApp:
             self._prepared[(key, negotiated)] = prepared
         return prepared
 
-    def _key(self, environ: dict, path: str) -> tuple[str, bool] | None:
+    def _page(self, environ: dict, path: str) -> tuple[str, list[str], str] | None:
+        """(key prefix, languages, rest of the path) of the page a request is for.
+
+        ``/p/<slug>/...`` names the page; otherwise the Host does when it is a
+        page's domain; otherwise it is the first page. None when that page has
+        no snapshots (a private page, a slug no page has): Django answers.
+        """
+        manifest = self._manifest
+        if manifest is None:
+            return None
+        if not manifest.pages:  # a set from before there were several pages
+            return "", manifest.languages, path
+        slug, rest = split_page(path)
+        if slug is None:
+            if path == "/p" or path.startswith("/p/"):
+                return None  # "/p/<slug>" (Django adds the slash) or a malformed slug
+            host = request_host(environ.get("HTTP_HOST", "") or environ.get("SERVER_NAME", ""))
+            slug = manifest.domains.get(host, manifest.first)
+        info = manifest.pages.get(slug)
+        if info is None:
+            return None
+        return str(info.get("prefix", "")), list(info.get("languages", ())), rest
+
+    def _key(self, environ: dict, path: str, query: str) -> tuple[str, bool] | None:
         """The snapshot key a request asks for, and whether its language was negotiated."""
         self._refresh()
-        manifest = self._manifest
-        codes = manifest.languages if manifest is not None else []
+        found = self._page(environ, path)
+        if found is None:
+            return None
+        prefix, codes, path = found
         code, rest = split_prefix(path)
+        negotiated = False
         if code is not None:
             if code not in codes or rest == "/" and not path.endswith("/"):
                 return None  # another page's language, or "/es" (Django adds the slash)
-            return language_key(code, rest, codes), False
-        if len(codes) < 2:
-            return path, False
-        chosen = negotiate(
-            codes,
-            cookie=cookie_value(environ.get("HTTP_COOKIE", "")),
-            accept_language=environ.get("HTTP_ACCEPT_LANGUAGE", ""),
-        )
-        return language_key(chosen, path, codes), True
+            key = page_key(prefix, code, rest, codes)
+        elif len(codes) < 2:
+            key = prefix + path
+        else:
+            chosen = negotiate(
+                codes,
+                cookie=cookie_value(environ.get("HTTP_COOKIE", "")),
+                accept_language=environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+            )
+            key, negotiated = page_key(prefix, chosen, path, codes), True
+        known = self._query_names.get(key, frozenset())
+        return snapshot_key(key, query, known), negotiated
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         if method == "GET" or method == "HEAD":
             path = environ.get("PATH_INFO", "") or "/"
-            self._refresh()
-            known = self._query_names.get(path, frozenset())
-            found = self._key(environ, snapshot_key(path, environ.get("QUERY_STRING", ""), known))
+            found = self._key(environ, path, environ.get("QUERY_STRING", ""))
             prepared = self.lookup(found[0], negotiated=found[1]) if found else None
             if prepared is not None:
                 return self._serve(prepared, environ, start_response, method)

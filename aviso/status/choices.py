@@ -106,3 +106,4 @@ class EventKind(models.TextChoices):
     PAGE_CHANGED = "page.changed", _("Page configuration changed")
     OPERATOR_ALERT = "operator.alert", _("Alert for operators only")
     OUTBOX_DEAD = "outbox.dead", _("An outbox handler gave up")
+    VIEWER_LINK = "viewer.link", _("Sign-in link asked for a private page")

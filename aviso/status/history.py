@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from aviso.lib.dates import month_label
 from aviso.lib.timezones import add_months, month_bounds
 from aviso.status.models import Incident, IncidentUpdate, Maintenance, MaintenanceUpdate, Page
+from aviso.status.showing import page_incidents, page_maintenances
 
 
 @dataclass
@@ -73,7 +74,8 @@ class HistoryWindow:
 def notices_between(page: Page, start: dt.datetime, end: dt.datetime) -> list[Notice]:
     """Incidents (by start) and maintenances (by planned start) in [start, end), newest first."""
     incidents = (
-        Incident.objects.filter(page=page, started_at__gte=start, started_at__lt=end)
+        page_incidents(page)
+        .filter(started_at__gte=start, started_at__lt=end)
         .select_related("postmortem")
         .prefetch_related(
             Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-display_at", "-id"))
@@ -81,7 +83,8 @@ def notices_between(page: Page, start: dt.datetime, end: dt.datetime) -> list[No
         .order_by("-started_at", "-id")
     )
     maintenances = (
-        Maintenance.objects.filter(page=page, scheduled_for__gte=start, scheduled_for__lt=end)
+        page_maintenances(page)
+        .filter(scheduled_for__gte=start, scheduled_for__lt=end)
         .prefetch_related(
             Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("-display_at", "-id"))
         )

@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils import translation
 
 from aviso.lib import languages
 from aviso.status import links
 from aviso.status.models import Page
+from aviso.status.routing import page_address
 
 
 def page_languages(page: Page) -> list[str]:
@@ -76,7 +76,7 @@ class Alternates:
 def alternates(request: HttpRequest | None, page: Page, site_path: str) -> Alternates:
     """The page's languages for ``site_path``: hreflang addresses and switcher links."""
     current = translation.get_language() or languages.DEFAULT
-    base = (page.url or settings.BASE_URL).rstrip("/")
+    base = page_address(page)
     found = []
     for code in page_languages(page):
         switch = links.site_link(request, f"/language?to={code}&next={quote(site_path, safe='/')}")

@@ -40,6 +40,8 @@ def export_file(site_path: str) -> str | None:
     if match := _DETAIL.match(site_path):
         return f"{match.group(1)}/{match.group(2)}.html"
     path = site_path.split("?", 1)[0]
+    if path.startswith("/brand/"):
+        return path.lstrip("/")  # the logo and favicon
     if "." in posixpath.basename(path):
         return path.lstrip("/")  # feeds, JSON, badges, stylesheets keep their names
     return None
@@ -77,7 +79,7 @@ def site_link(request: HttpRequest | None, site_path: str) -> str:
     if is_export(request):
         target = export_file(site_path)
         if target is None:
-            return settings.BASE_URL + site_path
+            return settings.BASE_URL + getattr(request, "page_prefix", "") + site_path
         return _relative("/" + target, _current_dir(request))
     return _relative(site_path, _current_dir(request))
 

@@ -21,13 +21,12 @@ from aviso.status.metrics import component_metrics
 from aviso.status.models import (
     Component,
     ComponentGroup,
-    Incident,
     IncidentUpdate,
-    Maintenance,
     MaintenanceUpdate,
     Page,
 )
 from aviso.status.reports import PUBLIC_MONTHS, month_report
+from aviso.status.showing import page_incidents, page_maintenances, shown_components
 from aviso.status.sources import component_sources
 from aviso.status.uptime import page_uptime
 
@@ -40,9 +39,17 @@ def _latest_updates_first():
     return Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-display_at", "-id"))
 
 
+def _shown(page: Page) -> Prefetch:
+    """A notice's components as this reader may see them (an audience's reader: theirs)."""
+    visible = getattr(page, "visible_component_ids", None)
+    if visible is None:
+        return Prefetch("components")
+    return Prefetch("components", queryset=Component.objects.filter(pk__in=visible))
+
+
 def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
-    components = list(Component.objects.filter(page=page).select_related("group"))
+    components = list(shown_components(page).select_related("group"))
     groups = list(ComponentGroup.objects.filter(page=page))
     uptime = page_uptime(page, days=settings.UPTIME_DAYS, now=now)
     sources = component_sources(page)
@@ -57,7 +64,7 @@ def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
     for component in components:
         if component.only_show_if_degraded and component.status == "operational":
             continue
-        by_group.setdefault(component.group_id, []).append(component)
+        by_group.setdefault(component.shown_group_id, []).append(component)
     for group in groups:
         if group.pk in by_group:
             members = by_group[group.pk]
@@ -67,19 +74,20 @@ def status_context(page: Page, *, now: dt.datetime | None = None) -> dict:
         sections.insert(0, (None, by_group[None]))
 
     active_incidents = list(
-        Incident.objects.filter(page=page, status__in=IncidentStatus.open_values())
-        .prefetch_related(_latest_updates_first(), "components")
+        page_incidents(page)
+        .filter(status__in=IncidentStatus.open_values())
+        .prefetch_related(_latest_updates_first(), _shown(page))
         .order_by("-started_at")
     )
     maintenances = list(
-        Maintenance.objects.filter(page=page)
+        page_maintenances(page)
         .filter(
             status__in=[MaintenanceStatus.SCHEDULED, *MaintenanceStatus.active_values()],
             scheduled_for__lt=now + dt.timedelta(days=UPCOMING_MAINTENANCE_DAYS),
         )
         .prefetch_related(
             Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("-display_at", "-id")),
-            "components",
+            _shown(page),
         )
         .order_by("scheduled_for")
     )
@@ -127,9 +135,10 @@ def _month_key(month: tuple[int, int]) -> str:
 
 def incident_context(page: Page, code: str) -> dict | None:
     incident = (
-        Incident.objects.filter(page=page, code=code)
+        page_incidents(page)
+        .filter(code=code)
         .select_related("postmortem")
-        .prefetch_related(_latest_updates_first(), "components")
+        .prefetch_related(_latest_updates_first(), _shown(page))
         .first()
     )
     return None if incident is None else {"page": page, "incident": incident}
@@ -137,10 +146,11 @@ def incident_context(page: Page, code: str) -> dict | None:
 
 def maintenance_context(page: Page, code: str) -> dict | None:
     maintenance = (
-        Maintenance.objects.filter(page=page, code=code)
+        page_maintenances(page)
+        .filter(code=code)
         .prefetch_related(
             Prefetch("updates", queryset=MaintenanceUpdate.objects.order_by("-display_at", "-id")),
-            "components",
+            _shown(page),
         )
         .first()
     )

@@ -22,7 +22,8 @@ from django.utils.translation import get_language
 from aviso.lib.dates import decimal_label
 from aviso.lib.timezones import local_day_start
 from aviso.status.choices import ComponentStatus
-from aviso.status.models import Component, ComponentStatusChange, IncidentComponent, Page
+from aviso.status.models import ComponentStatusChange, IncidentComponent, Page
+from aviso.status.showing import shown_component_ids, shown_components
 
 DOWNTIME_WEIGHT = {
     ComponentStatus.MAJOR_OUTAGE: 1.0,
@@ -131,17 +132,15 @@ def page_uptime(page: Page, *, days: int = 90, now: dt.datetime | None = None) -
         .order_by("-at", "-id")
         .values("new_status")[:1]
     )
-    components = list(
-        Component.objects.filter(page=page).annotate(status_at_start=Subquery(before_window))
-    )
+    components = list(shown_components(page).annotate(status_at_start=Subquery(before_window)))
     changes_by_component = defaultdict(list)
     for change in ComponentStatusChange.objects.filter(
-        component__page=page, at__gte=window_start, at__lt=now
+        component_id__in=shown_component_ids(page), at__gte=window_start, at__lt=now
     ).order_by("at", "id"):
         changes_by_component[change.component_id].append(change)
     incidents_by_day = defaultdict(set)
     for link in IncidentComponent.objects.filter(
-        incident__page=page, incident__started_at__gte=window_start
+        component_id__in=shown_component_ids(page), incident__started_at__gte=window_start
     ).select_related("incident"):
         day = link.incident.started_at.astimezone(zone).date()
         incidents_by_day[(link.component_id, day)].add(link.incident.name)

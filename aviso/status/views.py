@@ -11,10 +11,11 @@ from aviso.status import links, public
 from aviso.status.history import current_month, parse_through
 from aviso.status.languages import page_languages, use_page_language
 from aviso.status.models import Page
+from aviso.status.routing import public_page
 
 
 def _page(request: HttpRequest) -> Page:
-    page = Page.default()
+    page = public_page(request)
     if page is None:
         raise Http404("No status page has been set up yet.")
     use_page_language(request, page)
@@ -23,7 +24,7 @@ def _page(request: HttpRequest) -> Page:
 
 @require_safe
 def status_page(request: HttpRequest) -> HttpResponse:
-    page = Page.default()
+    page = public_page(request)
     if page is None:
         return render(request, "status/empty.html", status=404)
     use_page_language(request, page)

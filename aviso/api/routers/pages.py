@@ -5,8 +5,8 @@
 
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpRequest
-from ninja import Query, Router
+from django.http import Http404, HttpRequest
+from ninja import File, Query, Router, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.pagination import paginate
 
@@ -14,6 +14,8 @@ from aviso.api import auth
 from aviso.api.choices import TokenScope
 from aviso.api.common import Pagination, errors, get_by_code, get_page, idempotent
 from aviso.api.schemas import (
+    AudienceIn,
+    AudienceOut,
     ComponentIn,
     ComponentOut,
     ComponentPatch,
@@ -23,10 +25,13 @@ from aviso.api.schemas import (
     PageIn,
     PageOut,
     PagePatch,
+    PlacementIn,
+    PlacementOut,
 )
+from aviso.lib import branding
 from aviso.status import lifecycle
 from aviso.status.choices import ComponentStatus
-from aviso.status.models import Component, ComponentGroup, Page
+from aviso.status.models import Audience, Component, ComponentGroup, ComponentPlacement, Page
 
 router = Router(tags=["pages"])
 # Fields that may be set to null on purpose; a null elsewhere means "unchanged".
@@ -50,6 +55,7 @@ def create_page(request: HttpRequest, payload: PageIn):
     fields = payload.dict()
     if fields["slug"] is None:
         del fields["slug"]
+    fields["header_links"] = [dict(link) for link in fields["header_links"]]
     return 201, lifecycle.create_page(actor=auth.actor(request), **fields)
 
 
@@ -60,7 +66,41 @@ def get_page_detail(request: HttpRequest, page: str):
 
 @router.patch("/{page}", response={200: PageOut, **errors()}, auth=auth.ADMIN)
 def update_page(request: HttpRequest, page: str, payload: PagePatch):
-    return lifecycle.update_page(get_page(page), actor=auth.actor(request), **_changes(payload))
+    changes = _changes(payload)
+    if "header_links" in changes:
+        changes["header_links"] = [dict(link) for link in changes["header_links"]]
+    return lifecycle.update_page(get_page(page), actor=auth.actor(request), **changes)
+
+
+def _upload(request: HttpRequest, page: str, kind: str, file: UploadedFile):
+    data = file.read(branding.MAX_IMAGE_BYTES + 1)
+    return lifecycle.set_page_image(get_page(page), kind, data, actor=auth.actor(request))
+
+
+@router.post("/{page}/logo", response={200: PageOut, **errors()}, auth=auth.ADMIN, tags=["brand"])
+def upload_logo(request: HttpRequest, page: str, file: UploadedFile = File(...)):  # noqa: B008
+    """Upload the page's logo (multipart, field ``file``): PNG, JPEG, WebP or ICO, 512 KB."""
+    return _upload(request, page, "logo", file)
+
+
+@router.delete("/{page}/logo", response={200: PageOut, **errors()}, auth=auth.ADMIN, tags=["brand"])
+def delete_logo(request: HttpRequest, page: str):
+    return lifecycle.set_page_image(get_page(page), "logo", None, actor=auth.actor(request))
+
+
+@router.post(
+    "/{page}/favicon", response={200: PageOut, **errors()}, auth=auth.ADMIN, tags=["brand"]
+)
+def upload_favicon(request: HttpRequest, page: str, file: UploadedFile = File(...)):  # noqa: B008
+    """Upload the page's favicon (multipart, field ``file``): PNG or ICO, 512 KB."""
+    return _upload(request, page, "favicon", file)
+
+
+@router.delete(
+    "/{page}/favicon", response={200: PageOut, **errors()}, auth=auth.ADMIN, tags=["brand"]
+)
+def delete_favicon(request: HttpRequest, page: str):
+    return lifecycle.set_page_image(get_page(page), "favicon", None, actor=auth.actor(request))
 
 
 # Component groups
@@ -196,4 +236,111 @@ def update_component(request: HttpRequest, page: str, code: str, payload: Compon
 def delete_component(request: HttpRequest, page: str, code: str):
     component = get_by_code(_components(get_page(page)), code, "component")
     lifecycle.delete_component(component, actor=auth.actor(request))
+    return 204, None
+
+
+# Components of other pages shown on this one
+
+
+def _placements(page: Page):
+    return ComponentPlacement.objects.filter(page=page).select_related("component__page", "group")
+
+
+@router.get(
+    "/{page}/placements",
+    response={200: list[PlacementOut], **errors()},
+    auth=auth.READ,
+    tags=["components"],
+)
+@paginate(Pagination)
+def list_placements(request: HttpRequest, page: str):
+    return _placements(get_page(page)).order_by("position", "id")
+
+
+@router.post(
+    "/{page}/placements",
+    response={201: PlacementOut, **errors()},
+    auth=auth.ADMIN,
+    tags=["components"],
+)
+def place_component(request: HttpRequest, page: str, payload: PlacementIn):
+    """Show another page's component on this page (again: move it to another group)."""
+    target = get_page(page)
+    component = get_by_code(Component.objects.all(), payload.component, "component")
+    placement = lifecycle.place_component(
+        component,
+        target,
+        actor=auth.actor(request),
+        group=payload.group,
+        position=payload.position,
+    )
+    return 201, _placements(target).get(pk=placement.pk)
+
+
+@router.delete(
+    "/{page}/placements/{code}",
+    response={204: None, **errors()},
+    auth=auth.ADMIN,
+    tags=["components"],
+)
+def unplace_component(request: HttpRequest, page: str, code: str):
+    placement = _placements(get_page(page)).filter(component__code=code).first()
+    if placement is None:
+        raise Http404(f"No component {code!r} placed on this page.")
+    lifecycle.unplace_component(placement, actor=auth.actor(request))
+    return 204, None
+
+
+# Audiences of a private page
+
+
+def _audiences(page: Page):
+    return Audience.objects.filter(page=page).prefetch_related("components")
+
+
+@router.get(
+    "/{page}/audiences",
+    response={200: list[AudienceOut], **errors()},
+    auth=auth.READ,
+    tags=["audiences"],
+)
+@paginate(Pagination)
+def list_audiences(request: HttpRequest, page: str):
+    return _audiences(get_page(page))
+
+
+@router.post(
+    "/{page}/audiences",
+    response={201: AudienceOut, **errors()},
+    auth=auth.ADMIN,
+    tags=["audiences"],
+)
+def create_audience(request: HttpRequest, page: str, payload: AudienceIn):
+    target = get_page(page)
+    audience = lifecycle.save_audience(target, actor=auth.actor(request), **payload.dict())
+    return 201, _audiences(target).get(pk=audience.pk)
+
+
+@router.put(
+    "/{page}/audiences/{code}",
+    response={200: AudienceOut, **errors()},
+    auth=auth.ADMIN,
+    tags=["audiences"],
+)
+def replace_audience(request: HttpRequest, page: str, code: str, payload: AudienceIn):
+    target = get_page(page)
+    audience = get_by_code(_audiences(target), code, "audience")
+    lifecycle.save_audience(target, actor=auth.actor(request), audience=audience, **payload.dict())
+    return _audiences(target).get(pk=audience.pk)
+
+
+@router.delete(
+    "/{page}/audiences/{code}",
+    response={204: None, **errors()},
+    auth=auth.ADMIN,
+    tags=["audiences"],
+)
+def delete_audience(request: HttpRequest, page: str, code: str):
+    audience = get_by_code(_audiences(get_page(page)), code, "audience")
+    lifecycle.delete_audience(audience, actor=auth.actor(request))
     return 204, None

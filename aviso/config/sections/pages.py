@@ -23,6 +23,7 @@ from aviso.config.sections import Change, Context, Section
 from aviso.config.specs import STRICT, HttpUrl, Name, Slug, TimeZone
 from aviso.status import lifecycle
 from aviso.status.models import Component, ComponentGroup, Page
+from aviso.status.showing import shown_components
 
 
 class ComponentSpec(BaseModel):
@@ -40,6 +41,31 @@ class ComponentSpec(BaseModel):
     )
 
 
+class SharedSpec(BaseModel):
+    """Another page's component shown in this group (one component, one status)."""
+
+    model_config = STRICT
+
+    page: Slug = Field(description="The slug of the page the component belongs to")
+    component: Name = Field(description="The component's name on that page")
+    group: Name | None = Field(
+        None, description="Its group on that page, when its name alone is not unique there"
+    )
+
+
+class AudienceSpec(BaseModel):
+    """Readers of a private page (by email domain or address) and the components they see."""
+
+    model_config = STRICT
+
+    name: Name
+    email_domains: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    components: list[Name] = Field(
+        default_factory=list, description="Names of components this page shows"
+    )
+
+
 class GroupSpec(BaseModel):
     model_config = STRICT
 
@@ -47,6 +73,9 @@ class GroupSpec(BaseModel):
     description: str = ""
     collapsed: bool = False
     components: list[ComponentSpec] = Field(default_factory=list)
+    shared: list[SharedSpec] = Field(
+        default_factory=list, description="Other pages' components shown in this group"
+    )
 
 
 class PageSpec(BaseModel):
@@ -57,15 +86,48 @@ class PageSpec(BaseModel):
     time_zone: TimeZone = "UTC"
     languages: list[Literal["en", "es", "pt-br", "fr", "de", "it"]] = Field(default_factory=list)
     url: HttpUrl = ""
+    domain: str = Field("", description="The host name that serves this page, if any")
+    private: bool = Field(False, description="Only signed-in people may read the page")
+    viewer_domains: list[str] = Field(
+        default_factory=list, description="Email domains whose people may sign in (private)"
+    )
+    viewer_emails: list[str] = Field(
+        default_factory=list, description="Addresses that may sign in (private)"
+    )
+    accent_color: str = Field("", description="#rrggbb, readable on white (4.5:1)")
+    header_links: list[dict[Literal["label", "url"], str]] = Field(
+        default_factory=list, description="Up to five {label, url} links in the header"
+    )
+    footer_text: str = ""
+    custom_css: str = Field("", description="No @import, no url() to other hosts")
     description: str = ""
     support_url: HttpUrl = ""
     groups: list[GroupSpec] = Field(default_factory=list)
+    audiences: list[AudienceSpec] = Field(
+        default_factory=list, description="Private pages: who sees which components"
+    )
     components: list[ComponentSpec] = Field(
         default_factory=list, description="Components outside any group"
     )
 
 
-PAGE_FIELDS = ["name", "slug", "time_zone", "languages", "url", "description", "support_url"]
+PAGE_FIELDS = [
+    "name",
+    "slug",
+    "time_zone",
+    "languages",
+    "url",
+    "domain",
+    "private",
+    "viewer_domains",
+    "viewer_emails",
+    "accent_color",
+    "header_links",
+    "footer_text",
+    "custom_css",
+    "description",
+    "support_url",
+]
 GROUP_FIELDS = ["name", "description", "collapsed"]
 COMPONENT_FIELDS = [
     "name",
@@ -134,6 +196,108 @@ class _PagePlan:
         self._plan_groups()
         self._plan_components()
         return self.changes
+
+    def plan_shared(self, specs: list[PageSpec]) -> list[Change]:
+        """Placements of other pages' components, planned after every page's components."""
+        self.changes = []
+        existing = {}
+        if self.page is not None:
+            placements = self.page.placements.select_related("component__page", "component__group")
+            existing = {p.component_id: p for p in placements}
+        named: set[int] = set()
+        for g_index, group in enumerate(self.spec.groups):
+            for index, shared in enumerate(group.shared):
+                path = (*self.path, "groups", g_index, "shared", index)
+                label = f"{self.spec.slug} / {group.name} / {shared.page}: {shared.component}"
+                component = _find_shared(shared, specs, path)
+                current = existing.get(component.pk) if component is not None else None
+                if component is not None:
+                    named.add(component.pk)
+                wanted = {"group": group.name, "position": index}
+                if current is None:
+                    run = self._place(shared, specs, path, group.name, index)
+                    self._add("create", "placement", label, path, wanted, run)
+                    continue
+                now = {"group": current.group.name if current.group_id else None}
+                now["position"] = current.position
+                diff = {k: (now[k], v) for k, v in wanted.items() if now[k] != v}
+                if diff:
+                    run = self._place(shared, specs, path, group.name, index)
+                    self._add("update", "placement", label, path, diff, run)
+        self._plan_audiences()
+        if self.context.prune:
+            for component_id, placement in existing.items():
+                if component_id not in named:
+                    label = f"{self.spec.slug}: {placement.component.page.slug} / "
+                    label += placement.component.name
+                    run = self._delete(lifecycle.unplace_component, placement)
+                    self._add("delete", "placement", label, self.path, {}, run)
+        return self.changes
+
+    def _plan_audiences(self) -> None:
+        _check_unique(
+            [((*self.path, "audiences", i), a.name) for i, a in enumerate(self.spec.audiences)],
+            "audiences",
+        )
+        existing = {}
+        if self.page is not None:
+            existing = {a.name: a for a in self.page.audiences.prefetch_related("components")}
+        for index, spec in enumerate(self.spec.audiences):
+            path = (*self.path, "audiences", index)
+            label = f"{self.spec.slug} / {spec.name}"
+            wanted = {
+                "email_domains": spec.email_domains,
+                "emails": spec.emails,
+                "components": sorted(spec.components),
+            }
+            current = existing.pop(spec.name, None)
+            if current is None:
+                self._add("create", "audience", label, path, wanted, self._audience(spec, path))
+                continue
+            now = {
+                "email_domains": current.email_domains,
+                "emails": current.emails,
+                "components": sorted(c.name for c in current.components.all()),
+            }
+            diff = {k: (now[k], v) for k, v in wanted.items() if now[k] != v}
+            if diff:
+                run = self._audience(spec, path, current)
+                self._add("update", "audience", label, path, diff, run)
+        if self.context.prune:
+            for name, audience in existing.items():
+                run = self._delete(lifecycle.delete_audience, audience)
+                self._add("delete", "audience", f"{self.spec.slug} / {name}", self.path, {}, run)
+
+    def _audience(self, spec: AudienceSpec, path, current=None):
+        def run():
+            by_name = {c.name: c.code for c in shown_components(self.page)}
+            missing = [name for name in spec.components if name not in by_name]
+            if missing:
+                raise SpecProblem(path, f"page {self.spec.slug!r} shows no {missing[0]!r}")
+            lifecycle.save_audience(
+                self.page,
+                actor=self.actor,
+                audience=current,
+                name=spec.name,
+                email_domains=spec.email_domains,
+                emails=spec.emails,
+                components=[by_name[name] for name in spec.components],
+            )
+
+        return run
+
+    def _place(self, shared: SharedSpec, specs, path, group: str, position: int):
+        def run():
+            component = _find_shared(shared, specs, path, required=True)
+            lifecycle.place_component(
+                component,
+                self.page,
+                actor=self.actor,
+                group=self.groups.get(group) or group,
+                position=position,
+            )
+
+        return run
 
     def _add(self, action, kind, label, path, diff, run, note="") -> None:
         if action == "create":
@@ -288,11 +452,44 @@ class _PagePlan:
         return run
 
 
+def _find_shared(shared: SharedSpec, specs: list[PageSpec], path, *, required: bool = False):
+    """The component a ``shared`` entry names; None when the file creates it in this apply."""
+    found = Component.objects.filter(page__slug=shared.page, name=shared.component)
+    if shared.group is not None:
+        found = found.filter(group__name=shared.group)
+    matches = list(found[:2])
+    if len(matches) > 1:
+        raise SpecProblem(path, f"{shared.component!r} is in several groups; name its group")
+    if matches:
+        if matches[0].page.slug == specs_slug_of(path, specs):
+            raise SpecProblem(path, "a page's own component is listed under components")
+        return matches[0]
+    listed = any(
+        spec.slug == shared.page
+        and any(
+            c.name == shared.component
+            for c in [*spec.components, *(c for g in spec.groups for c in g.components)]
+        )
+        for spec in specs
+    )
+    if required or not listed:
+        raise SpecProblem(path, f"page {shared.page!r} has no component {shared.component!r}")
+    return None
+
+
+def specs_slug_of(path, specs: list[PageSpec]) -> str:
+    return specs[path[1]].slug
+
+
 def plan(specs: list[PageSpec], context: Context) -> list[Change]:
     _check_unique([(("pages", i), p.slug) for i, p in enumerate(specs)], "pages")
     changes: list[Change] = []
-    for index, spec in enumerate(specs):
-        changes += _PagePlan(spec, index, context).plan(position=index)
+    plans = [_PagePlan(spec, index, context) for index, spec in enumerate(specs)]
+    for index, page_plan in enumerate(plans):
+        changes += page_plan.plan(position=index)
+    # Placements last: the components they name may be created by this apply.
+    for page_plan in plans:
+        changes += page_plan.plan_shared(specs)
     return changes
 
 
@@ -308,16 +505,45 @@ def export() -> list[PageSpec]:
                 if c.group_id == group_id
             ]
 
+        placed = list(
+            page.placements.select_related("component__page", "component__group").order_by(
+                "position", "id"
+            )
+        )
+
+        def shared_of(group_id, placed=placed):
+            return [
+                SharedSpec(
+                    page=p.component.page.slug,
+                    component=p.component.name,
+                    group=p.component.group.name if p.component.group_id else None,
+                )
+                for p in placed
+                if p.group_id == group_id
+            ]
+
         groups = [
             GroupSpec(
-                **{name: getattr(g, name) for name in GROUP_FIELDS}, components=specs_of(g.pk)
+                **{name: getattr(g, name) for name in GROUP_FIELDS},
+                components=specs_of(g.pk),
+                shared=shared_of(g.pk),
             )
             for g in page.groups.order_by("position", "id")
+        ]
+        audiences = [
+            AudienceSpec(
+                name=a.name,
+                email_domains=a.email_domains,
+                emails=a.emails,
+                components=sorted(c.name for c in a.components.all()),
+            )
+            for a in page.audiences.prefetch_related("components")
         ]
         pages.append(
             PageSpec(
                 **{name: getattr(page, name) for name in PAGE_FIELDS},
                 groups=groups,
+                audiences=audiences,
                 components=specs_of(None),
             )
         )

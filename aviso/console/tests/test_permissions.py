@@ -28,7 +28,7 @@ from aviso.status.models import (
     Maintenance,
     Postmortem,
 )
-from aviso.testing import SYSTEM
+from aviso.testing import SYSTEM, make_component, make_page
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,13 @@ def world(scene):
     dead = Event.objects.filter(incident=incident).first()
     HandlerRun.objects.create(event=dead, handler="notify.fanout", attempts=12, dead_at=start)
     Event.objects.filter(pk=dead.pk).update(dead_at=start)
+    # Another page, one of whose components is shown on this one (and one that is not yet).
+    other = make_page("Partner", slug="partner", position=1)
+    placed = make_component(other, "Partner API")
+    unplaced = make_component(other, "Partner web")
+    lifecycle.place_component(placed, scene.page, actor=SYSTEM)
     kwargs = {
+        "placed": placed.code,
         "event": dead.pk,
         "incident": incident.code,
         "update": incident.updates.order_by("display_at").first().code,
@@ -133,6 +139,9 @@ def world(scene):
         "user_role": {"role": "viewer", "is_active": "on"},
         "user_reset_2fa": {},
         "settings": {"name": "Acme Status", "slug": "acme", "time_zone": "UTC"},
+        "pages": {"name": "Acme internal", "slug": "internal", "time_zone": "UTC"},
+        "place": {"component": unplaced.code},
+        "unplace": {},
         "retry_event": {},
     }
     return kwargs, payloads

@@ -34,8 +34,19 @@ def actor(request: HttpRequest) -> Actor:
     return Actor.person(request.user)
 
 
+SELECTED_PAGE = "console_page"  # the session key of the page an operator works on
+
+
+def selected_page(request: HttpRequest) -> Page | None:
+    """The page the operator chose on the Pages screen, else the first page."""
+    slug = request.session.get(SELECTED_PAGE) if hasattr(request, "session") else None
+    page = Page.objects.filter(slug=slug).first() if slug else None
+    return page or Page.default()
+
+
 def with_page(view):
-    """Hand the view the page it works on (the default one), in that page's time zone.
+    """Hand the view the page it works on (the one chosen on the Pages screen, else the
+    first), in that page's time zone.
 
     Times typed into console forms and shown on console screens are in the
     page's zone, as on the public page. Without a page yet, admins go to the
@@ -44,7 +55,7 @@ def with_page(view):
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        page = Page.default()
+        page = selected_page(request)
         if page is None:
             messages.info(request, _("Create the status page first."))
             return redirect("console:settings")

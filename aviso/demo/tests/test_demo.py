@@ -105,3 +105,19 @@ class TestDemoLanguages:
         assert "WhatsApp Messaging Service – Increased Latency & Delayed Delivery" in spanish
         assert "This incident has been resolved." in spanish
         assert "30 de junio de 2026 · 16:30 (GMT-5)" in spanish
+
+
+class TestDemoInternalPage:
+    def test_the_demo_has_a_private_internal_page_sharing_public_components(self, client):
+        from aviso.testing import make_user
+
+        load_demo()
+        assert client.get("/p/internal/").status_code == 302  # private: sign in first
+        client.force_login(make_user("staff"))
+        text = text_of(client.get("/p/internal/"))
+        assert "Jelou internal" in text
+        assert "Primary PostgreSQL" in text and "WhatsApp Messaging Service" in text
+        assert "Instagram Direct" not in text  # public components not shared stay off it
+        # The seed's WhatsApp incidents touch a shared component: they show inside too.
+        history = text_of(client.get("/p/internal/history?through=2026-07"))
+        assert "WhatsApp Messaging Service – Increased Latency & Delayed Delivery" in history

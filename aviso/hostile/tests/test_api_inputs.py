@@ -202,7 +202,11 @@ class TestNumbersAndTimesInTheManagementApi:
 
 # Pages outside the v1 API that read a number from the query string.
 PUBLIC_QUERIES = [
-    ("/history", "through", ["9999-12", "10000-01", "0-1", "2026-13", f"{2**63}-01", "2026-99999999999999999999"]),  # noqa: E501
+    (
+        "/history",
+        "through",
+        ["9999-12", "10000-01", "0-1", "2026-13", f"{2**63}-01", "2026-99999999999999999999"],
+    ),  # noqa: E501
     ("/p/bounds/history", "through", ["9999-12", "1969-12", f"{2**64}-{2**64}"]),
 ]
 CONSOLE_QUERIES = [

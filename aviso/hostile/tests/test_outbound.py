@@ -359,9 +359,7 @@ class TestUnboundedReads:
         recorder = Recorder()
         policy = netguard.Policy()
         try:
-            with HttpPump(
-                concurrency=2, timeout=3, policy=policy, operator_policy=policy
-            ) as pump:
+            with HttpPump(concurrency=2, timeout=3, policy=policy, operator_policy=policy) as pump:
                 request = HttpRequest(1, recorder.url + "/endless", b"{}")
                 outcome = pump.submit(request).result(10)
         finally:
@@ -420,8 +418,7 @@ class TestHeaderInjection:
 
     def test_a_redirect_location_cannot_split_the_request_line(self):
         head = (
-            b"HTTP/1.1 302 Found\r\nLocation: /next\rX-Injected: yes\r\n"
-            b"Content-Length: 0\r\n\r\n"
+            b"HTTP/1.1 302 Found\r\nLocation: /next\rX-Injected: yes\r\nContent-Length: 0\r\n\r\n"
         )
         server = ScriptedServer(replies=[head], close=True)
         try:

@@ -102,9 +102,7 @@ class ScriptedServer:
         self.close_after = close
         self.connections = 0
         self.loops = LoopThread()
-        self.server = self.loops.run(
-            asyncio.start_server(self._serve, "127.0.0.1", 0)
-        )
+        self.server = self.loops.run(asyncio.start_server(self._serve, "127.0.0.1", 0))
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
@@ -195,9 +193,15 @@ def ca_and_server_cert(folder: Path, host: str = "127.0.0.1") -> tuple[Path, ssl
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, key_cert_sign=True, crl_sign=True,
-                content_commitment=False, key_encipherment=False, data_encipherment=False,
-                key_agreement=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )  # fmt: skip

@@ -18,8 +18,9 @@ ADDRESS = ipaddress.IPv4Address("10.1.2.3").packed
 RECORDS = {
     ("api.example.test", A): [ADDRESS],
     ("alias.example.test", A): [(CNAME, encode_name("elsewhere.example.test"))],
-    ("_sip._tcp.example.test", SRV): [struct.pack("!HHH", 10, 5, 5060)
-                                      + encode_name("sip.example.test")],  # fmt: skip
+    ("_sip._tcp.example.test", SRV): [
+        struct.pack("!HHH", 10, 5, 5060) + encode_name("sip.example.test")
+    ],  # fmt: skip
     ("example.test", CAA): [b"\x00\x05issue" + b"letsencrypt.org"],
 }
 

@@ -134,12 +134,16 @@ class TestHttpProxy:
         )  # fmt: skip
 
     def test_a_proxy_that_is_not_there_is_down(self, web):
-        outcome = check("http", {"url": web.url + "/", "proxy": f"http://127.0.0.1:{closed_port()}"})
+        outcome = check(
+            "http", {"url": web.url + "/", "proxy": f"http://127.0.0.1:{closed_port()}"}
+        )
         assert outcome.status == CheckStatus.DOWN
         assert outcome.message.startswith("cannot connect")
 
     def test_the_proxy_is_guarded_like_the_target(self):
-        outcome = check("http", {"url": "http://127.0.0.1/", "proxy": "http://169.254.169.254:3128"})
+        outcome = check(
+            "http", {"url": "http://127.0.0.1/", "proxy": "http://169.254.169.254:3128"}
+        )
         assert outcome.status == CheckStatus.DOWN
         assert "cloud metadata address" in outcome.message
 

@@ -76,7 +76,8 @@ class TestMysqlProbe:
         held = [
             subprocess.Popen(
                 ["mysql", "-h127.0.0.1", f"-u{name}", f"-p{password}", "-e", "SELECT SLEEP(20)"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )  # fmt: skip
             for _ in range(2)
         ]

@@ -40,4 +40,3 @@ def confirmed_webhook(page, url: str) -> Subscriber:
     welcome_answered([welcome.pk], now)
     subscriber.refresh_from_db()
     return subscriber
-

@@ -7,13 +7,16 @@ Views, the API, the checker and the CLI all call these.
 
 from aviso.status.lifecycle.actors import Actor
 from aviso.status.lifecycle.alerts import alert_operators
+from aviso.status.lifecycle.audiences import delete_audience, save_audience
 from aviso.status.lifecycle.components import set_component_status
 from aviso.status.lifecycle.config import (
+    PAGE_IMAGES,
     create_component,
     create_group,
     create_page,
     delete_component,
     delete_group,
+    set_page_image,
     update_component,
     update_group,
     update_page,
@@ -36,6 +39,7 @@ from aviso.status.lifecycle.maintenances import (
     start_maintenance,
     update_maintenance,
 )
+from aviso.status.lifecycle.placements import place_component, unplace_component
 from aviso.status.lifecycle.postmortems import (
     publish_postmortem,
     save_postmortem,
@@ -44,6 +48,7 @@ from aviso.status.lifecycle.postmortems import (
 
 __all__ = [
     "Actor",
+    "PAGE_IMAGES",
     "alert_operators",
     "ConflictError",
     "LifecycleError",
@@ -53,20 +58,25 @@ __all__ = [
     "create_group",
     "create_incident",
     "create_page",
+    "delete_audience",
     "delete_component",
     "delete_group",
     "delete_incident",
     "delete_update",
     "edit_update",
     "post_maintenance_update",
+    "place_component",
     "post_update",
     "publish_postmortem",
     "rename_incident",
     "resolve_incident",
+    "save_audience",
     "save_postmortem",
     "schedule_maintenance",
     "set_component_status",
+    "set_page_image",
     "start_maintenance",
+    "unplace_component",
     "unpublish_postmortem",
     "update_component",
     "update_group",

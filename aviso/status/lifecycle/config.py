@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from aviso.lib import languages
+from aviso.lib import branding, languages
+from aviso.status import hosts
 from aviso.status.automation import clean_automation_texts
 from aviso.status.choices import ComponentStatus, EventKind
 from aviso.status.lifecycle.actors import Actor
@@ -15,6 +25,7 @@ from aviso.status.lifecycle.records import record, snapshot
 from aviso.status.lifecycle.validation import clean_choice, clean_name, clean_text
 from aviso.status.models import Component, ComponentGroup, Page
 from aviso.status.models.page import validate_time_zone
+from aviso.status.sealing import keyring
 
 PAGE_FIELDS = {
     "name",
@@ -22,6 +33,17 @@ PAGE_FIELDS = {
     "time_zone",
     "languages",
     "url",
+    "domain",
+    "private",
+    "viewer_domains",
+    "viewer_emails",
+    "oidc_issuer",
+    "oidc_client_id",
+    "oidc_client_secret",
+    "accent_color",
+    "header_links",
+    "footer_text",
+    "custom_css",
     "description",
     "support_url",
     "position",
@@ -74,12 +96,147 @@ def _clean_page_fields(fields: dict) -> dict:
         fields["description"] = clean_text(
             fields["description"], "description", max_chars=5000, required=False
         )
+    if "domain" in fields:
+        fields["domain"] = clean_domain(fields["domain"])
+    if "private" in fields:
+        fields["private"] = bool(fields["private"])
+    if "viewer_domains" in fields:
+        fields["viewer_domains"] = clean_viewer_domains(fields["viewer_domains"])
+    if "viewer_emails" in fields:
+        fields["viewer_emails"] = clean_viewer_emails(fields["viewer_emails"])
+    if "oidc_issuer" in fields:
+        issuer = str(fields["oidc_issuer"] or "").strip().rstrip("/")
+        if issuer and not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", issuer):
+            raise LifecycleError({"oidc_issuer": _("Give the provider's issuer URL.")})
+        fields["oidc_issuer"] = issuer
+    if "oidc_client_secret" in fields:
+        # Write-only, sealed at rest; an empty value removes it.
+        secret = str(fields["oidc_client_secret"] or "")
+        fields["oidc_client_secret"] = keyring().seal(secret) if secret else ""
+    for name, check in (
+        ("accent_color", branding.clean_accent),
+        ("custom_css", branding.clean_css),
+    ):
+        if name in fields:
+            try:
+                fields[name] = check(fields[name] or "")
+            except ValueError as error:
+                raise LifecycleError({name: str(error)}) from None
+    if "footer_text" in fields:
+        fields["footer_text"] = clean_text(
+            fields["footer_text"] or "", "footer_text", max_chars=500, required=False
+        )
+    if "header_links" in fields:
+        fields["header_links"] = clean_header_links(fields["header_links"])
     if "automation_texts" in fields:
         try:
             fields["automation_texts"] = clean_automation_texts(fields["automation_texts"])
         except ValueError as error:
             raise LifecycleError({"automation_texts": str(error)}) from None
     return fields
+
+
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$"
+)
+
+
+def clean_domain(value) -> str:
+    """A page's host name, lower case ("" for none). Not the console's own host
+    (``AVISO_BASE_URL``), which serves the first page and renders every snapshot."""
+    domain = str(value or "").strip().lower().rstrip(".")
+    if not domain:
+        return ""
+    if not _HOST_NAME.match(domain):
+        raise LifecycleError(
+            {"domain": _("Give a host name such as status.example.com (no scheme, port or path).")}
+        )
+    if domain == (urlsplit(settings.BASE_URL).hostname or ""):
+        raise LifecycleError(
+            {"domain": _("This is AVISO_BASE_URL's host, which serves the first page already.")}
+        )
+    return domain
+
+
+def brand_message(error: branding.BrandError) -> str:
+    """What a branding check refused, in the reader's language."""
+    messages = {
+        "accent_format": _("Give the colour as #rrggbb, e.g. #0b57d0."),
+        "accent_contrast": _(
+            "This colour has a contrast of %(ratio)s:1 on the page's white background; "
+            "links need at least 4.5:1. Choose a darker one."
+        ),
+        "css_long": _("Keep the CSS under 20000 characters."),
+        "css_escape": _("Backslash escapes are not allowed in custom CSS."),
+        "css_import": _("@import is not allowed: custom CSS cannot load other stylesheets."),
+        "css_angle": _("Custom CSS cannot contain '<'."),
+        "css_remote": _("Custom CSS cannot load anything from another host."),
+        "image_big": _("Keep the image under 512 KB."),
+        "image_kind": _("Upload a PNG, JPEG, WebP or ICO image."),
+    }
+    return (
+        messages.get(error.code, str(error)) % error.params
+        if error.params
+        else messages.get(error.code, str(error))
+    )
+
+
+MAX_VIEWERS = 500
+
+
+def clean_viewer_domains(value) -> list[str]:
+    """Email domains whose addresses may sign in to a private page."""
+    found = [str(d).strip().lower().lstrip("@") for d in (value or []) if str(d).strip()]
+    if len(found) > MAX_VIEWERS:
+        raise LifecycleError({"viewer_domains": _("At most 500 domains.")})
+    for domain in found:
+        if not _HOST_NAME.match(domain):
+            raise LifecycleError(
+                {"viewer_domains": _("%(d)s is not an email domain.") % {"d": domain}}
+            )
+    return list(dict.fromkeys(found))
+
+
+def clean_viewer_emails(value) -> list[str]:
+    """Addresses that may sign in to a private page."""
+    found = [str(e).strip().lower() for e in (value or []) if str(e).strip()]
+    if len(found) > MAX_VIEWERS:
+        raise LifecycleError({"viewer_emails": _("At most 500 addresses.")})
+    for email in found:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise LifecycleError(
+                {"viewer_emails": _("%(e)s is not an email address.") % {"e": email}}
+            ) from None
+    return list(dict.fromkeys(found))
+
+
+MAX_HEADER_LINKS = 5
+
+
+def clean_header_links(value) -> list[dict]:
+    """Up to five {"label", "url"} links for the page's header (http(s) or a site path)."""
+    links = list(value or [])
+    if len(links) > MAX_HEADER_LINKS:
+        raise LifecycleError({"header_links": _("At most five header links.")})
+    cleaned = []
+    for link in links:
+        label = str((link or {}).get("label", "")).strip()
+        url = str((link or {}).get("url", "")).strip()
+        if not label or len(label) > 60:
+            raise LifecycleError({"header_links": _("Each link needs a label (60 characters).")})
+        if not re.match(r"^(https?://[^\s]+|/[^/\s][^\s]*|/)$", url) or len(url) > 500:
+            raise LifecycleError(
+                {"header_links": _("A link goes to an http(s) address or a path starting with /.")}
+            )
+        cleaned.append({"label": label, "url": url})
+    return cleaned
+
+
+def _page_saved() -> None:
+    # This process's ALLOWED_HOSTS sees a new domain at once; others within hosts.TTL.
+    transaction.on_commit(hosts.forget)
 
 
 def _save(obj, field: str = "name"):
@@ -90,6 +247,26 @@ def _save(obj, field: str = "name"):
         raise LifecycleError({field: _("This name is already taken.")}) from None
 
 
+def page_picture(page: Page) -> dict | None:
+    """The page for the audit log, its sealed secret redacted."""
+    data = snapshot(page)
+    if data and data.get("oidc_client_secret"):
+        data["oidc_client_secret"] = "[sealed]"  # noqa: S105 - a redaction mark, not a secret
+    return data
+
+
+def _save_page(page: Page) -> None:
+    try:
+        with transaction.atomic():
+            page.save()
+    except IntegrityError:
+        taken = Page.objects.exclude(pk=page.pk).filter(domain=page.domain).exists()
+        if page.domain and taken:
+            raise LifecycleError({"domain": _("Another page has this domain.")}) from None
+        raise LifecycleError({"slug": _("This name is already taken.")}) from None
+    _page_saved()
+
+
 @transaction.atomic
 def create_page(*, actor: Actor, **fields) -> Page:
     fields = _clean_page_fields(dict(fields))
@@ -97,14 +274,14 @@ def create_page(*, actor: Actor, **fields) -> Page:
         raise LifecycleError({"name": _("This field is required.")})
     fields.setdefault("slug", slugify(fields["name"]) or "status")
     page = Page(**fields)
-    _save(page, "slug")
+    _save_page(page)
     record(
         actor,
         "page.create",
         page,
         page=page,
         before=None,
-        after=snapshot(page),
+        after=page_picture(page),
         event=EventKind.PAGE_CHANGED,
         notify=False,
     )
@@ -114,17 +291,17 @@ def create_page(*, actor: Actor, **fields) -> Page:
 @transaction.atomic
 def update_page(page: Page, *, actor: Actor, **fields) -> Page:
     fields = _clean_page_fields(dict(fields))
-    before = snapshot(page)
+    before = page_picture(page)
     for name, value in fields.items():
         setattr(page, name, value)
-    _save(page, "slug")
+    _save_page(page)
     record(
         actor,
         "page.update",
         page,
         page=page,
         before=before,
-        after=snapshot(page),
+        after=page_picture(page),
         event=EventKind.PAGE_CHANGED,
         notify=False,
     )
@@ -267,3 +444,41 @@ def delete_component(component: Component, *, actor: Actor) -> None:
         notify=False,
     )
     component.delete()
+
+
+PAGE_IMAGES = ("logo", "favicon")
+
+
+@transaction.atomic
+def set_page_image(page: Page, kind: str, data: bytes | None, *, actor: Actor) -> Page:
+    """Store (or with ``None`` remove) the page's logo or favicon in the default storage."""
+    if kind not in PAGE_IMAGES:
+        raise LifecycleError({kind: _("Unknown field.")})
+    before = page_picture(page)
+    old = getattr(page, kind)
+    if data is None:
+        setattr(page, kind, "")
+    else:
+        try:
+            extension, _type = branding.image_kind(data)
+        except branding.BrandError as error:
+            raise LifecycleError({kind: brand_message(error)}) from None
+        digest = hashlib.blake2b(data, digest_size=8).hexdigest()
+        name = default_storage.save(
+            f"pages/{page.code}/{kind}-{digest}.{extension}", ContentFile(data)
+        )
+        setattr(page, kind, name)
+    page.save(update_fields=[kind, "updated_at"])
+    if old and old != getattr(page, kind):
+        transaction.on_commit(lambda: default_storage.delete(old))
+    record(
+        actor,
+        f"page.{kind}",
+        page,
+        page=page,
+        before=before,
+        after=page_picture(page),
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+    return page

@@ -1,14 +1,23 @@
+from aviso.status.models.audience import Audience
 from aviso.status.models.audit import AuditEntry, Event
-from aviso.status.models.component import Component, ComponentGroup, ComponentStatusChange
+from aviso.status.models.component import (
+    Component,
+    ComponentGroup,
+    ComponentPlacement,
+    ComponentStatusChange,
+)
 from aviso.status.models.incident import Incident, IncidentComponent, IncidentUpdate, Postmortem
 from aviso.status.models.maintenance import Maintenance, MaintenanceUpdate
 from aviso.status.models.outbox import HandlerRun
 from aviso.status.models.page import Page
+from aviso.status.models.viewer import ViewerLink
 
 __all__ = [
+    "Audience",
     "AuditEntry",
     "Component",
     "ComponentGroup",
+    "ComponentPlacement",
     "ComponentStatusChange",
     "Event",
     "HandlerRun",
@@ -19,4 +28,5 @@ __all__ = [
     "MaintenanceUpdate",
     "Page",
     "Postmortem",
+    "ViewerLink",
 ]

@@ -94,3 +94,27 @@ class ComponentStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.component_id}: {self.old_status} -> {self.new_status}"
+
+
+class ComponentPlacement(models.Model):
+    """A component shown on a page other than its own, under one of that page's groups.
+
+    The component is one thing (one status, one monitor, one history); each
+    page that places it shows it and every incident that touches it.
+    """
+
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="placements")
+    page = models.ForeignKey("status.Page", on_delete=models.CASCADE, related_name="placements")
+    group = models.ForeignKey(
+        ComponentGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="placements"
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["component", "page"], name="placement_once_per_page")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.component_id} on page {self.page_id}"

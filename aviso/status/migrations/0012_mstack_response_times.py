@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('status', '0005_i18n_update_bodies'),
+        ('status', '0011_pages_oidc'),
     ]
 
     operations = [

@@ -1,0 +1,91 @@
+"""A private page's audiences: who (email domains, addresses) sees which components."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from aviso.status.choices import EventKind
+from aviso.status.lifecycle.actors import Actor
+from aviso.status.lifecycle.config import clean_viewer_domains, clean_viewer_emails
+from aviso.status.lifecycle.errors import LifecycleError
+from aviso.status.lifecycle.records import record
+from aviso.status.lifecycle.validation import clean_name
+from aviso.status.models import Audience, Page
+from aviso.status.showing import shown_components
+
+
+def _picture(audience: Audience) -> dict:
+    return {
+        "name": audience.name,
+        "email_domains": audience.email_domains,
+        "emails": audience.emails,
+        "components": sorted(audience.components.values_list("code", flat=True)),
+    }
+
+
+def _components(page: Page, codes: list[str]) -> list:
+    found = list(shown_components(page).filter(code__in=codes))
+    missing = sorted(set(codes) - {c.code for c in found})
+    if missing:
+        raise LifecycleError(
+            {"components": _("Not a component of this page: %(c)s") % {"c": missing[0]}}
+        )
+    return found
+
+
+@transaction.atomic
+def save_audience(
+    page: Page,
+    *,
+    actor: Actor,
+    name: str,
+    email_domains: list[str] | None = None,
+    emails: list[str] | None = None,
+    components: list[str] | None = None,
+    audience: Audience | None = None,
+) -> Audience:
+    """Create an audience on ``page`` (or change ``audience``) with its readers and components."""
+    before = _picture(audience) if audience is not None else None
+    audience = audience or Audience(page=page)
+    audience.name = clean_name(name)
+    try:
+        audience.email_domains = clean_viewer_domains(email_domains or [])
+        audience.emails = clean_viewer_emails(emails or [])
+    except LifecycleError as error:
+        # The page's own fields are viewer_*; an audience's are these.
+        names = {"viewer_domains": "email_domains", "viewer_emails": "emails"}
+        raise LifecycleError({names.get(k, k): v for k, v in error.errors.items()}) from None
+    chosen = _components(page, list(components or []))
+    try:
+        with transaction.atomic():
+            audience.save()
+    except IntegrityError:
+        raise LifecycleError({"name": _("This name is already taken.")}) from None
+    audience.components.set(chosen)
+    record(
+        actor,
+        "audience.save",
+        audience,
+        page=page,
+        before=before,
+        after=_picture(audience),
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+    return audience
+
+
+@transaction.atomic
+def delete_audience(audience: Audience, *, actor: Actor) -> None:
+    record(
+        actor,
+        "audience.delete",
+        audience,
+        page=audience.page,
+        before=_picture(audience),
+        after=None,
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+    audience.delete()
