@@ -48,7 +48,11 @@ class Mosquitto:
 
     def stop(self):
         self.process.terminate()
-        self.process.wait(5)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:  # a loaded machine: SIGTERM came before its handler
+            self.process.kill()
+            self.process.wait(10)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
