@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from aviso.lib.clientaddr import parse_networks
 from aviso.lib.dburl import parse_database_url
@@ -151,6 +152,10 @@ STATIC_URL = "/static/"
 # machine, or a web server that serves them itself, can share one folder).
 STATIC_ROOT = Path(envstr("AVISO_STATIC_ROOT", str(DATA_DIR / "static"))).resolve()
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing one
+# Source maps (django-ninja ships 15 MB of them for Swagger UI and ReDoc) are served
+# as they are: compressing them was most of a collection's CPU, for files only a
+# browser's developer tools ever ask for.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 # Uploaded files (pages' logos and favicons): the data dir unless STORAGES says otherwise.
 MEDIA_ROOT = Path(envstr("AVISO_MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
 STORAGES = {

@@ -25,8 +25,11 @@ FINGERPRINT_NAME = ".aviso-sources"
 
 
 def sources_fingerprint() -> str:
-    """A digest of every static source file's path and content, and the storage."""
-    digest = hashlib.sha256(settings.STORAGES["staticfiles"]["BACKEND"].encode())
+    """A digest of every static source file's path and content, the storage and
+    what it leaves uncompressed."""
+    storage = settings.STORAGES["staticfiles"]["BACKEND"]
+    skipped = ",".join(getattr(settings, "WHITENOISE_SKIP_COMPRESS_EXTENSIONS", ()))
+    digest = hashlib.sha256(f"{storage}\0{skipped}".encode())
     entries = []
     for finder in get_finders():
         for path, storage in finder.list([]):
