@@ -3,9 +3,10 @@ SHELL := /bin/sh
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
-# pytest-xdist workers: one per core of the two-core machines. Whole files go to
-# one worker (--dist loadfile), so a module's shared fixture runs once.
-TEST_WORKERS ?= 2
+# pytest-xdist workers: three on the two-core machines, since many tests spend their
+# time waiting on the processes and servers they start. Whole files go to one
+# worker (--dist loadfile), so a module's shared fixture runs once.
+TEST_WORKERS ?= 3
 PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: run test lint browser-deps clean
@@ -40,8 +41,8 @@ test: $(VENV)/.dev-installed browser-deps
 	AVISO_DATA_DIR=$$(mktemp -d) $(PY) -m aviso manage makemigrations --check --dry-run >/dev/null
 	AVISO_DATABASE_URL= $(PYTEST)
 	@if $(PY) scripts/pg_reachable.py "$(PG_URL)"; then \
-		echo "PostgreSQL reachable: running the database tests again on it (browser tests ran once)"; \
-		AVISO_DATABASE_URL="$(PG_URL)" $(PYTEST) -m "(django_db or postgres) and (postgres or not browser)"; \
+		echo "PostgreSQL reachable: running the database tests again on it (browser and engine-independent tests ran once)"; \
+		AVISO_DATABASE_URL="$(PG_URL)" $(PYTEST) -m "(django_db or postgres) and (postgres or not (browser or engine_independent))"; \
 	else \
 		echo "PostgreSQL not reachable at $(PG_URL): database tests ran on SQLite only"; \
 	fi

@@ -30,7 +30,8 @@ from aviso.status.models import (
 )
 from aviso.testing import SYSTEM, make_component, make_page
 
-pytestmark = pytest.mark.django_db
+# The role table of every route: nothing in it depends on the database engine.
+pytestmark = [pytest.mark.django_db, pytest.mark.engine_independent]
 
 ROUTES: list[URLPattern] = [p for p in console_urls.urlpatterns if isinstance(p, URLPattern)]
 BY_NAME = {p.name: p for p in ROUTES}
