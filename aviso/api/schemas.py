@@ -196,6 +196,35 @@ class AudienceOut(Schema):
         return sorted(c.code for c in obj.components.all())
 
 
+# Viewer tokens of a private page
+
+
+class ViewerTokenIn(Input):
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_clean_str)]
+    audience: Code | None = Field(
+        None, description="An audience's code: the token sees what it sees (else all)."
+    )
+
+
+class ViewerTokenOut(Schema):
+    code: str
+    name: str
+    prefix: str = Field(description="The token's first characters, to tell tokens apart")
+    audience: str | None
+    created_at: dt.datetime
+    created_by: str
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_audience(obj) -> str | None:
+        return obj.audience.code if obj.audience_id else None
+
+
+class ViewerTokenCreated(ViewerTokenOut):
+    token: str = Field(description="The token itself: shown this once, never stored")
+
+
 # Components placed on other pages
 
 

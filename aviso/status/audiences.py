@@ -32,3 +32,12 @@ class AudienceMap:
 
 def visible_component_ids(page: Page, email: str) -> set[int] | None:
     return AudienceMap(page).visible(email)
+
+
+def audience_component_ids(audience_id: int) -> set[int]:
+    """What one audience sees (a viewer token naming it sees that)."""
+    return set(
+        Audience.components.through.objects.filter(audience_id=audience_id).values_list(
+            "component_id", flat=True
+        )
+    )
