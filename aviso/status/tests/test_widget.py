@@ -63,10 +63,10 @@ class _Customer(http.server.BaseHTTPRequestHandler):
 def test_the_widget_shows_the_demo_pages_state_then_a_declared_incident(
     settings, monkeypatch, tmp_path
 ):
+    from aviso.api import statuspage
     from aviso.demo.loader import load_demo
     from aviso.publish.tasks import render_snapshots
     from aviso.status import lifecycle
-    from aviso.api import statuspage
     from aviso.status.models import Page
     from aviso.testing import SYSTEM
 
