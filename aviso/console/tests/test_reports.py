@@ -28,11 +28,9 @@ def incident(scene):
 
 class TestUptimeReport:
     def test_a_viewer_sees_the_month_with_its_incidents_and_links(self, scene, incident):
-        html = (
-            scene.client("viewer")
-            .get(reverse("console:uptime_report") + "?month=2026-09")
-            .content.decode()
-        )
+        html = scene.client("viewer").get(
+            reverse("console:uptime_report") + "?month=2026-09"
+        ).content.decode()
         assert "Uptime report: Sep 2026" in html
         assert reverse("console:incident", args=[incident.code]) in html
         assert "4m" in html and "1h" in html
@@ -53,10 +51,10 @@ class TestUptimeReport:
         assert len(rows) == 3
 
     def test_names_never_become_spreadsheet_formulas(self, scene):
-        make_component(scene.page, '=HYPERLINK("http://x")')
+        make_component(scene.page, "=HYPERLINK(\"http://x\")")
         response = scene.client("viewer").get(reverse("console:uptime_csv"))
         names = [r["component"] for r in csv.DictReader(io.StringIO(response.content.decode()))]
-        assert '\'=HYPERLINK("http://x")' in names
+        assert "'=HYPERLINK(\"http://x\")" in names
 
     def test_a_bad_month_is_refused_in_words_and_anonymous_callers_sign_in(self, scene):
         response = scene.client("viewer").get(reverse("console:uptime_csv") + "?month=2026-99")

@@ -86,7 +86,9 @@ class TestMonthReport:
         assert row.uptime == 0.0 and row.incidents == []  # down since; the incident is last month's
         assert report.next is None  # the current month
 
-    def test_a_month_not_begun_has_no_report_and_public_leaves_hidden_components_out(self, a_month):
+    def test_a_month_not_begun_has_no_report_and_public_leaves_hidden_components_out(
+        self, a_month
+    ):
         page = a_month[0]
         assert month_report(page, *add_months(YEAR, MONTH, 2), now=local(5, 12, later=1)) is None
         names = [r.component.name for r in month_report(page, YEAR, MONTH, public=True).rows]
