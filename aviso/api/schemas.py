@@ -177,10 +177,22 @@ class PageOut(Schema):
 # Audiences of a private page
 
 
+class ClaimRule(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    claim: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:/-]+$")]
+    value: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_str)]
+
+
 class AudienceIn(Input):
     name: Name
     email_domains: Viewers = []
     emails: Viewers = []
+    claims: Annotated[list[ClaimRule], Field(max_length=20)] = Field(
+        [],
+        description="Readers signed in by single sign-on whose ID token has a claim: a list "
+        "claim (groups) containing the value, or another claim (org) equal to it",
+    )
     components: Codes = Field([], description="Codes of components this page shows")
 
 
@@ -189,6 +201,7 @@ class AudienceOut(Schema):
     name: str
     email_domains: list[str]
     emails: list[str]
+    claims: list[dict]
     components: list[str]
 
     @staticmethod

@@ -145,11 +145,12 @@ def _narrow_to_audience(request: HttpRequest, page: Page) -> None:
     if user is not None and user.is_authenticated:
         return
     from aviso.status.audiences import audience_component_ids, visible_component_ids
-    from aviso.status.viewers import signed_in_email
+    from aviso.status.viewers import signed_in_claims, signed_in_email
 
     email = signed_in_email(request, page)
     if email:
-        page.visible_component_ids = visible_component_ids(page, email)
+        claims = signed_in_claims(request, page)
+        page.visible_component_ids = visible_component_ids(page, email, claims)
         return
     token = token_for(request, page)
     if token is not None and token.audience_id is not None:
