@@ -151,7 +151,11 @@ def world(scene):
         "place": {"component": unplaced.code},
         "unplace": {},
         "audience_new": {"name": "Shop", "email_domains": "shop.test"},
-        "audience_edit": {"name": "Bank", "claims": "groups = bank", "components": [scene.web.code]},
+        "audience_edit": {
+            "name": "Bank",
+            "claims": "groups = bank",
+            "components": [scene.web.code],
+        },
         "audience_delete": {},
         "token_new": {"name": "intranet", "audience": audience.code},
         "token_revoke": {},
