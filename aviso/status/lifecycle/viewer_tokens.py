@@ -63,7 +63,11 @@ def issue_viewer_token(
 @transaction.atomic
 def revoke_viewer_token(token: ViewerToken, *, actor: Actor) -> ViewerToken:
     """Stop ``token`` at once (revoking a revoked token changes nothing)."""
-    token = ViewerToken.objects.select_for_update().select_related("audience").get(pk=token.pk)
+    token = (
+        ViewerToken.objects.select_for_update(of=("self",))
+        .select_related("audience")
+        .get(pk=token.pk)
+    )
     if token.revoked_at is not None:
         return token
     before = _picture(token)

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('code', models.CharField(default=aviso.lib.ids.new_code, editable=False, max_length=12, unique=True)),
                 ('name', models.CharField(max_length=100)),
-                ('prefix', models.CharField(max_length=16)),
+                ('prefix', models.CharField(max_length=24)),
                 ('digest', models.CharField(max_length=64, unique=True)),
                 ('created_at', models.DateTimeField()),
                 ('created_by', models.CharField(blank=True, default='', max_length=200)),

@@ -56,7 +56,7 @@ class ViewerToken(models.Model):
         null=True,
         blank=True,
     )
-    prefix = models.CharField(max_length=16)  # the first characters, to tell tokens apart
+    prefix = models.CharField(max_length=24)  # the first characters, to tell tokens apart
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     created_by = models.CharField(max_length=200, blank=True, default="")
