@@ -146,7 +146,7 @@ def remember_email(
 
 def kept_claims(claims: dict) -> dict:
     """The claims audiences may match on: text, numbers, flags and lists of them, within
-    MAX_CLAIMS_CHARS (a provider sending more has the rest left out)."""
+    MAX_CLAIMS_CHARS in all (a claim that would pass it is left out)."""
     kept, size = {}, 0
     for name, value in sorted(claims.items()):
         if name in _TOKEN_CLAIMS or not isinstance(name, str):
@@ -155,9 +155,10 @@ def kept_claims(claims: dict) -> dict:
             value = [str(v) for v in value if isinstance(v, str | int | float | bool)]
         elif not isinstance(value, str | int | float | bool):
             continue
-        size += len(name) + len(str(value))
-        if size > MAX_CLAIMS_CHARS:
-            break
+        cost = len(name) + len(str(value))
+        if size + cost > MAX_CLAIMS_CHARS:
+            continue  # too big to keep in the session: left out, the smaller ones kept
+        size += cost
         kept[name] = value
     return kept
 

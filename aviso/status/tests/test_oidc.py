@@ -186,3 +186,21 @@ class TestAudiencesByClaim:
             with pytest.raises(lifecycle.LifecycleError) as caught:
                 lifecycle.save_audience(internal, actor=SYSTEM, name="X", claims=rules)
             assert "claims" in caught.value.errors, rules
+
+
+class TestKeptClaims:
+    def test_it_keeps_what_audiences_match_on_and_no_more(self):
+        from aviso.status.viewers import MAX_CLAIMS_CHARS, kept_claims
+
+        kept = kept_claims(
+            {
+                "iss": "https://idp.test",
+                "nonce": "n",
+                "exp": 1,
+                "groups": ["a", 2, {"nested": True}],
+                "org": "acme",
+                "address": {"street": "x"},
+                "big": "x" * (MAX_CLAIMS_CHARS + 1),
+            }
+        )
+        assert kept == {"groups": ["a", "2"], "org": "acme"}
