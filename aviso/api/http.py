@@ -14,7 +14,7 @@ MAX_AGE = 10
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since",
+    "Access-Control-Allow-Headers": "Authorization, If-None-Match, If-Modified-Since",
     "Access-Control-Expose-Headers": "ETag, Last-Modified",
     "Access-Control-Max-Age": "86400",
 }

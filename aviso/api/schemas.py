@@ -177,10 +177,22 @@ class PageOut(Schema):
 # Audiences of a private page
 
 
+class ClaimRule(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    claim: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:/-]+$")]
+    value: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_clean_str)]
+
+
 class AudienceIn(Input):
     name: Name
     email_domains: Viewers = []
     emails: Viewers = []
+    claims: Annotated[list[ClaimRule], Field(max_length=20)] = Field(
+        [],
+        description="Readers signed in by single sign-on whose ID token has a claim: a list "
+        "claim (groups) containing the value, or another claim (org) equal to it",
+    )
     components: Codes = Field([], description="Codes of components this page shows")
 
 
@@ -189,11 +201,41 @@ class AudienceOut(Schema):
     name: str
     email_domains: list[str]
     emails: list[str]
+    claims: list[dict]
     components: list[str]
 
     @staticmethod
     def resolve_components(obj) -> list[str]:
         return sorted(c.code for c in obj.components.all())
+
+
+# Viewer tokens of a private page
+
+
+class ViewerTokenIn(Input):
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_clean_str)]
+    audience: Code | None = Field(
+        None, description="An audience's code: the token sees what it sees (else all)."
+    )
+
+
+class ViewerTokenOut(Schema):
+    code: str
+    name: str
+    prefix: str = Field(description="The token's first characters, to tell tokens apart")
+    audience: str | None
+    created_at: dt.datetime
+    created_by: str
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_audience(obj) -> str | None:
+        return obj.audience.code if obj.audience_id else None
+
+
+class ViewerTokenCreated(ViewerTokenOut):
+    token: str = Field(description="The token itself: shown this once, never stored")
 
 
 # Components placed on other pages

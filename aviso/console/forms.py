@@ -480,3 +480,87 @@ class PlacementForm(ConsoleForm):
         self.fields["group"].choices = [("", _("No group"))] + [
             (g.code, g.name) for g in page.groups.all()
         ]
+
+
+def split_list(raw: str) -> list[str]:
+    """Comma-separated or one a line."""
+    return [item.strip() for item in raw.replace("\n", ",").split(",") if item.strip()]
+
+
+class AudienceForm(ConsoleForm):
+    """A private page's audience: who (domains, addresses, ID token claims) sees what."""
+
+    name = forms.CharField(label=_("Audience name"), max_length=200)
+    email_domains = forms.CharField(
+        label=_("Email domains"),
+        required=False,
+        help_text=_("Comma-separated, e.g. example.com, partner.example."),
+    )
+    emails = forms.CharField(
+        label=_("Addresses"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Comma-separated or one a line."),
+    )
+    claims = forms.CharField(
+        label=_("Single sign-on claims"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_(
+            "One a line: claim = value. A reader whose ID token's claim contains the value "
+            "(a list, like groups) or equals it (like org) is in this audience."
+        ),
+    )
+    components = forms.MultipleChoiceField(
+        label=_("Components this audience sees"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, components: list[Component], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["components"].choices = [(c.code, c.display_name) for c in components]
+
+    def clean_claims(self) -> list[dict]:
+        rules = []
+        for line in self.cleaned_data["claims"].splitlines():
+            if not line.strip():
+                continue
+            claim, equals, value = line.partition("=")
+            if not equals:
+                raise forms.ValidationError(
+                    _("Write each claim as claim = value: %(line)s") % {"line": line.strip()}
+                )
+            rules.append({"claim": claim.strip(), "value": value.strip()})
+        return rules
+
+    def audience_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["email_domains"] = split_list(data["email_domains"])
+        data["emails"] = split_list(data["emails"])
+        return data
+
+    @staticmethod
+    def initial_of(audience) -> dict:
+        return {
+            "name": audience.name,
+            "email_domains": ", ".join(audience.email_domains),
+            "emails": "\n".join(audience.emails),
+            "claims": "\n".join(f"{r['claim']} = {r['value']}" for r in audience.claims),
+            "components": [c.code for c in audience.components.all()],
+        }
+
+
+class ViewerTokenForm(ConsoleForm):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=100,
+        help_text=_("Where it is used, e.g. the bank's intranet widget."),
+    )
+    audience = forms.ChoiceField(label=_("It sees what this audience sees"), required=False)
+
+    def __init__(self, *args, audiences: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["audience"].choices = [("", _("The whole page"))] + [
+            (a.code, a.name) for a in audiences
+        ]

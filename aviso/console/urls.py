@@ -14,6 +14,7 @@ from aviso.console.views import (
     outbox,
     pages,
     postmortems,
+    readers,
     reports,
     settings,
     templates,
@@ -86,4 +87,14 @@ urlpatterns = [
     path("pages/", pages.page_list, name="pages"),
     path("pages/place/", pages.place, name="place"),
     path("pages/placed/<slug:placed>/remove/", pages.unplace, name="unplace"),
+    path("readers/", readers.readers, name="readers"),
+    path("readers/audiences/new/", readers.audience_new, name="audience_new"),
+    path("readers/audiences/<slug:audience>/", readers.audience_edit, name="audience_edit"),
+    path(
+        "readers/audiences/<slug:audience>/delete/",
+        readers.audience_delete,
+        name="audience_delete",
+    ),
+    path("readers/tokens/new/", readers.token_new, name="token_new"),
+    path("readers/tokens/<slug:viewer_token>/revoke/", readers.token_revoke, name="token_revoke"),
 ]

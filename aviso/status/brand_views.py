@@ -91,7 +91,10 @@ def widget_source() -> bytes:
 def widget(request: HttpRequest) -> HttpResponse:
     """The embeddable widget of the request's page: one script, read from the page's own
     address, so the same file serves every page and every host."""
-    _page(request)  # a private page's widget asks for sign-in like the page itself
+    # The script is the same for every page and holds nothing of it, so a private page's
+    # is served to anyone too: what it reads needs a viewer token (data-token) or a sign-in.
+    if public_page(request, gate=False) is None:
+        raise Http404("No status page has been set up yet.")
     response = HttpResponse(widget_source(), content_type="text/javascript; charset=utf-8")
     # Pasted into other sites' pages: they must be able to load it.
     response["Cross-Origin-Resource-Policy"] = "cross-origin"

@@ -109,8 +109,9 @@ def start(page: Page, session, next_path: str) -> str:
     return f"{provider.authorization_endpoint}?{urlencode(query)}"
 
 
-def finish(page: Page, session, *, state: str, code: str) -> tuple[str, str]:
-    """(verified email, next path) from the provider's redirect back; SignInFailed otherwise."""
+def finish(page: Page, session, *, state: str, code: str) -> tuple[str, str, dict]:
+    """(verified email, next path, the ID token's claims) from the provider's redirect
+    back; SignInFailed otherwise."""
     pending = dict(session.get(SESSION_KEY) or {})
     attempt = pending.pop(str(page.pk), None)
     session[SESSION_KEY] = pending  # one try per attempt
@@ -156,4 +157,4 @@ def finish(page: Page, session, *, state: str, code: str) -> tuple[str, str]:
     email = str(token.claims.get("email", "")).strip().lower()
     if not email or token.claims.get("email_verified") is False:
         raise SignInFailed("the provider gave no verified email address")
-    return email, attempt["next"]
+    return email, attempt["next"], dict(token.claims)

@@ -24,6 +24,7 @@ from django.http import (
     HttpResponse,
     HttpResponsePermanentRedirect,
     HttpResponseRedirect,
+    JsonResponse,
 )
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
@@ -31,6 +32,7 @@ from aviso.lib import languages
 from aviso.lib.pagepaths import PAGE_PATH, prefix_of, request_host
 from aviso.status.links import relative_from
 from aviso.status.models import Page
+from aviso.status.viewer_tokens import MACHINE_SUFFIXES, token_for
 
 # Operators' and machines' addresses are never under a page prefix.
 _UNPREFIXED = ("/console/", "/admin/", "/api/v1/", "/static/")
@@ -65,10 +67,16 @@ class PageMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception):
         if not isinstance(exception, SignInRequired):
             return None
-        if request.path_info.endswith(_MACHINE_SUFFIXES):
+        if request.path_info.endswith(".json"):
+            body = {"error": "This page is private: send a viewer token or sign in first."}
+            response = JsonResponse(body, status=401)
+            response["Access-Control-Allow-Origin"] = "*"  # a widget may read why
+            response["WWW-Authenticate"] = 'Bearer realm="private status page"'
+        elif request.path_info.endswith(MACHINE_SUFFIXES):
             response = HttpResponse(
                 "This page is private: sign in first.\n", status=401, content_type="text/plain"
             )
+            response["WWW-Authenticate"] = 'Bearer realm="private status page"'
         else:
             path = request.get_full_path_info()
             if getattr(request, "language_prefix", None):
@@ -136,12 +144,17 @@ def _narrow_to_audience(request: HttpRequest, page: Page) -> None:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return
-    from aviso.status.audiences import visible_component_ids
-    from aviso.status.viewers import signed_in_email
+    from aviso.status.audiences import audience_component_ids, visible_component_ids
+    from aviso.status.viewers import signed_in_claims, signed_in_email
 
     email = signed_in_email(request, page)
     if email:
-        page.visible_component_ids = visible_component_ids(page, email)
+        claims = signed_in_claims(request, page)
+        page.visible_component_ids = visible_component_ids(page, email, claims)
+        return
+    token = token_for(request, page)
+    if token is not None and token.audience_id is not None:
+        page.visible_component_ids = audience_component_ids(token.audience_id)
 
 
 class SignInRequired(Exception):
@@ -154,17 +167,17 @@ class SignInRequired(Exception):
 
 def may_view(request: HttpRequest, page: Page) -> bool:
     """Whether ``request`` may read private ``page``: a signed-in console account, or a
-    reader the page admits who signed in by email link (and is still admitted)."""
+    reader the page admits who signed in (and is still admitted), or a viewer token of the
+    page on a machine answer (aviso.status.viewer_tokens)."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_active:
         return True
     from aviso.status.viewers import signed_in_email  # viewers builds on this module
 
     email = signed_in_email(request, page)
-    return bool(email and page.admits(email))
-
-
-_MACHINE_SUFFIXES = (".json", ".atom", ".rss", ".ics", ".svg")
+    if email and page.admits(email):
+        return True
+    return token_for(request, page) is not None
 
 
 def page_path_prefix(page: Page, *, is_first: bool | None = None) -> str:

@@ -103,7 +103,7 @@ def sign_in_oidc_callback(request: HttpRequest) -> HttpResponse:
     if not page.has_oidc:
         raise Http404("This page has no single sign-on.")
     try:
-        email, next_path = oidc.finish(
+        email, next_path, claims = oidc.finish(
             page,
             request.session,
             state=request.GET.get("state", ""),
@@ -114,7 +114,7 @@ def sign_in_oidc_callback(request: HttpRequest) -> HttpResponse:
     if not page.admits(email):
         context = {"page": page, "form": SignInForm(), "refused": email}
         return _no_store(render(request, "status/sign_in.html", context, status=403))
-    viewers.remember_email(request, page.pk, email)
+    viewers.remember_email(request, page.pk, email, claims)
     record_sign_in(page, email, "oidc")
     return _no_store(HttpResponseRedirect(links.relative_from(next_path, request.path_info)))
 

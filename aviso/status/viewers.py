@@ -30,6 +30,21 @@ from aviso.status.routing import page_address
 
 LINK_LIFETIME = dt.timedelta(minutes=15)
 SESSION_KEY = "aviso_viewers"  # {page id: email} in the reader's session
+CLAIMS_KEY = "aviso_viewer_claims"  # {page id: ID token claims} of a single sign-on
+# What of an ID token is kept: audiences match on these; the rest is the token's own.
+MAX_CLAIMS_CHARS = 4000
+_TOKEN_CLAIMS = {
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "nonce",
+    "at_hash",
+    "c_hash",
+    "azp",
+    "auth_time",
+}
 _SALT = "aviso.viewer-link"
 
 
@@ -115,12 +130,44 @@ def remember(request: HttpRequest, link: ViewerLink) -> None:
     remember_email(request, link.page_id, link.email)
 
 
-def remember_email(request: HttpRequest, page_id: int, email: str) -> None:
-    """Keep ``email`` as the reader of page ``page_id`` in the session (a new session id)."""
+def remember_email(
+    request: HttpRequest, page_id: int, email: str, claims: dict | None = None
+) -> None:
+    """Keep ``email`` (and a single sign-on's claims) as the reader of page ``page_id`` in
+    the session (a new session id). An email-link sign-in keeps no claims."""
     viewers = dict(request.session.get(SESSION_KEY) or {})
     viewers[str(page_id)] = email
+    kept = dict(request.session.get(CLAIMS_KEY) or {})
+    kept[str(page_id)] = kept_claims(claims or {})
     request.session.cycle_key()  # a new session id on sign-in
     request.session[SESSION_KEY] = viewers
+    request.session[CLAIMS_KEY] = kept
+
+
+def kept_claims(claims: dict) -> dict:
+    """The claims audiences may match on: text, numbers, flags and lists of them, within
+    MAX_CLAIMS_CHARS in all (a claim that would pass it is left out)."""
+    kept, size = {}, 0
+    for name, value in sorted(claims.items()):
+        if name in _TOKEN_CLAIMS or not isinstance(name, str):
+            continue
+        if isinstance(value, list):
+            value = [str(v) for v in value if isinstance(v, str | int | float | bool)]
+        elif not isinstance(value, str | int | float | bool):
+            continue
+        cost = len(name) + len(str(value))
+        if size + cost > MAX_CLAIMS_CHARS:
+            continue  # too big to keep in the session: left out, the smaller ones kept
+        size += cost
+        kept[name] = value
+    return kept
+
+
+def signed_in_claims(request: HttpRequest, page: Page) -> dict:
+    session = getattr(request, "session", None)
+    if session is None:
+        return {}
+    return (session.get(CLAIMS_KEY) or {}).get(str(page.pk)) or {}
 
 
 def send_link(event: Event) -> None:

@@ -6,6 +6,7 @@
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.pagination import paginate
@@ -27,11 +28,21 @@ from aviso.api.schemas import (
     PagePatch,
     PlacementIn,
     PlacementOut,
+    ViewerTokenCreated,
+    ViewerTokenIn,
+    ViewerTokenOut,
 )
 from aviso.lib import branding
 from aviso.status import lifecycle
 from aviso.status.choices import ComponentStatus
-from aviso.status.models import Audience, Component, ComponentGroup, ComponentPlacement, Page
+from aviso.status.models import (
+    Audience,
+    Component,
+    ComponentGroup,
+    ComponentPlacement,
+    Page,
+    ViewerToken,
+)
 
 router = Router(tags=["pages"])
 # Fields that may be set to null on purpose; a null elsewhere means "unchanged".
@@ -343,4 +354,56 @@ def replace_audience(request: HttpRequest, page: str, code: str, payload: Audien
 def delete_audience(request: HttpRequest, page: str, code: str):
     audience = get_by_code(_audiences(get_page(page)), code, "audience")
     lifecycle.delete_audience(audience, actor=auth.actor(request))
+    return 204, None
+
+
+# Viewer tokens: a private page's JSON, feeds and badges without a sign-in
+
+
+def _viewer_tokens(page: Page):
+    return ViewerToken.objects.filter(page=page).select_related("audience")
+
+
+@router.get(
+    "/{page}/viewer-tokens",
+    response={200: list[ViewerTokenOut], **errors()},
+    auth=auth.ADMIN,
+    tags=["viewer tokens"],
+)
+@paginate(Pagination)
+def list_viewer_tokens(request: HttpRequest, page: str):
+    return _viewer_tokens(get_page(page))
+
+
+@router.post(
+    "/{page}/viewer-tokens",
+    response={201: ViewerTokenCreated, **errors()},
+    auth=auth.ADMIN,
+    tags=["viewer tokens"],
+)
+def create_viewer_token(request: HttpRequest, page: str, payload: ViewerTokenIn):
+    """A token for a private page's machine answers; the response holds it, this once."""
+    target = get_page(page)
+    audience = None
+    if payload.audience is not None:
+        audience = Audience.objects.filter(page=target, code=payload.audience).first()
+        if audience is None:
+            raise lifecycle.LifecycleError({"audience": _("Not an audience of this page.")})
+    token, raw = lifecycle.issue_viewer_token(
+        target, actor=auth.actor(request), name=payload.name, audience=audience
+    )
+    token.token = raw
+    return 201, token
+
+
+@router.delete(
+    "/{page}/viewer-tokens/{code}",
+    response={204: None, **errors()},
+    auth=auth.ADMIN,
+    tags=["viewer tokens"],
+)
+def revoke_viewer_token(request: HttpRequest, page: str, code: str):
+    """Revoke a token: it stops working at once (it stays listed, revoked)."""
+    token = get_by_code(_viewer_tokens(get_page(page)), code, "viewer token")
+    lifecycle.revoke_viewer_token(token, actor=auth.actor(request))
     return 204, None

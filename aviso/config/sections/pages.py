@@ -9,6 +9,10 @@ maintenances and monitors own it, so apply never sets it.
 ``--prune`` deletes groups and components a named page no longer lists, but
 never a component with history (status changes, incidents, maintenances),
 and never a page: deleting either would delete history.
+
+A page's single sign-on client secret is write-only: the export says
+``[sealed]``, and ``[sealed]`` in a file keeps the stored secret, so an
+exported file applies back as no change.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from pydantic import BaseModel, Field
 from aviso.config.errors import SpecProblem
 from aviso.config.sections import Change, Context, Section
 from aviso.config.specs import STRICT, HttpUrl, Name, Slug, TimeZone
+from aviso.lib.sealed import REDACTED, REDACTED_CHANGED
 from aviso.status import lifecycle
 from aviso.status.models import Component, ComponentGroup, Page
+from aviso.status.sealing import keyring
 from aviso.status.showing import shown_components
 
 
@@ -61,6 +67,11 @@ class AudienceSpec(BaseModel):
     name: Name
     email_domains: list[str] = Field(default_factory=list)
     emails: list[str] = Field(default_factory=list)
+    claims: list[dict[Literal["claim", "value"], str]] = Field(
+        default_factory=list,
+        description="Single sign-on readers whose ID token has a claim: "
+        "{claim: groups, value: customer-a}",
+    )
     components: list[Name] = Field(
         default_factory=list, description="Names of components this page shows"
     )
@@ -94,6 +105,11 @@ class PageSpec(BaseModel):
     viewer_emails: list[str] = Field(
         default_factory=list, description="Addresses that may sign in (private)"
     )
+    oidc_issuer: HttpUrl = Field("", description="Single sign-on: the OpenID Connect issuer")
+    oidc_client_id: str = ""
+    oidc_client_secret: str = Field(
+        "", description="Write-only: exported as [sealed]; [sealed] keeps the stored one"
+    )
     accent_color: str = Field("", description="#rrggbb, readable on white (4.5:1)")
     header_links: list[dict[Literal["label", "url"], str]] = Field(
         default_factory=list, description="Up to five {label, url} links in the header"
@@ -121,6 +137,8 @@ PAGE_FIELDS = [
     "private",
     "viewer_domains",
     "viewer_emails",
+    "oidc_issuer",
+    "oidc_client_id",
     "accent_color",
     "header_links",
     "footer_text",
@@ -193,9 +211,30 @@ class _PagePlan:
             diff = _diff(self.page, wanted)
             if diff:
                 self._add("update", "page", spec.slug, self.path, diff, self._update_page(diff))
+        self._plan_secret()
         self._plan_groups()
         self._plan_components()
         return self.changes
+
+    def _plan_secret(self) -> None:
+        """The client secret: compared opened, shown only as [sealed], set on its own."""
+        given = self.spec.oidc_client_secret
+        stored = self.page.oidc_client_secret if self.page is not None else ""
+        path = (*self.path, "oidc_client_secret")
+        if given == REDACTED:
+            if not stored:
+                raise SpecProblem(path, f"no stored secret to keep: give the value, not {REDACTED}")
+            return
+        if given == (keyring().unseal(stored) if stored else ""):
+            return
+        diff = {
+            "oidc_client_secret": (REDACTED if stored else "", REDACTED_CHANGED if given else "")
+        }
+
+        def run():
+            lifecycle.update_page(self.page, actor=self.actor, oidc_client_secret=given)
+
+        self._add("update", "page", self.spec.slug, path, diff, run)
 
     def plan_shared(self, specs: list[PageSpec]) -> list[Change]:
         """Placements of other pages' components, planned after every page's components."""
@@ -248,6 +287,7 @@ class _PagePlan:
             wanted = {
                 "email_domains": spec.email_domains,
                 "emails": spec.emails,
+                "claims": spec.claims,
                 "components": sorted(spec.components),
             }
             current = existing.pop(spec.name, None)
@@ -257,6 +297,7 @@ class _PagePlan:
             now = {
                 "email_domains": current.email_domains,
                 "emails": current.emails,
+                "claims": current.claims,
                 "components": sorted(c.name for c in current.components.all()),
             }
             diff = {k: (now[k], v) for k, v in wanted.items() if now[k] != v}
@@ -281,6 +322,7 @@ class _PagePlan:
                 name=spec.name,
                 email_domains=spec.email_domains,
                 emails=spec.emails,
+                claims=spec.claims,
                 components=[by_name[name] for name in spec.components],
             )
 
@@ -535,6 +577,7 @@ def export() -> list[PageSpec]:
                 name=a.name,
                 email_domains=a.email_domains,
                 emails=a.emails,
+                claims=a.claims,
                 components=sorted(c.name for c in a.components.all()),
             )
             for a in page.audiences.prefetch_related("components")
@@ -542,6 +585,7 @@ def export() -> list[PageSpec]:
         pages.append(
             PageSpec(
                 **{name: getattr(page, name) for name in PAGE_FIELDS},
+                oidc_client_secret=REDACTED if page.oidc_client_secret else "",
                 groups=groups,
                 audiences=audiences,
                 components=specs_of(None),

@@ -113,3 +113,56 @@ class TestApplyAudiences:
                 "components": ["WhatsApp Messaging"],
             }
         ]
+
+
+SSO = AUDIENCES.replace(
+    "    viewer_domains: [bank.test]\n",
+    "    viewer_domains: [bank.test]\n"
+    "    oidc_issuer: https://idp.example.test\n"
+    "    oidc_client_id: aviso\n"
+    "    oidc_client_secret: sso-secret-value\n",
+).replace(
+    "        email_domains: [bank.test]\n",
+    "        email_domains: [bank.test]\n"
+    "        claims:\n"
+    "          - {claim: groups, value: customer-a}\n",
+)
+
+
+class TestApplySingleSignOn:
+    def test_the_settings_apply_the_secret_sealed_and_export_as_sealed(self):
+        from aviso.lib.sealed import is_sealed
+
+        apply_text(SSO, "pages.yaml")
+        internal = Page.objects.get(slug="internal")
+        assert internal.oidc_issuer == "https://idp.example.test"
+        assert internal.oidc_client_id == "aviso"
+        assert is_sealed(internal.oidc_client_secret)
+        assert internal.audiences.get().claims == [{"claim": "groups", "value": "customer-a"}]
+        for entry in AuditEntry.objects.filter(page=internal):
+            assert "sso-secret-value" not in str(entry.before) + str(entry.after)
+        # The same file again, and the export applied back, change nothing.
+        assert apply_text(SSO, "pages.yaml").is_empty
+        text = export_text()
+        assert "sso-secret-value" not in text and "sealed:v1" not in text
+        page = next(p for p in yaml.safe_load(text)["pages"] if p["slug"] == "internal")
+        assert page["oidc_client_secret"] == "[sealed]"
+        assert page["audiences"][0]["claims"] == [{"claim": "groups", "value": "customer-a"}]
+        assert apply_text(text, "exported.yaml").is_empty
+
+    def test_a_new_secret_is_applied_and_the_plan_never_shows_it(self):
+        from aviso.status.sealing import keyring
+
+        apply_text(SSO, "pages.yaml")
+        plan = apply_text(SSO.replace("sso-secret-value", "rotated-value"), "pages.yaml")
+        assert "rotated-value" not in str(plan.changes)
+        stored = Page.objects.get(slug="internal").oidc_client_secret
+        assert keyring().unseal(stored) == "rotated-value"
+
+    def test_sealed_without_a_stored_secret_or_a_bad_claim_is_refused(self):
+        with pytest.raises(ConfigError) as caught:
+            apply_text(SSO.replace("sso-secret-value", "'[sealed]'"), "pages.yaml")
+        assert "no stored secret to keep" in str(caught.value)
+        with pytest.raises(ConfigError):
+            apply_text(SSO.replace("value: customer-a", "valu: customer-a"), "pages.yaml")
+        assert not Page.objects.exists()

@@ -92,7 +92,15 @@ def world(scene):
     placed = make_component(other, "Partner API")
     unplaced = make_component(other, "Partner web")
     lifecycle.place_component(placed, scene.page, actor=SYSTEM)
+    # The page's readers: an audience and a viewer token (tokens are for private pages).
+    lifecycle.update_page(scene.page, actor=SYSTEM, private=True, viewer_domains=["acme.test"])
+    audience = lifecycle.save_audience(
+        scene.page, actor=SYSTEM, name="Bank", components=[scene.api.code]
+    )
+    viewer_token, _raw = lifecycle.issue_viewer_token(scene.page, actor=SYSTEM, name="widget")
     kwargs = {
+        "audience": audience.code,
+        "viewer_token": viewer_token.code,
         "placed": placed.code,
         "event": dead.pk,
         "incident": incident.code,
@@ -143,6 +151,15 @@ def world(scene):
         "pages": {"name": "Acme internal", "slug": "internal", "time_zone": "UTC"},
         "place": {"component": unplaced.code},
         "unplace": {},
+        "audience_new": {"name": "Shop", "email_domains": "shop.test"},
+        "audience_edit": {
+            "name": "Bank",
+            "claims": "groups = bank",
+            "components": [scene.web.code],
+        },
+        "audience_delete": {},
+        "token_new": {"name": "intranet", "audience": audience.code},
+        "token_revoke": {},
         "retry_event": {},
     }
     return kwargs, payloads

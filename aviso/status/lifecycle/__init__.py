@@ -45,6 +45,7 @@ from aviso.status.lifecycle.postmortems import (
     save_postmortem,
     unpublish_postmortem,
 )
+from aviso.status.lifecycle.viewer_tokens import issue_viewer_token, revoke_viewer_token
 
 __all__ = [
     "Actor",
@@ -63,6 +64,7 @@ __all__ = [
     "delete_group",
     "delete_incident",
     "delete_update",
+    "issue_viewer_token",
     "edit_update",
     "post_maintenance_update",
     "place_component",
@@ -70,6 +72,7 @@ __all__ = [
     "publish_postmortem",
     "rename_incident",
     "resolve_incident",
+    "revoke_viewer_token",
     "save_audience",
     "save_postmortem",
     "schedule_maintenance",

@@ -1,6 +1,9 @@
-"""A private page's audiences: who (email domains, addresses) sees which components."""
+"""A private page's audiences: who (email domains, addresses, ID token claims) sees which
+components."""
 
 from __future__ import annotations
+
+import re
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -20,8 +23,32 @@ def _picture(audience: Audience) -> dict:
         "name": audience.name,
         "email_domains": audience.email_domains,
         "emails": audience.emails,
+        "claims": audience.claims,
         "components": sorted(audience.components.values_list("code", flat=True)),
     }
+
+
+MAX_CLAIM_RULES = 20
+_CLAIM_NAME = re.compile(r"^[A-Za-z0-9_.:/-]{1,100}$")
+
+
+def clean_claims(rules: list[dict]) -> list[dict]:
+    """``[{"claim": "groups", "value": "customer-a"}]``: names as ID tokens spell them."""
+    if len(rules) > MAX_CLAIM_RULES:
+        raise LifecycleError({"claims": _("At most %(n)s claims.") % {"n": MAX_CLAIM_RULES}})
+    cleaned = []
+    for rule in rules:
+        claim = str(rule.get("claim", "")).strip() if isinstance(rule, dict) else ""
+        value = str(rule.get("value", "")).strip() if isinstance(rule, dict) else ""
+        if not _CLAIM_NAME.match(claim):
+            raise LifecycleError(
+                {"claims": _("A claim's name is letters, digits and _ . : / - (up to 100).")}
+            )
+        if not value or len(value) > 200 or "\x00" in value:
+            raise LifecycleError({"claims": _("A claim's value is 1 to 200 characters.")})
+        if {"claim": claim, "value": value} not in cleaned:
+            cleaned.append({"claim": claim, "value": value})
+    return cleaned
 
 
 def _components(page: Page, codes: list[str]) -> list:
@@ -42,6 +69,7 @@ def save_audience(
     name: str,
     email_domains: list[str] | None = None,
     emails: list[str] | None = None,
+    claims: list[dict] | None = None,
     components: list[str] | None = None,
     audience: Audience | None = None,
 ) -> Audience:
@@ -56,6 +84,7 @@ def save_audience(
         # The page's own fields are viewer_*; an audience's are these.
         names = {"viewer_domains": "email_domains", "viewer_emails": "emails"}
         raise LifecycleError({names.get(k, k): v for k, v in error.errors.items()}) from None
+    audience.claims = clean_claims(claims or [])
     chosen = _components(page, list(components or []))
     try:
         with transaction.atomic():

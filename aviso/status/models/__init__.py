@@ -10,7 +10,7 @@ from aviso.status.models.incident import Incident, IncidentComponent, IncidentUp
 from aviso.status.models.maintenance import Maintenance, MaintenanceUpdate
 from aviso.status.models.outbox import HandlerRun
 from aviso.status.models.page import Page
-from aviso.status.models.viewer import ViewerLink
+from aviso.status.models.viewer import ViewerLink, ViewerToken
 
 __all__ = [
     "Audience",
@@ -29,4 +29,5 @@ __all__ = [
     "Page",
     "Postmortem",
     "ViewerLink",
+    "ViewerToken",
 ]

@@ -37,6 +37,8 @@ class OidcProvider:
         self.key = RSAKey.generate_key(2048, parameters={"kid": "test-key", "use": "sig"})
         self.codes: dict[str, dict] = {}
         self.tokens_issued = 0
+        # More claims of a person's ID token, by email ({"groups": [...], "org": "acme"}).
+        self.claims: dict[str, dict] = {}
         self.server = make_server("127.0.0.1", 0, self.app, handler_class=_Quiet)
         self.issuer = f"http://127.0.0.1:{self.server.server_port}"
 
@@ -160,6 +162,7 @@ class OidcProvider:
             "nonce": grant["nonce"],
             "email": grant["email"],
             "email_verified": True,
+            **self.claims.get(grant["email"], {}),
         }
         id_token = jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key)
         self.tokens_issued += 1

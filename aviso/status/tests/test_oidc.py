@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -119,3 +120,87 @@ class TestSingleSignOn:
         api = Client(headers={"Authorization": f"Bearer {token}"})
         body = api.get("/api/v1/pages/internal").content.decode()
         assert '"has_oidc_secret": true' in body and "s3cret" not in body and stored not in body
+
+
+class TestAudiencesByClaim:
+    @pytest.fixture
+    def audiences(self, internal, provider):
+        customer_a = make_component(internal, "Customer A gateway")
+        acme_only = make_component(internal, "Acme billing")
+        lifecycle.save_audience(
+            internal,
+            actor=SYSTEM,
+            name="Customer A",
+            claims=[{"claim": "groups", "value": "customer-a"}],
+            components=[customer_a.code],
+        )
+        lifecycle.save_audience(
+            internal,
+            actor=SYSTEM,
+            name="Acme org",
+            claims=[{"claim": "org", "value": "acme"}],
+            components=[acme_only.code],
+        )
+        provider.claims = {
+            "bob@acme.test": {"groups": ["staff", "customer-a"]},
+            "carol@acme.test": {"org": "acme", "groups": "customer-b"},
+        }
+        return internal
+
+    def _sign_in(self, email: str) -> Client:
+        reader = Client()
+        back = _provider_login(reader.get("/p/internal/sign-in/oidc")["Location"], email)
+        assert reader.get(back.removeprefix(BASE)).status_code == 302
+        return reader
+
+    def test_a_reader_sees_the_audiences_their_id_token_claims_put_them_in(self, audiences):
+        def shown(reader: Client) -> set[str]:
+            body = reader.get("/p/internal/api/v2/components.json").content
+            return {c["name"] for c in json.loads(body)["components"]}
+
+        assert shown(self._sign_in("bob@acme.test")) == {"Customer A gateway"}
+        assert shown(self._sign_in("carol@acme.test")) == {"Acme billing"}
+        # No claim that matches: the components no audience has.
+        assert shown(self._sign_in("dave@acme.test")) == {"Primary database"}
+
+    def test_an_email_link_sign_in_carries_no_claims_over(self, audiences, provider):
+        from aviso.status.viewers import link_token, request_link
+
+        reader = self._sign_in("bob@acme.test")
+        link = request_link(audiences, "bob@acme.test", language="en", next_path="/")
+        # The same reader spends an email link (the form a mailed link opens, pressed).
+        assert reader.post(f"/p/internal/sign-in/{link_token(link)}").status_code == 302
+        assert reader.session["aviso_viewer_claims"][str(audiences.pk)] == {}
+        body = reader.get("/p/internal/api/v2/components.json").content
+        assert {c["name"] for c in json.loads(body)["components"]} == {"Primary database"}
+
+    def test_bad_claim_rules_are_refused(self, internal):
+        for rules in (
+            [{"claim": "", "value": "x"}],
+            [{"claim": "groups", "value": ""}],
+            [{"claim": "has space", "value": "x"}],
+            [{"claim": "groups", "value": "x" * 201}],
+            [{"claim": "g", "value": str(i)} for i in range(21)],
+            ["groups"],
+        ):
+            with pytest.raises(lifecycle.LifecycleError) as caught:
+                lifecycle.save_audience(internal, actor=SYSTEM, name="X", claims=rules)
+            assert "claims" in caught.value.errors, rules
+
+
+class TestKeptClaims:
+    def test_it_keeps_what_audiences_match_on_and_no_more(self):
+        from aviso.status.viewers import MAX_CLAIMS_CHARS, kept_claims
+
+        kept = kept_claims(
+            {
+                "iss": "https://idp.test",
+                "nonce": "n",
+                "exp": 1,
+                "groups": ["a", 2, {"nested": True}],
+                "org": "acme",
+                "address": {"street": "x"},
+                "big": "x" * (MAX_CLAIMS_CHARS + 1),
+            }
+        )
+        assert kept == {"groups": ["a", "2"], "org": "acme"}

@@ -63,20 +63,28 @@ class _Customer(http.server.BaseHTTPRequestHandler):
 def test_the_widget_shows_the_demo_pages_state_then_a_declared_incident(
     settings, monkeypatch, tmp_path
 ):
+    from aviso.api import statuspage
     from aviso.demo.loader import load_demo
     from aviso.publish.tasks import render_snapshots
     from aviso.status import lifecycle
+    from aviso.status.models import Page
     from aviso.testing import SYSTEM
 
     sync_api = pytest.importorskip("playwright.sync_api")
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.AVISO_SNAPSHOT_DIR = str(tmp_path / "snapshots")
     page = load_demo()
+    internal = Page.objects.get(private=True)
+    _, token = lifecycle.issue_viewer_token(internal, actor=SYSTEM, name="staff app")
     render_snapshots(full=True)
     with _servers() as (aviso, customer):
+        # The private page's widget reads its JSON with a viewer token (a Bearer header,
+        # so a CORS preflight), no cookie.
         _Customer.html = (
             "<!doctype html><html lang=en><title>Acme app</title><h1>Our app</h1>"
             f'<script src="{aviso}/widget.js" async></script>'
+            f'<div id=staff><script src="{aviso}/p/{internal.slug}/widget.js" '
+            f'data-token="{token}" async></script></div>'
         ).encode()
         with sync_api.sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -85,9 +93,13 @@ def test_the_widget_shows_the_demo_pages_state_then_a_declared_incident(
             try:
                 tab = browser.new_page(viewport={"width": 800, "height": 400})
                 tab.goto(customer)
-                widget = tab.locator(".aviso-widget")
+                widget = tab.locator("body > .aviso-widget")
                 widget.locator("a").first.wait_for()
                 assert "All Systems Operational" in widget.inner_text()
+                staff = tab.locator("#staff .aviso-widget a").first
+                staff.wait_for()
+                expected = statuspage.summary(internal)["status"]["description"]
+                assert staff.inner_text().strip() == "\u25cf " + expected
                 assert tab.context.cookies() == []
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 tab.screenshot(path=str(SCREENSHOTS / "widget-operational.png"))
@@ -102,7 +114,7 @@ def test_the_widget_shows_the_demo_pages_state_then_a_declared_incident(
                 )
                 render_snapshots(full=True)
                 tab.reload()
-                tab.locator(".aviso-widget .aviso-incident").wait_for()
+                tab.locator("body > .aviso-widget .aviso-incident").wait_for()
                 text = widget.inner_text()
                 assert "WhatsApp messages delayed" in text and "investigating" in text
                 assert "All Systems Operational" not in text

@@ -1,7 +1,8 @@
 /* Aviso status widget: a status page's state and its active incidents, read from the
    page's v2 JSON. No cookies, no dependency. Paste where it should appear:
    <script src="https://status.example.com/widget.js" async></script>
-   Options: data-position="bottom-right" (a corner box instead of inline), data-refresh="60". */
+   Options: data-position="bottom-right" (a corner box instead of inline), data-refresh="60",
+   data-token="aviso_view_..." (a private page's viewer token, sent as a Bearer header). */
 (function () {
   var script = document.currentScript;
   if (!script) return;
@@ -54,7 +55,9 @@
   }
 
   function load() {
-    fetch(base + "api/v2/summary.json", {credentials: "omit", cache: "no-cache"})
+    var token = script.getAttribute("data-token");
+    var headers = token ? {Authorization: "Bearer " + token} : {};
+    fetch(base + "api/v2/summary.json", {credentials: "omit", cache: "no-cache", headers: headers})
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);
         return response.json();
