@@ -177,9 +177,19 @@ class DnsResponder:
         self.truncate_udp = truncate_udp
         self.tcp_queries = 0
         self.loops = LoopThread()
-        self.loops.run(self._start())
-        if tcp:
-            self.loops.run(self._start_tcp())
+        for attempt in range(20):
+            self.loops.run(self._start())
+            if not tcp:
+                break
+            try:
+                self.loops.run(self._start_tcp())
+                break
+            except OSError:
+                # The UDP port's TCP twin is taken (another test's connection, say):
+                # try another pair rather than fail.
+                self.transport.close()
+                if attempt == 19:
+                    raise
 
     async def _start_tcp(self):
         async def serve(reader, writer):
