@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,15 +15,13 @@ from aviso.monitors.rollups import hour_floor
 from aviso.monitors.tests.factories import make_monitor
 from aviso.status import lifecycle
 from aviso.status.models import Component
-from aviso.status.tests.test_browser import CHROMIUM, SCREENSHOTS, browser_page  # noqa: F401
-from aviso.testing import SYSTEM
+from aviso.testing import CHROMIUM, SCREENSHOTS, SYSTEM
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
 ]
-DOCS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 
 
 def _measured_demo() -> None:
@@ -56,39 +53,28 @@ def _measured_demo() -> None:
     )
 
 
-def test_charts_and_the_uptime_report_read_without_javascript(live_server, monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
+def test_charts_and_the_uptime_report_read_without_javascript(live_server, browser, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     _measured_demo()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 900},
-                                    java_script_enabled=False)  # fmt: skip
-            page.goto(f"{live_server.url}/")
-            charts = page.locator("svg.chart")
-            assert charts.count() == 6  # two components, three ranges each
-            assert charts.first.is_visible()  # the 24-hour chart is open
-            box = charts.first.bounding_box()
-            assert box["width"] > 300 and box["height"] > 50
-            summary = page.locator("details.metric > summary").first.inner_text()
-            assert "Past 24 hours" in summary and "average" in summary
-            week = page.locator("details.metric").nth(1)
-            week.locator("summary").first.click()  # a <details>: opens without JavaScript
-            assert week.locator("svg.chart").is_visible()
-            page.locator(".component", has_text="Bot Platform").scroll_into_view_if_needed()
-            page.screenshot(path=str(SCREENSHOTS / "status-response-times.png"), full_page=True)
+    page = browser.new_page(viewport={"width": 1000, "height": 900},
+                            java_script_enabled=False)  # fmt: skip
+    page.goto(f"{live_server.url}/")
+    charts = page.locator("svg.chart")
+    assert charts.count() == 6  # two components, three ranges each
+    assert charts.first.is_visible()  # the 24-hour chart is open
+    box = charts.first.bounding_box()
+    assert box["width"] > 300 and box["height"] > 50
+    summary = page.locator("details.metric > summary").first.inner_text()
+    assert "Past 24 hours" in summary and "average" in summary
+    week = page.locator("details.metric").nth(1)
+    week.locator("summary").first.click()  # a <details>: opens without JavaScript
+    assert week.locator("svg.chart").is_visible()
+    page.locator(".component", has_text="Bot Platform").scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "status-response-times.png"), full_page=True)
 
-            page.get_by_role("link", name="% uptime").first.click()
-            assert "Uptime report" in page.inner_text("h1")
-            bots = page.locator("table.report tr", has_text="Bot Platform").inner_text()
-            assert "\t1\t5m\t35m" in bots  # one incident, detected in 5 min, resolved in 35
-            page.screenshot(path=str(SCREENSHOTS / "uptime-report.png"), full_page=True)
-        finally:
-            browser.close()
-    DOCS.mkdir(parents=True, exist_ok=True)
-    for name in ("status-response-times.png", "uptime-report.png"):
-        shutil.copyfile(SCREENSHOTS / name, DOCS / name)
+    page.get_by_role("link", name="% uptime").first.click()
+    assert "Uptime report" in page.inner_text("h1")
+    bots = page.locator("table.report tr", has_text="Bot Platform").inner_text()
+    assert "\t1\t5m\t35m" in bots  # one incident, detected in 5 min, resolved in 35
+    page.screenshot(path=str(SCREENSHOTS / "uptime-report.png"), full_page=True)
