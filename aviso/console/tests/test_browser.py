@@ -30,6 +30,13 @@ class Steps:
 
     def go(self, path: str):
         response = self.page.goto(self.base + path)
+        for _ in range(20):
+            # 503: SQLite's lock held past its timeout by a writer in this process (the
+            # checker some flows run); the page says "try again", so the reader does.
+            if response.status != 503:
+                break
+            self.page.wait_for_timeout(250)
+            response = self.page.goto(self.base + path)
         assert response.status < 400, (path, response.status)
         return response
 
