@@ -7,7 +7,9 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 # time waiting on the processes and servers they start. Whole files go to one
 # worker (--dist loadfile), so a module's shared fixture runs once.
 TEST_WORKERS ?= 3
-PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+# The PostgreSQL pass waits on the server more than it computes: one more worker.
+PG_TEST_WORKERS ?= 4
+PYTEST := $(PY) -m pytest --dist loadfile
 
 .PHONY: run test lint browser-deps clean
 
@@ -39,10 +41,10 @@ lint: $(VENV)/.dev-installed
 test: $(VENV)/.dev-installed browser-deps
 	$(PY) -m ruff check .
 	AVISO_DATA_DIR=$$(mktemp -d) $(PY) -m aviso manage makemigrations --check --dry-run >/dev/null
-	AVISO_DATABASE_URL= $(PYTEST)
+	AVISO_DATABASE_URL= $(PYTEST) -n $(TEST_WORKERS)
 	@if $(PY) scripts/pg_reachable.py "$(PG_URL)"; then \
 		echo "PostgreSQL reachable: running the database tests again on it (browser and engine-independent tests ran once)"; \
-		AVISO_DATABASE_URL="$(PG_URL)" $(PYTEST) -m "(django_db or postgres) and (postgres or not (browser or engine_independent))"; \
+		AVISO_DATABASE_URL="$(PG_URL)" $(PYTEST) -n $(PG_TEST_WORKERS) -m "(django_db or postgres) and (postgres or not (browser or engine_independent))"; \
 	else \
 		echo "PostgreSQL not reachable at $(PG_URL): database tests ran on SQLite only"; \
 	fi
