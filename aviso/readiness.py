@@ -26,6 +26,40 @@ def pending_migrations() -> int:
     return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
+def all_migrations_recorded() -> bool:
+    """Whether every migration file of every installed app is recorded as applied.
+
+    A read of ``django_migrations`` and a listing of the migrations folders, without
+    loading the migration graph (importing every migration module): what a restart
+    on a set-up data dir needs to know. False means "maybe": ask the full plan.
+    """
+    import importlib
+    import pkgutil
+
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.recorder import MigrationRecorder
+
+    recorder = MigrationRecorder(connection)
+    if not recorder.has_table():
+        return False
+    applied = set(recorder.applied_migrations())
+    for config in apps.get_app_configs():
+        module_name, _ = MigrationLoader.migrations_module(config.label)
+        if module_name is None:
+            continue
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        for info in pkgutil.iter_modules(getattr(module, "__path__", [])):
+            if not info.ispkg and not info.name.startswith(("_", "~")):
+                if (config.label, info.name) not in applied:
+                    return False
+    return True
+
+
 def ensure_ready(verb: str, args: list[str]) -> None:
     """Migrate for a verb that sets up, or raise ``NotReady`` naming what to run."""
     if verb in SETS_ITSELF_UP or "-h" in args or "--help" in args:
@@ -38,7 +72,7 @@ def ensure_ready(verb: str, args: list[str]) -> None:
     if verb not in get_commands():
         return  # Django answers an unknown verb itself
     try:
-        pending = pending_migrations()
+        pending = 0 if all_migrations_recorded() else pending_migrations()
     except DatabaseError as exc:
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise NotReady(f"cannot reach the database ({reason}); check AVISO_DATABASE_URL") from exc

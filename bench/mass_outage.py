@@ -252,6 +252,7 @@ def print_report(args, phases, components, load_before, health, ComponentStatusC
                 by_kind.setdefault(kind, []).append((sent_at - anchor).total_seconds())
         for kind, values in sorted(by_kind.items()):
             print(f"  {kind:10s} {opening} delivered {spread(values)} after it")
+        print_stages(window, opening, phase)
         every = Delivery.objects.filter(notice__event__at__gte=switched,
                                         notice__event__incident__in=window)  # fmt: skip
         kinds: dict[str, int] = {}
@@ -262,6 +263,32 @@ def print_report(args, phases, components, load_before, health, ComponentStatusC
           f"smtp sink took {len(sink)} messages, receiver {len(receiver.requests)} requests")
     after = os.getloadavg()
     print(f"load average before {load_before[0]:.2f}, after {after[0]:.2f}")
+
+
+def print_stages(window, opening: str, phase: str) -> None:
+    """Where a notice's delay goes: incident -> event row visible (committed) ->
+    fan-out done (delivery rows written) -> sent. Each from the incident's time."""
+    from aviso.notify.models import Delivery
+    from aviso.status.models import HandlerRun
+
+    committed, fanned, sent = [], [], []
+    for incident in window:
+        anchor = incident.created_at if phase == "outage" else incident.resolved_at
+        run = HandlerRun.objects.filter(
+            event__incident=incident, event__kind=opening, handler="notify.fanout"
+        ).values_list("done_at", flat=True).first()
+        rows = Delivery.objects.filter(notice__event__incident=incident,
+                                       notice__event__kind=opening)  # fmt: skip
+        created = rows.values_list("created_at", flat=True).order_by("created_at").first()
+        last = rows.exclude(sent_at=None).values_list("sent_at", flat=True).order_by("-sent_at")
+        if created:
+            committed.append((created - anchor).total_seconds())
+        if run:
+            fanned.append((run - anchor).total_seconds())
+        if last.first():
+            sent.append((last.first() - anchor).total_seconds())
+    print(f"  stages after the incident: fan-out began {spread(committed)}; "
+          f"fan-out done {spread(fanned)}; last sent {spread(sent)}")
 
 
 if __name__ == "__main__":

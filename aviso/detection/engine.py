@@ -22,6 +22,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from aviso.detection import dependencies, starting
@@ -212,7 +213,8 @@ def on_observations(observations: list[Observation]) -> None:
         )  # fmt: skip
     }
     watches = {w.monitor_id: w for w in Watch.objects.filter(monitor_id__in=ids)}
-    components: set[int] = set()
+    changed: set[int] = set()  # monitors whose watch changed state in this batch
+    steady: set[int] = set()  # monitors failing before and after this batch
     created: dict[int, Watch] = {}
     for obs in busy:
         monitor = monitors.get(obs.monitor_id)
@@ -226,29 +228,56 @@ def on_observations(observations: list[Observation]) -> None:
             created[monitor.id] = watch  # bulk-created below (a new checker's first batch)
         elif before != after or watch.changes:
             watch.save()
-        if monitor.component_id and (before[0] != watch.state or watch.state in FAILING):
-            components.add(monitor.component_id)
+        if before[0] != watch.state:
+            changed.add(monitor.id)
+        elif watch.state in FAILING:
+            steady.add(monitor.id)
     Watch.objects.bulk_create(created.values(), batch_size=500)
+    news = changed | (steady - _in_open_outages(steady))
+    components = {monitors[m].component_id for m in news if monitors[m].component_id is not None}
     # A dependent's failure may fold into an ancestor's outage: evaluate those too.
-    dependents = {
-        m.id
-        for m in monitors.values()
-        if m.depends_on_id and m.id in watches and watches[m.id].state in FAILING
-    }
+    dependents = {m for m in news if monitors[m].depends_on_id and watches[m].state in FAILING}
     if dependents:
         components |= dependencies.ancestor_components(dependents)
-    # Components recovering need their stable period timed even when all is quiet.
+    # A recovered outage whose stable period is over resolves even when all is quiet.
     linked = {o.component_id for o in observations if o.component_id}
-    components |= set(
-        Outage.objects.filter(closed_at__isnull=True, component_id__in=linked).values_list(
-            "component_id", flat=True
-        )
-    )
+    components |= _stable_again(linked)
     for component_id in sorted(components):
         try:
             evaluate_component(component_id)
         except Exception:
             log.exception("detection: evaluating component %s failed", component_id)
+
+
+def _in_open_outages(monitor_ids: set[int]) -> set[int]:
+    """The monitors their own component's open outage already holds as evidence: their
+    next failing check is not news. In a broad outage that is nearly every result, and
+    re-deciding each component on every batch kept the checker's database thread (and
+    on SQLite the one write lock) busy enough to hold up the worker's notices by
+    seconds. (A dependent folded into an ancestor's outage stays news: once the
+    ancestor recovers, it opens its own.)"""
+    if not monitor_ids:
+        return set()
+    return set(
+        Evidence.objects.filter(
+            outage__closed_at__isnull=True,
+            monitor_id__in=monitor_ids,
+            outage__component_id=F("monitor__component_id"),
+        ).values_list("monitor_id", flat=True)
+    )
+
+
+def _stable_again(component_ids: set[int]) -> set[int]:
+    """Components among these whose open outage has recovered for the stable period."""
+    if not component_ids:
+        return set()
+    return set(
+        Outage.objects.filter(
+            closed_at__isnull=True,
+            component_id__in=component_ids,
+            recovered_at__lte=timezone.now() - resolve_after(),
+        ).values_list("component_id", flat=True)
+    )
 
 
 # --- components: outages and incidents ---------------------------------------------
@@ -337,7 +366,6 @@ def _alert(outage: Outage, what: str, detail: str) -> None:
 
 
 def evaluate_component(component_id: int, now: dt.datetime | None = None) -> None:
-    now = now or timezone.now()
     with transaction.atomic():
         # Locking the component serialises checkers deciding about the same outage.
         component = (
@@ -345,6 +373,9 @@ def evaluate_component(component_id: int, now: dt.datetime | None = None) -> Non
             .select_related("page")
             .get(pk=component_id)
         )
+        # Read once the lock is held: an incident opened here is stamped when it is
+        # decided, not before a wait for another writer (its notices count from it).
+        now = now or timezone.now()
         watches = list(
             Watch.objects.filter(monitor__component=component, monitor__paused=False)
             .select_related("monitor")

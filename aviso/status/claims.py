@@ -24,6 +24,11 @@ def claim(queryset: QuerySet, *, worker: str, lease: dt.timedelta, batch: int) -
     now = timezone.now()
     until = now + lease
     model = queryset.model
+    if connection.vendor == "sqlite" and not claimable(queryset, now).exists():
+        # SQLite's claim transaction takes the one write lock at BEGIN (IMMEDIATE): an
+        # idle worker polling its queues every turn would keep taking it from the
+        # checker. A read first (WAL: no lock) leaves the lock alone when nothing waits.
+        return []
     with transaction.atomic():
         candidates = claimable(queryset, now).order_by("id")
         if connection.features.has_select_for_update_skip_locked:

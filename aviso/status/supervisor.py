@@ -91,10 +91,29 @@ class Supervisor:
         child.started_at = time.monotonic()
         child.restart_at = None
 
-    def start(self) -> None:
-        for child in self.children.values():
-            self._start(child)
+    def start(self, names: list[str] | None = None) -> None:
+        """Start the children named (all by default) that were never started."""
+        for name, child in self.children.items():
+            if child.proc is None and (names is None or name in names):
+                self._start(child)
         self.write_state()
+
+    def start_first(
+        self, names: list[str], ready: Callable[[], bool], stopping: Callable[[], bool],
+        timeout: float = 60.0, tick: float = 0.05,
+    ) -> bool:  # fmt: skip
+        """Start ``names`` alone and wait until ``ready()`` (or ``timeout``); True if ready.
+
+        A restart of ``aviso up`` serves sooner when the web process has the CPU to
+        itself: the worker and checker, each a Django start-up of their own, wait."""
+        self.start(names)
+        deadline = time.monotonic() + timeout
+        while not stopping() and time.monotonic() < deadline:
+            if ready():
+                return True
+            self.check()
+            time.sleep(tick)
+        return False
 
     def check(self) -> bool:
         """One turn: note exits, restart the children whose backoff is over. True on a change."""

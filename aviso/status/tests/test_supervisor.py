@@ -88,3 +88,32 @@ class TestSupervisor:
         assert read_state(path)["stale"] is True
         path.write_text("not json")
         assert read_state(path) is None
+
+
+class TestStartingWebFirst:
+    def test_the_others_start_only_once_the_first_is_ready(self, tmp_path, lines):
+        sup = Supervisor({"web": SLEEPER, "worker": SLEEPER}, log=lines.append,
+                         state_path=tmp_path / "s.json")  # fmt: skip
+        asked = []
+
+        def ready():
+            asked.append(sup.children["worker"].proc)
+            return len(asked) >= 3
+
+        try:
+            assert sup.start_first(["web"], ready, stopping=lambda: False, tick=0.01)
+            assert sup.children["web"].running
+            assert asked == [None, None, None]  # the worker waited for web all along
+            sup.start()
+            assert sup.children["worker"].running
+            assert sup.children["web"].restarts == 0  # started once, not again
+        finally:
+            sup.stop()
+
+    def test_it_gives_up_waiting_after_the_timeout(self, tmp_path, lines):
+        sup = Supervisor({"web": SLEEPER}, log=lines.append, state_path=tmp_path / "s.json")
+        try:
+            assert not sup.start_first(["web"], lambda: False, lambda: False, timeout=0.2)
+            assert sup.children["web"].running
+        finally:
+            sup.stop()
