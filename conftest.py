@@ -27,3 +27,23 @@ def browser():
 
     with chromium() as running:
         yield running
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP sink on 127.0.0.1, accepting mail, with Django's mail pointed at it.
+
+    (``aviso/notify/tests`` has its own, created down, for tests of an SMTP outage.)
+    """
+    from aviso.notify.testing import SmtpSink
+
+    sink = SmtpSink()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_TIMEOUT = 5
+    sink.up()
+    yield sink
+    sink.down()
+    sink.sock.close()

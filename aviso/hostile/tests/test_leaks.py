@@ -31,7 +31,7 @@ from aviso.notify import signing
 from aviso.notify.channels import save_channel, send_test
 from aviso.notify.models import Channel, Subscriber
 from aviso.notify.subscriptions import add_confirmed, subscribe_webhook
-from aviso.notify.testing import HttpReceiver, SmtpSink
+from aviso.notify.testing import HttpReceiver
 from aviso.notify.tests.helpers import confirmed_webhook, drain
 from aviso.status import lifecycle
 from aviso.status.models import AuditEntry, Event, Incident
@@ -49,20 +49,6 @@ SLACK_TOKEN = "T000/B000/slack-token-never-shown"  # noqa: S105
 WEBHOOK = "http://127.0.0.1:9/hook"
 # A monitor's name that is itself inside knowledge (a host and a port).
 INTERNAL_NAME = "pg-primary.internal:6432"
-
-
-@pytest.fixture
-def smtp(settings):
-    sink = SmtpSink()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_TIMEOUT = 5
-    sink.up()
-    yield sink
-    sink.down()
-    sink.sock.close()
 
 
 @pytest.fixture

@@ -19,20 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def smtp(settings):
-    sink = SmtpSink()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_TIMEOUT = 5
-    sink.up()
-    yield sink
-    sink.down()
-    sink.sock.close()
-
-
-@pytest.fixture
 def customers():
     public = make_page("Jelou")
     whatsapp = make_component(public, "WhatsApp Messaging")

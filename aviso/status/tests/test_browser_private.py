@@ -16,7 +16,6 @@ import re
 import pytest
 
 from aviso.demo.loader import load_demo
-from aviso.notify.testing import SmtpSink
 from aviso.publish.tasks import render_snapshots
 from aviso.publish.tests.test_browser_languages import CHROMIUM, SCREENSHOTS, snapshot_server
 from aviso.status import lifecycle
@@ -33,20 +32,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture
-def smtp(settings):
-    sink = SmtpSink()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_TIMEOUT = 5
-    sink.up()
-    yield sink
-    sink.down()
-    sink.sock.close()
 
 
 @pytest.fixture
