@@ -267,6 +267,20 @@ def _save_page(page: Page) -> None:
     _page_saved()
 
 
+def _record_page(actor: Actor, action: str, page: Page, *, before: dict | None) -> None:
+    """A page's own change: its audit entry and event (snapshots re-render; no notice)."""
+    record(
+        actor,
+        action,
+        page,
+        page=page,
+        before=before,
+        after=page_picture(page),
+        event=EventKind.PAGE_CHANGED,
+        notify=False,
+    )
+
+
 @transaction.atomic
 def create_page(*, actor: Actor, **fields) -> Page:
     fields = _clean_page_fields(dict(fields))
@@ -275,16 +289,7 @@ def create_page(*, actor: Actor, **fields) -> Page:
     fields.setdefault("slug", slugify(fields["name"]) or "status")
     page = Page(**fields)
     _save_page(page)
-    record(
-        actor,
-        "page.create",
-        page,
-        page=page,
-        before=None,
-        after=page_picture(page),
-        event=EventKind.PAGE_CHANGED,
-        notify=False,
-    )
+    _record_page(actor, "page.create", page, before=None)
     return page
 
 
@@ -295,16 +300,7 @@ def update_page(page: Page, *, actor: Actor, **fields) -> Page:
     for name, value in fields.items():
         setattr(page, name, value)
     _save_page(page)
-    record(
-        actor,
-        "page.update",
-        page,
-        page=page,
-        before=before,
-        after=page_picture(page),
-        event=EventKind.PAGE_CHANGED,
-        notify=False,
-    )
+    _record_page(actor, "page.update", page, before=before)
     return page
 
 
@@ -471,14 +467,5 @@ def set_page_image(page: Page, kind: str, data: bytes | None, *, actor: Actor) -
     page.save(update_fields=[kind, "updated_at"])
     if old and old != getattr(page, kind):
         transaction.on_commit(lambda: default_storage.delete(old))
-    record(
-        actor,
-        f"page.{kind}",
-        page,
-        page=page,
-        before=before,
-        after=page_picture(page),
-        event=EventKind.PAGE_CHANGED,
-        notify=False,
-    )
+    _record_page(actor, f"page.{kind}", page, before=before)
     return page
