@@ -6,8 +6,8 @@
 N HTTP monitors (2 confirmations) spread over M components, all against one local
 target on 127.0.0.1 (plain HTTP, by address) that answers until it is switched to
 (a) refuse connections (``refuse``: the listener is closed) or (b) accept and never
-answer (``hang``). The checker and the worker run in this process, on their own
-threads, as ``aviso up`` would run them. Operator alerts go to a local receiver
+answer (``hang``). The checker and the worker are the real processes (``aviso
+checker``, ``aviso worker``), as ``aviso up`` runs them. Operator alerts go to a local receiver
 speaking Slack's incoming-webhook protocol; subscribers are email (a local SMTP
 sink) and one webhook (a local receiver). After a round with everything up, the
 target is switched; once every component is out it is switched back.
@@ -24,7 +24,6 @@ timeout + 2 x interval + 5 s; every delivery within 2 s of its incident.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import os
 import sys
@@ -48,48 +47,39 @@ def spread(values: list[float]) -> str:
             f"max {max(values):.2f} s ({len(values)})")  # fmt: skip
 
 
-class Threads:
-    """The checker loop and the worker's units, each on its own thread."""
+class Processes:
+    """``aviso checker`` and ``aviso worker`` on the bench's database, as ``aviso up`` runs them."""
 
-    def __init__(self):
-        from aviso.monitors.runner import Checker
+    def __init__(self, env: dict[str, str]):
+        import subprocess
 
-        self.checker = Checker("bench", flush_interval=0.2, block_private=False)
-        self.stopping = threading.Event()
-        self.ready = threading.Event()
-        self.checker_thread = threading.Thread(target=lambda: asyncio.run(self._check()))
-        self.worker_thread = threading.Thread(target=self._work)
-        self.checker_thread.start()
-        self.worker_thread.start()
-        self.ready.wait(10)
+        from common import ROOT, start_checker
 
-    async def _check(self):
-        self.loop, self.stop = asyncio.get_running_loop(), asyncio.Event()
-        self.ready.set()
-        await self.checker.run(self.stop)
+        self.checker = start_checker("bench", env)
+        self.worker = subprocess.Popen(  # noqa: S603 - our own command
+            [sys.executable, "-m", "aviso", "worker", "--skip-checks"], env=env, cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.memory: dict[str, float] = {}
 
-    def _work(self):
-        from django.db import close_old_connections
-
-        from aviso.notify.sending import send_due
-        from aviso.status.worker import process_events
-
-        while not self.stopping.is_set():
-            try:
-                did = process_events("bench-worker")
-                did = send_due("bench-worker") or did
-            except Exception as error:  # a locked SQLite table: the next turn retries
-                print(f"worker turn failed: {error}", file=sys.stderr)
-                close_old_connections()
-                did = False
-            if not did:
-                time.sleep(0.05)
+    def rss(self) -> dict[str, float]:
+        """VmRSS of each (MiB), read while they run."""
+        found = {}
+        for name, process in (("checker", self.checker), ("worker", self.worker)):
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            lines = status.splitlines()
+            kb = next(int(line.split()[1]) for line in lines if line.startswith("VmHWM"))
+            found[name] = round(kb / 1024, 1)
+        return found
 
     def close(self):
-        self.loop.call_soon_threadsafe(self.stop.set)
-        self.checker_thread.join(60)
-        self.stopping.set()
-        self.worker_thread.join(30)
+        import signal
+
+        self.memory = self.rss()
+        for process in (self.checker, self.worker):
+            process.send_signal(signal.SIGTERM)
+        for process in (self.checker, self.worker):
+            process.wait(60)
 
 
 def wait_until(condition, timeout: float, every: float = 0.2) -> bool:
@@ -154,7 +144,7 @@ def main() -> None:
         batch_size=1000,
     )  # fmt: skip
     load_before = os.getloadavg()
-    threads = Threads()
+    threads = Processes(database.env())
     client, health = Client(), []
     healthy = threading.Event()
 
@@ -191,6 +181,7 @@ def main() -> None:
             done = wait_until(out, bound * 3)
             time.sleep(3)  # let the last deliveries go
             phases[phase] = (switched, done)
+        print(f"peak RSS (VmHWM) of checker and worker: {threads.rss()} MiB")
         print_report(args, phases, components, load_before, health,
                      ComponentStatusChange, Incident, Delivery, sink, receiver)  # fmt: skip
     finally:

@@ -14,6 +14,7 @@ class IntegrationsConfig(AppConfig):
         # Per-integration secrets (webhook tokens, mail addresses, Slack signing secrets).
         register_sealed("integrations.Integration", "secret")
         register_sealed("integrations.Integration", "config")  # a Slack app's bot token
-        register_job("integrations.upstream", upstream.poll_job)
+        # Vendors may take their timeout to answer: their own lane of the worker.
+        register_job("integrations.upstream", upstream.poll_job, lane="upstream")
         # The public page says "status from <vendor>" beside a mirrored component.
         register_component_source(upstream.vendors_of)

@@ -29,7 +29,8 @@ class MonitorsConfig(AppConfig):
         from aviso.monitors.config_section import SECTION
 
         register_section(SECTION)
-        register_job("monitors.rollup", rollup_job)
-        register_job("monitors.retention", retention_job)
+        # Long deletes and roll-ups of results: their own lane of the worker.
+        register_job("monitors.rollup", rollup_job, lane="housekeeping")
+        register_job("monitors.retention", retention_job, lane="housekeeping")
         # Credentials in monitor settings (DSNs, passwords, Authorization headers).
         register_sealed("monitors.Monitor", "config")

@@ -13,7 +13,7 @@ class NotifyConfig(AppConfig):
 
         worker.register_event_handler("notify.fanout", fanout.handle_event)
         worker.register_job("notify.reminders", reminders.remind_maintenances)
-        worker.register_job("notify.deliveries", sending.send_due)
+        worker.register_job("notify.deliveries", sending.send_due, lane=sending.LANE)
         # Channel URLs and signing secrets, subscribers' signing secrets: sealed at rest.
         register_sealed("notify.Channel", "config")
         register_sealed("notify.Subscriber", "secret")

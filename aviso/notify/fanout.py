@@ -22,9 +22,11 @@ from django.db.models import (
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from aviso.notify import sending
 from aviso.notify.choices import DeliveryState, SubscriberKind, Transport
 from aviso.notify.models import Channel, Delivery, Notice, Subscriber
 from aviso.notify.notices import Plan, notice_data, plan_for
+from aviso.status import worker
 from aviso.status.audiences import AudienceMap
 from aviso.status.models import Event, Page
 from aviso.status.showing import pages_showing
@@ -57,6 +59,7 @@ def handle_event(event: Event) -> None:
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     if plan.subscriber_kinds:
         fan_out_to_subscribers(event, notice, plan)
+    worker.nudge(sending.LANE)
 
 
 def audience(page_id: int, kinds, component_ids: list[int]):

@@ -36,7 +36,8 @@ from aviso.status.sealing import keyring
 log = logging.getLogger(__name__)
 
 FLUSH_EVERY = 0.1  # seconds between writes of outcomes: the most a killed worker can repeat
-TURN = 5.0  # seconds one job turn keeps claiming (then events get a look-in)
+TURN = 5.0  # seconds one job turn keeps claiming before the lane's other jobs run
+LANE = "deliveries"  # the worker lane sending runs on (aviso.status.worker)
 
 
 def due(transports: list[str], now: dt.datetime):

@@ -11,4 +11,4 @@ class PublishConfig(AppConfig):
         from aviso.status import worker
 
         worker.register_event_handler("publish", tasks.mark_dirty)
-        worker.register_job("publish", tasks.render_due)
+        worker.register_job("publish", tasks.render_due, lane=tasks.LANE)

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 CACHE_PREFIX = "aviso:snapshots:"
 MANIFEST_KEY = CACHE_PREFIX + "manifest"
+# The manifest's generation alone, so a web process looking for a newer set (every
+# tenth of a second) reads a few bytes from Redis, not the whole manifest.
+GENERATION_KEY = CACHE_PREFIX + "generation"
 BLOB_TIMEOUT = 7 * 24 * 3600  # a blob unused for a week is re-read from disk
 COMPRESS_MIN_BYTES = 256
 BROTLI_QUALITY = 9  # 11 is a few times slower for a couple of percent
@@ -171,6 +174,10 @@ class SnapshotStore:
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or snapshot_dir()
+        # The last manifest parsed from each source, so an unchanged one is not parsed
+        # again: the disk's by the file's identity, the cache's by its generation.
+        self._disk_seen: tuple[tuple, Manifest | None] | None = None
+        self._cache_seen: Manifest | None = None
 
     @property
     def manifest_path(self) -> Path:
@@ -229,6 +236,7 @@ class SnapshotStore:
                     blob = (snap.body, snap.gzip, snap.br)
                     cache.set(self._blob_key(snap.digest), blob, BLOB_TIMEOUT)
                 cache.set(MANIFEST_KEY, manifest.to_json(), None)
+                cache.set(GENERATION_KEY, generation, None)
             except Exception:  # a cache that is down must not stop the disk copy from counting
                 log.exception("snapshot cache write failed; the disk copy is current")
         keep = {e["digest"] for e in manifest.entries.values()}
@@ -259,27 +267,43 @@ class SnapshotStore:
 
     def read_manifest(self) -> Manifest | None:
         """The newest manifest: the cache's when it has one, else the disk's."""
-        cache = _cache()
         try:
-            cached = cache.get(MANIFEST_KEY) if cache is not None else None
+            manifest = self._read_cached_manifest()
         except Exception:
-            cached = None  # Redis down: the disk copy answers
+            manifest = None  # Redis down: the disk copy answers
         disk = self._read_disk_manifest()
-        if cached is not None:
-            manifest = Manifest.from_json(cached)
+        if manifest is not None:
             # Another process may have written a newer set to disk than our local cache holds.
             if disk is None or disk.generation <= manifest.generation:
                 return manifest
         return disk
 
+    def _read_cached_manifest(self) -> Manifest | None:
+        cache = _cache()
+        if cache is None:
+            return None
+        seen = self._cache_seen
+        if seen is not None and cache.get(GENERATION_KEY) == seen.generation:
+            return seen
+        cached = cache.get(MANIFEST_KEY)
+        self._cache_seen = Manifest.from_json(cached) if cached is not None else None
+        return self._cache_seen
+
     def _read_disk_manifest(self) -> Manifest | None:
         try:
-            return Manifest.from_json(json.loads(self.manifest_path.read_bytes()))
+            # The manifest is replaced by a rename, so a new one is a new inode.
+            stat = self.manifest_path.stat()
+            identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            if self._disk_seen is not None and self._disk_seen[0] == identity:
+                return self._disk_seen[1]
+            manifest = Manifest.from_json(json.loads(self.manifest_path.read_bytes()))
         except FileNotFoundError:
             return None
         except (ValueError, KeyError, TypeError):
             log.exception("unreadable snapshot manifest at %s", self.manifest_path)
             return None
+        self._disk_seen = (identity, manifest)
+        return manifest
 
     def manifest_mtime(self) -> float:
         try:

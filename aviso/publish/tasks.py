@@ -40,6 +40,7 @@ from aviso.publish.touched import event_scope, merge, narrow, touched_paths
 from aviso.status import fragments
 from aviso.status.models import Event, Page
 from aviso.status.routing import page_path_prefix
+from aviso.status.worker import come_back_in, nudge
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ QUIET = dt.timedelta(milliseconds=envint("AVISO_PUBLISH_QUIET_MS", 300))
 MAX_DELAY = dt.timedelta(milliseconds=envint("AVISO_PUBLISH_MAX_DELAY_MS", 2000))
 REFRESH = dt.timedelta(seconds=envint("AVISO_PUBLISH_REFRESH_SECONDS", 300))
 LEASE = dt.timedelta(seconds=120)
+LANE = "publish"  # the worker lane renders run on (aviso.status.worker)
 RETRY = dt.timedelta(seconds=5)
 
 
@@ -214,6 +216,7 @@ def mark_dirty(event: Event | None = None) -> None:
             RenderState.objects.get_or_create(
                 target=target, defaults={"changed_at": now, "dirty_since": now}
             )
+    nudge(LANE)
 
 
 def is_due(state: RenderState, now: dt.datetime) -> bool:
@@ -226,11 +229,20 @@ def is_due(state: RenderState, now: dt.datetime) -> bool:
     return state.rendered_at is None or now - state.rendered_at >= REFRESH
 
 
+def seconds_until_due(state: RenderState, now: dt.datetime) -> float:
+    """How long a dirty target still waits: the rest of its quiet period, or of MAX_DELAY."""
+    quiet = QUIET - (now - (state.changed_at or now))
+    overdue = MAX_DELAY - (now - (state.dirty_since or now))
+    return max(0.0, min(quiet, overdue).total_seconds())
+
+
 def render_if_due(target: str, worker: str) -> bool:
     """Render ``target`` when it is due and no other worker holds it. True when rendered."""
     state = _state(target)
     now = timezone.now()
     if not is_due(state, now) and not MISSING[target]():
+        if state.is_dirty:  # come back the moment its quiet period (or the longest wait) ends
+            come_back_in(LANE, seconds_until_due(state, now))
         return False
     # Our own claim is free too: a render cut short by a database outage must not
     # leave this worker waiting out its own lease.

@@ -3,12 +3,22 @@
 ``status`` cannot import ``notify`` or ``publish``; they register here in their
 ``AppConfig.ready()``: event handlers (called for every outbox event) and jobs
 (called on every turn of the worker loop; each returns True when it did work).
+
+A job belongs to a *lane*. ``aviso worker`` runs each lane on its own thread, so
+a slow unit in one (a site render, a long batch of emails, a vendor that takes
+its timeout to answer) never holds up another: the outbox events, whose
+fan-out is what turns an incident into notices, are never queued behind a
+render. A lane sleeps when idle until it is nudged (``nudge``: work was just
+committed for it in this process), until a job asked to come back sooner
+(``come_back_in``: a render whose quiet period ends in 120 ms), or at most the
+poll interval (work written by other processes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 
@@ -25,8 +35,13 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[Event], None]
 Job = Callable[[str], bool]
 
+MAIN = "main"  # the outbox events, and the jobs registered without a lane
+
 _event_handlers: dict[str, EventHandler] = {}
-_jobs: dict[str, Job] = {}
+_jobs: dict[str, tuple[Job, str]] = {}
+_wakeups: dict[str, threading.Event] = {}
+_come_back: dict[str, float] = {}
+_lock = threading.RLock()  # re-entrant: a signal handler may wake a lane (aviso worker)
 
 EVENT_LEASE = dt.timedelta(seconds=120)
 
@@ -35,8 +50,47 @@ def register_event_handler(name: str, handler: EventHandler) -> None:
     _event_handlers[name] = handler
 
 
-def register_job(name: str, job: Job) -> None:
-    _jobs[name] = job
+def register_job(name: str, job: Job, lane: str = MAIN) -> None:
+    _jobs[name] = (job, lane)
+
+
+def lanes() -> list[str]:
+    """The lanes with work registered, the main lane (events) first."""
+    return [MAIN, *sorted({lane for _, lane in _jobs.values()} - {MAIN})]
+
+
+def _wakeup(lane: str) -> threading.Event:
+    with _lock:
+        return _wakeups.setdefault(lane, threading.Event())
+
+
+def nudge(lane: str) -> None:
+    """Wake ``lane`` of this process's worker once the current transaction commits.
+
+    Called where work for another lane is written (a fan-out's deliveries, a
+    change to render); before the commit the lane would find nothing and sleep.
+    """
+    transaction.on_commit(_wakeup(lane).set)
+
+
+def wake(lane: str) -> None:
+    """Wake ``lane`` now (a stopping worker, so its lanes see the signal at once)."""
+    _wakeup(lane).set()
+
+
+def come_back_in(lane: str, seconds: float) -> None:
+    """Ask ``lane`` to run again within ``seconds`` even if nothing nudges it."""
+    with _lock:
+        _come_back[lane] = min(_come_back.get(lane, seconds), max(0.0, seconds))
+
+
+def wait_for_work(lane: str, poll: float) -> None:
+    """Sleep until ``lane`` is nudged, asked to come back, or ``poll`` seconds pass."""
+    with _lock:
+        timeout = min(poll, _come_back.pop(lane, poll))
+    wakeup = _wakeup(lane)
+    wakeup.wait(timeout)
+    wakeup.clear()
 
 
 def event_handlers() -> dict[str, EventHandler]:
@@ -44,7 +98,7 @@ def event_handlers() -> dict[str, EventHandler]:
 
 
 def jobs() -> dict[str, Job]:
-    return dict(_jobs)
+    return {name: job for name, (job, _) in _jobs.items()}
 
 
 def max_tries() -> int:
@@ -128,10 +182,12 @@ def process_events(worker: str, batch: int = 50) -> bool:
     return bool(events)
 
 
-def run_once(worker: str) -> bool:
-    """One turn of the worker loop: events first, then every registered job."""
-    did_work = process_events(worker)
-    for name, job in _jobs.items():
+def run_once(worker: str, lane: str | None = None) -> bool:
+    """One turn of ``lane`` (events first on the main lane), or of every lane in turn."""
+    did_work = process_events(worker) if lane in (None, MAIN) else False
+    for name, (job, job_lane) in _jobs.items():
+        if lane is not None and job_lane != lane:
+            continue
         try:
             did_work = job(worker) or did_work
         except Exception:

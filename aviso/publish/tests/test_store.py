@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from aviso.publish.store import MANIFEST_KEY, Snapshot, SnapshotStore
+from aviso.publish.store import GENERATION_KEY, MANIFEST_KEY, Snapshot, SnapshotStore
 from aviso.publish.tests.conftest import wsgi_get
 from aviso.publish.wsgi import SnapshotApp
 
@@ -43,6 +43,17 @@ class TestSnapshotStore:
         assert third.generation == 3
         assert not store._blob_path(old.digest).exists()
         assert store.get("/").body == b"three" * 100
+
+    def test_an_unchanged_manifest_is_not_parsed_again(self, snapshot_dir):
+        # Web processes look for a newer set ten times a second: a stat, not a parse.
+        writer, reader = SnapshotStore(), SnapshotStore()
+        writer.write([snap("/", "one")], rendered_at="t1")
+        first = reader.read_manifest()
+        assert reader.read_manifest() is first
+        writer.write([snap("/", "two")], rendered_at="t2")
+        second = reader.read_manifest()
+        assert second.generation == 2 and second is not first
+        assert reader.get("/").body == b"two" * 100
 
 
 @pytest.fixture
@@ -93,6 +104,21 @@ class TestSharedCache:
         reply = wsgi_get(SnapshotApp(not_found), "/")
         assert reply.status_code == 200
         assert reply.body == b"shared" * 100
+
+    def test_a_reader_fetches_the_manifest_only_when_its_generation_moves(
+        self, redis_cache, settings, tmp_path
+    ):
+        from django.core.cache import cache
+
+        writer = SnapshotStore()
+        writer.write([snap("/", "one")], rendered_at="t1")
+        settings.AVISO_SNAPSHOT_DIR = str(tmp_path / "elsewhere")  # only Redis is shared
+        reader = SnapshotStore()
+        first = reader.read_manifest()
+        assert reader.read_manifest() is first
+        assert cache.get(GENERATION_KEY) == 1
+        writer.write([snap("/", "two")], rendered_at="t2")
+        assert reader.read_manifest().generation == 2
 
     def test_it_falls_back_to_disk_when_redis_is_down(self, redis_cache):
         SnapshotStore().write([snap("/", "on disk too")], rendered_at="t1")

@@ -93,6 +93,17 @@ class TestCoalescedRenders:
         settle()
         assert b"Found it." in snapshot_body(f"/incidents/{incident.code}")
 
+    def test_a_fresh_change_asks_the_lane_back_when_its_quiet_period_ends(
+        self, incident, monkeypatch
+    ):
+        settle()
+        asked = []
+        monkeypatch.setattr(tasks, "come_back_in", lambda lane, s: asked.append((lane, s)))
+        lifecycle.post_update(incident, actor=SYSTEM, status="identified", body="Found it.")
+        run_once("w1")  # handled; too fresh to render: the lane is asked back, not left to poll
+        assert asked and asked[-1][0] == tasks.LANE
+        assert 0 < asked[-1][1] <= tasks.QUIET.total_seconds()
+
     def test_it_leaves_a_target_another_worker_is_rendering(self, incident):
         settle()
         lifecycle.post_update(incident, actor=SYSTEM, status="identified", body="Found it.")

@@ -6,12 +6,12 @@ import logging
 import os
 import signal
 import socket
-import time
+import threading
 
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connections
 
-from aviso.status.worker import run_once
+from aviso.status.worker import MAIN, lanes, run_once, wait_for_work, wake
 
 log = logging.getLogger(__name__)
 
@@ -27,32 +27,51 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="one pass, then exit")
 
     def handle(self, *args, poll: float, once: bool, **options):
-        self.shutdown = False
+        self.shutdown = threading.Event()
         name = f"{socket.gethostname()}:{os.getpid()}"
 
         def stop(signum, frame):
-            self.shutdown = True
+            self.shutdown.set()
+            for lane in lanes():
+                wake(lane)
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"worker {name} started")
-        backoff = poll
-        while not self.shutdown:
-            try:
-                did_work = run_once(name)
-            except DatabaseError as exc:
-                # A database that is down or restarting is waited out, not fatal:
-                # the broken connection is dropped and the next turn connects again.
-                log.warning("worker %s: database unavailable (%s); retrying", name, exc)
-                connections.close_all()
-                if once:
-                    raise
-                time.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
-                continue
-            backoff = poll
-            if once:
-                break
-            if not did_work:
-                time.sleep(poll)
+        if once:
+            run_once(name)
+        else:
+            # Each lane on its own thread (aviso.status.worker): a render or a long
+            # batch of emails never holds up the fan-out of a new incident.
+            threads = [
+                threading.Thread(target=self.loop, args=(name, lane, poll), name=f"lane-{lane}")
+                for lane in lanes()[1:]
+            ]
+            for thread in threads:
+                thread.start()
+            self.loop(name, MAIN, poll)
+            for thread in threads:
+                thread.join()
         self.stdout.write(f"worker {name} stopped")
+
+    def loop(self, name: str, lane: str, poll: float) -> None:
+        backoff = poll
+        try:
+            while not self.shutdown.is_set():
+                try:
+                    did_work = run_once(name, lane)
+                except DatabaseError as exc:
+                    # A database that is down or restarting is waited out, not fatal:
+                    # the broken connection is dropped and the next turn connects again.
+                    log.warning(
+                        "worker %s (%s): database unavailable (%s); retrying", name, lane, exc
+                    )
+                    connections.close_all()
+                    self.shutdown.wait(backoff)
+                    backoff = min(backoff * 2, MAX_BACKOFF)
+                    continue
+                backoff = poll
+                if not did_work:
+                    wait_for_work(lane, poll)
+        finally:
+            connections.close_all()  # this thread's own connections
