@@ -107,6 +107,13 @@ def merge(scopes: Iterable[dict]) -> dict:
     return merged
 
 
+def _report_month(path: str) -> tuple[int, int] | None:
+    """The month of an ``/uptime?month=YYYY-MM`` report; None for any other path."""
+    if not path.startswith("/uptime?month="):
+        return None
+    return parse_through(path.partition("month=")[2])
+
+
 def _windows_holding(months: set[tuple[int, int]], site_paths: list[str], page: Page) -> set[str]:
     """The live history windows (``/history`` is the present one) showing any of ``months``."""
     count = settings.HISTORY_MONTHS_PER_PAGE
@@ -161,10 +168,10 @@ def touched_paths(scope: dict, site_paths: list[str], page: Page | None = None) 
     maintenances = scope.get("maintenances") or set()
     if incidents or maintenances or scope.get("components") or scope.get("badges"):
         wanted |= EVERY_CHANGE_PATHS
+    months = set()
     if incidents:
         page = page or Page.default()
         rows = Incident.objects.filter(pk__in=incidents).values_list("code", "started_at")
-        months = set()
         for code, started_at in rows:
             wanted.add(f"/incidents/{code}")
             local = started_at.astimezone(page.zone)
@@ -176,9 +183,13 @@ def touched_paths(scope: dict, site_paths: list[str], page: Page | None = None) 
         wanted |= {f"/maintenances/{code}" for code in codes}
         wanted |= {p for p in site_paths if p.startswith("/history?through=")}
     if incidents or scope.get("components"):
-        # A report month counts its incidents and its component states (an edit may
-        # move an incident's start to another month; the months are a fixed dozen).
-        wanted |= {p for p in site_paths if p.startswith("/uptime?month=")}
+        # A report month counts its incidents and its component states. States move
+        # only now; an incident counts in every month from its start (creation may
+        # set it in the past) to the present one, which is the only one for a new
+        # incident or a status change.
+        since = min(months | {current_month(page or Page.default())})
+        reports = {p: _report_month(p) for p in site_paths}
+        wanted |= {p for p, month in reports.items() if month is not None and month >= since}
     if maintenances or scope.get("components"):
         # Which components a maintenance's state moves is not in every event: all badges.
         wanted |= {p for p in site_paths if p.startswith("/components/")}

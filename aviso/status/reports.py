@@ -110,8 +110,17 @@ def month_report(
         .order_by("-at", "-id")
         .values("new_status")[:1]
     )
+    # A month with no change of its own, before the first change ever recorded: the
+    # component was then in the state that first later change moved it out of (not
+    # in its status of today, which a component down now would spread over the past).
+    status_until_later = (
+        ComponentStatusChange.objects.filter(component=OuterRef("pk"), at__gte=end)
+        .order_by("at", "id")
+        .values("old_status")[:1]
+    )
     components = Component.objects.filter(page=page).annotate(
-        status_at_start=Subquery(status_at_start)
+        status_at_start=Subquery(status_at_start),
+        status_until_later=Subquery(status_until_later),
     )
     if public:
         components = components.filter(showcase=True)
@@ -174,6 +183,8 @@ def _row(component, changes, incidents, measured, start, end, page) -> Component
         initial = component.status_at_start
     elif changes:
         initial = changes[0].old_status
+    elif component.status_until_later is not None:
+        initial = component.status_until_later
     else:
         initial = component.status
     pieces = _intervals(initial, changes, max(start, born), end)

@@ -106,6 +106,10 @@ CHANGES = {
     "incident created": lambda s: lifecycle.create_incident(
         s["page"], actor=SYSTEM, name="Login errors", components={s["db"]: "degraded_performance"}
     ),
+    "incident created, started two months ago": lambda s: lifecycle.create_incident(
+        s["page"], actor=SYSTEM, name="Found in the logs", components={s["db"]: "major_outage"},
+        started_at=timezone.now() - dt.timedelta(days=62),
+    ),  # fmt: skip
     "incident updated": lambda s: lifecycle.post_update(
         s["current"], actor=SYSTEM, status="identified", body="Found the slow query."
     ),
@@ -192,6 +196,12 @@ class TestOnlyWhatIsTouched:
             year, month = map(int, key.rpartition("through=")[2].split("-"))
             back = (year - started.year) * 12 + month - started.month
             assert 0 <= back < 3, (key, started)
+
+    def test_a_new_incident_renders_only_the_present_months_uptime_report(self, site):
+        rendered = change_and_render(lambda: CHANGES["incident updated"](site))
+        reports = {key.rpartition("month=")[2] for key in rendered if "/uptime?month=" in key}
+        now = timezone.now().astimezone(site["page"].zone)
+        assert reports == {f"{now.year:04d}-{now.month:02d}"}
 
     def test_an_incident_renders_only_the_badges_of_components_it_moved(self, site):
         badge = "/components/{}/badge.svg".format

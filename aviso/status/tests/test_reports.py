@@ -86,6 +86,14 @@ class TestMonthReport:
         assert row.uptime == 0.0 and row.incidents == []  # down since; the incident is last month's
         assert report.next is None  # the current month
 
+    def test_a_month_before_any_change_is_not_given_todays_outage(self, a_month):
+        page, _, web, hidden = a_month
+        earlier = add_months(YEAR, MONTH, -1)  # no change recorded in it or before it
+        lifecycle.set_component_status(hidden, "major_outage", actor=SYSTEM)  # down now
+        rows = {row.component: row for row in month_report(page, *earlier).rows}
+        assert rows[hidden].uptime == 100.0  # it was working then, whatever it is today
+        assert rows[web].uptime == 100.0  # down since the 27th of the month after
+
     def test_a_month_not_begun_has_no_report_and_public_leaves_hidden_components_out(
         self, a_month
     ):
