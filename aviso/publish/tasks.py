@@ -98,11 +98,32 @@ def page_domains() -> dict[str, str]:
     return dict(Page.objects.exclude(domain="").values_list("domain", "slug"))
 
 
+# What readers look at first in an incident: written as a set of its own before the
+# rest of an incremental render (history windows, feeds, reports, badges), so a
+# change reaches them in the time these few take to render.
+FIRST_PATHS = frozenset(
+    {
+        "/",
+        "/api/v2/summary.json",
+        "/api/v2/status.json",
+        "/api/v2/components.json",
+        "/api/v2/incidents/unresolved.json",
+        "/badge.svg",
+    }
+)
+
+
+def _first(path: str) -> bool:
+    return path in FIRST_PATHS or path.startswith("/incidents/")
+
+
 def render_snapshots(*, full: bool = False) -> list[str]:
     """Render the snapshots the pending changes touched (all of them when ``full``,
     when nothing is pending, or when the stored set cannot be built on).
 
-    Returns the keys rendered.
+    An incremental render stores two sets: first the touched ``FIRST_PATHS`` and
+    incident pages, then the rest, each set whole (the second holds the first's
+    new entries). Returns the keys rendered.
     """
     store = SnapshotStore()
     pages = published_pages()
@@ -110,15 +131,13 @@ def render_snapshots(*, full: bool = False) -> list[str]:
     pending = list(PendingRender.objects.filter(target=SNAPSHOTS).values_list("id", "scope"))
     scope = merge(s for _, s in pending) if pending and not full else {"all": True}
     previous = store.read_manifest()
-    snapshots: list[Snapshot] = []
-    kept: set[str] = set()
-    every_page_full = True
+    # Per page: (page, paths to render, keys kept from the last set), or None when full.
+    plans: list[tuple[Page, list[str], set[str] | None]] = []
     for page in pages:
         languages = site_languages(page)
         prefix = page_path_prefix(page)
         paths = public_paths(page, windows=live_history_windows(), now=now)
         if not scope.get("all") and _builds_on(previous, page.slug, prefix, languages, now):
-            every_page_full = False
             entries = previous.entries
 
             def listed(path: str, prefix=prefix, languages=languages, entries=entries) -> bool:
@@ -131,22 +150,52 @@ def render_snapshots(*, full: bool = False) -> list[str]:
             # Paths new since the last set (a new incident) are rendered too.
             touched |= {p for p in paths if page_key(prefix, languages[0], p, languages)
                         not in previous.entries}  # fmt: skip
-            kept |= {
+            kept = {
                 page_key(prefix, code, path, languages)
                 for path in paths
                 if path not in touched
                 for code in languages
             }
-            snapshots += render_paths(page, [p for p in paths if p in touched])
+            plans.append((page, [p for p in paths if p in touched], kept))
         else:
             fragments.clear()  # a full render renders every notice afresh
-            snapshots += render_paths(page, paths)
+            plans.append((page, paths, None))
+    every_page_full = all(kept is None for _, _, kept in plans)
+    if every_page_full:
+        snapshots = [snap for page, paths, _ in plans for snap in render_paths(page, paths)]
+        _write(store, pages, now, snapshots, kept=None)
+    else:
+        first = [snap for page, paths, _ in plans for snap in
+                 render_paths(page, [p for p in paths if _first(p)])]  # fmt: skip
+        written = {snap.path for snap in first}
+        kept = set().union(*(k for _, _, k in plans if k is not None))
+        # Until the second set, the rest of what is touched stays as it was.
+        waiting = {key for key in previous.entries if key not in kept and key not in written}
+        _write(store, pages, now, first, kept=kept | waiting)
+        rest = [snap for page, paths, _ in plans for snap in
+                render_paths(page, [p for p in paths if not _first(p)])]  # fmt: skip
+        snapshots = first + rest
+        _write(store, pages, now, rest, kept=kept | written)
+    # Exactly the rows read: one committed meanwhile (even with a lower id) waits for the next.
+    taken = [pk for pk, _ in pending]
+    for start in range(0, len(taken), 500):
+        PendingRender.objects.filter(pk__in=taken[start : start + 500]).delete()
+    return [snap.path for snap in snapshots]
+
+
+def _write(
+    store: SnapshotStore,
+    pages: list[Page],
+    now: dt.datetime,
+    snapshots: list[Snapshot],
+    kept: set[str] | None,
+) -> None:
     first = pages[0] if pages else None
     store.write(
         snapshots,
         rendered_at=now.isoformat(),
         languages=site_languages(first),
-        kept=None if every_page_full else kept,
+        kept=kept,
         version=render_version(),
         pages={
             page.slug: {"prefix": page_path_prefix(page), "languages": site_languages(page)}
@@ -155,11 +204,6 @@ def render_snapshots(*, full: bool = False) -> list[str]:
         domains=page_domains(),
         first=first.slug if first is not None else "",
     )
-    # Exactly the rows read: one committed meanwhile (even with a lower id) waits for the next.
-    taken = [pk for pk, _ in pending]
-    for start in range(0, len(taken), 500):
-        PendingRender.objects.filter(pk__in=taken[start : start + 500]).delete()
-    return [snap.path for snap in snapshots]
 
 
 def render_publish_dir() -> None:

@@ -23,10 +23,17 @@ class Command(BaseCommand):
     help = "Process the outbox: notifications, snapshot renders, maintenance start/end."
 
     def add_arguments(self, parser):
-        parser.add_argument("--poll", type=float, default=0.5, help="seconds to sleep when idle")
+        parser.add_argument(
+            "--poll", type=float, default=0.5, help="seconds a lane sleeps when idle"
+        )
+        # Events written by the web and API processes (another process: no nudge)
+        # are seen within this; an idle turn is four small reads.
+        parser.add_argument(
+            "--events-poll", type=float, default=0.2, help="seconds the events lane sleeps"
+        )
         parser.add_argument("--once", action="store_true", help="one pass, then exit")
 
-    def handle(self, *args, poll: float, once: bool, **options):
+    def handle(self, *args, poll: float, events_poll: float, once: bool, **options):
         self.shutdown = threading.Event()
         name = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -49,7 +56,7 @@ class Command(BaseCommand):
             ]
             for thread in threads:
                 thread.start()
-            self.loop(name, MAIN, poll)
+            self.loop(name, MAIN, events_poll)
             for thread in threads:
                 thread.join()
         self.stdout.write(f"worker {name} stopped")
@@ -71,7 +78,22 @@ class Command(BaseCommand):
                     backoff = min(backoff * 2, MAX_BACKOFF)
                     continue
                 backoff = poll
+                _drop_broken_connections()
                 if not did_work:
                     wait_for_work(lane, poll)
         finally:
             connections.close_all()  # this thread's own connections
+
+
+def _drop_broken_connections() -> None:
+    """Close this thread's connections that an error left unusable (a database restart).
+
+    Jobs log their own failures, so a lane of jobs alone never sees the
+    DatabaseError that would make the loop reconnect; Django reconnects on the
+    next query once the broken connection is closed.
+    """
+    for connection in connections.all(initialized_only=True):
+        if connection.errors_occurred:
+            if not connection.is_usable():
+                connection.close()
+            connection.errors_occurred = False
