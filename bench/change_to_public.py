@@ -102,7 +102,8 @@ def prepare(args) -> tuple[str, str, str]:
     Event.objects.update(handled_at=timezone.now())
     print(f"history built in {time.perf_counter() - started:.1f} s", flush=True)
     started = time.perf_counter()
-    tasks.render_snapshots(full=True)
+    # As the worker's first turn would (and recorded as such, so it does not redo it).
+    assert tasks.render_if_due(tasks.SNAPSHOTS, "bench")
     print(f"first full render in {time.perf_counter() - started:.1f} s", flush=True)
     user, _ = ensure_admin("bench", "bench@example.com", secrets.token_urlsafe(16))
     _, raw = ApiToken.issue(user, name="bench", scope="write")
@@ -111,9 +112,9 @@ def prepare(args) -> tuple[str, str, str]:
 
 
 def start(env: dict[str, str], *argv: str) -> subprocess.Popen:
+    log = open(Path(env["AVISO_DATA_DIR"]) / f"{argv[0]}.log", "wb")  # noqa: SIM115
     return subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-m", "aviso", *argv], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "aviso", *argv], env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
 
 
@@ -176,9 +177,13 @@ def main() -> None:
         for process in processes:
             process.terminate()
         for process in processes:
-            process.wait(30)
+            try:
+                process.wait(120)  # a render under way is finished first
+            except subprocess.TimeoutExpired:
+                process.kill()
         database.drop()
 
+    print(f"process logs in {env['AVISO_DATA_DIR']}")
     print(
         f"engine={args.engine} incidents={args.incidents} components={args.components} "
         f"languages={args.languages} changes={args.changes}; aviso web --workers 1 and "

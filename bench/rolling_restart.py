@@ -33,7 +33,8 @@ class RoundRobin:
     """Each client connection to the next backend; a backend refusing is skipped."""
 
     def __init__(self, ports: list[int]) -> None:
-        self.ports = itertools.cycle(ports)
+        self.ports = ports
+        self.turns = itertools.count()  # next() on a count is atomic under the GIL
         self.count = len(ports)
         self.listener = socket.create_server(("127.0.0.1", 0), backlog=128)
         self.port = self.listener.getsockname()[1]
@@ -55,9 +56,14 @@ class RoundRobin:
                 if not chunk:
                     return
                 request += chunk
-            for _ in range(self.count):
+            # Each backend once, starting from this request's turn. (A cycle shared by the
+            # relay threads could hand one request the same refusing backend twice, and
+            # the request was then dropped by this balancer, not by aviso web.)
+            first = next(self.turns)
+            for offset in range(self.count):
+                port = self.ports[(first + offset) % self.count]
                 try:
-                    upstream = socket.create_connection(("127.0.0.1", next(self.ports)), 5)
+                    upstream = socket.create_connection(("127.0.0.1", port), 30)
                 except ConnectionRefusedError:
                     continue  # not listening (stopped or starting): the next one
                 with upstream:
@@ -86,7 +92,7 @@ class Client:
     """Requests one after another on fresh connections, each answer read to the end."""
 
     def __init__(self, port: int, threads: int = 2) -> None:
-        self.port, self.ok, self.failures = port, 0, []
+        self.port, self.ok, self.failures, self.seconds = port, 0, [], []
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self._run) for _ in range(threads)]
         for thread in self.threads:
@@ -94,13 +100,15 @@ class Client:
 
     def _run(self) -> None:
         while not self.stopping.is_set():
-            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            sent = time.monotonic()
             try:
                 connection.request("GET", "/api/v2/summary.json", headers={"Connection": "close"})
                 response = connection.getresponse()
                 response.read()
                 if response.status in (200, 404):
                     self.ok += 1
+                    self.seconds.append(time.monotonic() - sent)
                 else:
                     self.failures.append((time.monotonic(), response.status))
             except (OSError, http.client.HTTPException) as error:
@@ -151,6 +159,9 @@ def rolling_restart(tmp_path) -> tuple[int, list, float]:
             web.wait(30)
     for at, what in sorted(marks + client.failures, key=lambda m: m[0]):
         print(f"  {at - started:7.2f} s  {what}")
+    seconds = sorted(client.seconds)
+    print(f"  answers took p50 {seconds[len(seconds) // 2] * 1000:.0f} ms, "
+          f"p99 {seconds[int(len(seconds) * 0.99)] * 1000:.0f} ms, max {seconds[-1] * 1000:.0f} ms")
     return client.ok, client.failures, time.monotonic() - started
 
 
