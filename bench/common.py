@@ -62,9 +62,11 @@ def start_target() -> tuple[subprocess.Popen, int]:
     return process, int(process.stdout.readline())
 
 
-def create_monitors(count: int, url: str, interval: int, lead: float) -> dt.datetime:
+def create_monitors(count: int, url, interval: int, lead: float) -> dt.datetime:
     """Create ``count`` monitors, then spread their first due times evenly over one
-    interval starting ``lead`` seconds after creation ends. Returns that start."""
+    interval starting ``lead`` seconds after creation ends. Returns that start.
+
+    ``url``: every monitor's, or a function of the monitor's index giving its own."""
     import uuid
 
     from django.db import connection
@@ -79,7 +81,7 @@ def create_monitors(count: int, url: str, interval: int, lead: float) -> dt.date
                 ping_key=uuid.uuid4(),
                 name=f"bench {i:06d}",
                 kind="http",
-                config={"url": url},
+                config={"url": url(i) if callable(url) else url},
                 interval_seconds=interval,
                 timeout_seconds=10,
                 next_due_at=dt.datetime(2100, 1, 1, tzinfo=dt.UTC),

@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -199,16 +199,38 @@ def resolve(host: str, port: int, policy: Policy) -> str:
     return _checked(host, infos, policy)
 
 
+# How ``aresolve`` turns a name into addresses: the system's resolver unless a
+# process installs its own (the checker's caching one, aviso.monitors.resolver).
+NameLookup = Callable[[str, int], Awaitable[list[str]]]
+_lookup: NameLookup | None = None
+
+
+def use_lookup(lookup: NameLookup | None) -> None:
+    """Resolve names with ``lookup`` from now on in this process (None: the system's).
+
+    ``lookup(host, port)`` returns the addresses or raises ``UnresolvedHost``; every
+    address is still checked against the policy here.
+    """
+    global _lookup
+    _lookup = lookup
+
+
+async def system_lookup(host: str, port: int) -> list[str]:
+    """The system resolver's addresses for ``host`` (getaddrinfo, off the event loop)."""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise UnresolvedHost(f"{host} does not resolve ({_reason(error)})") from None
+    return [info[4][0] for info in infos]
+
+
 async def aresolve(host: str, port: int, policy: Policy) -> str:
     """``resolve`` without blocking the event loop."""
     address = literal_address(host)
     if address is not None:
         return policy.check(address, host)
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as error:
-        raise UnresolvedHost(f"{host} does not resolve ({_reason(error)})") from None
-    return _checked(host, infos, policy)
+    addresses = await (_lookup or system_lookup)(host, port)
+    return _checked(host, [(None, None, None, None, (a,)) for a in addresses], policy)
 
 
 def _reason(error: Exception) -> str:

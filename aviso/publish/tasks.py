@@ -5,9 +5,17 @@ counter (one UPDATE, in the event's own transaction); the worker's job renders
 when the changes have paused for ``QUIET`` or, during a long burst, once the
 oldest unrendered change is ``MAX_DELAY`` old. So 1,000 changes in a second
 cost a handful of renders, and no page is more than about ``MAX_DELAY`` plus
-one render plus the web layer's check interval behind. With no change at all
-the site is still re-rendered every ``REFRESH`` (the uptime bars roll over at
-midnight, the recent month at the month's end).
+one render plus the web layer's check interval behind.
+
+With no change for ``REFRESH``, the pages that move with time alone are
+rendered again (the front page's uptime bars and response-time charts, the
+uptime reports, the JSON and feeds: ``touched.TIMED_PATHS``), with a slice of
+the rest, so every snapshot is rendered afresh about once every
+``SWEEP_HOURS``. A full render (every path at once: a minute and a half at
+10,000 incidents on a small machine, during which no change is published) is
+left for the first start, an upgrade, a setting that touches everything and
+the month's end. (A page whose changes never pause for ``REFRESH`` skips the
+sweep's slices meanwhile; every path a change touches is rendered anyway.)
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from aviso.publish.render import (
     site_languages,
 )
 from aviso.publish.store import Manifest, Snapshot, SnapshotStore, page_key
-from aviso.publish.touched import event_scope, merge, narrow, touched_paths
+from aviso.publish.touched import event_scope, merge, narrow, timed_paths, touched_paths
 from aviso.status import fragments
 from aviso.status.models import Event, Page
 from aviso.status.routing import page_path_prefix
@@ -50,6 +58,7 @@ PUBLISH_DIR = "publish-dir"
 QUIET = dt.timedelta(milliseconds=envint("AVISO_PUBLISH_QUIET_MS", 300))
 MAX_DELAY = dt.timedelta(milliseconds=envint("AVISO_PUBLISH_MAX_DELAY_MS", 2000))
 REFRESH = dt.timedelta(seconds=envint("AVISO_PUBLISH_REFRESH_SECONDS", 300))
+SWEEP_HOURS = max(1, envint("AVISO_PUBLISH_SWEEP_HOURS", 24))
 LEASE = dt.timedelta(seconds=120)
 LANE = "publish"  # the worker lane renders run on (aviso.status.worker)
 RETRY = dt.timedelta(seconds=5)
@@ -77,9 +86,7 @@ def render_version() -> str:
     return digest.hexdigest()
 
 
-def _builds_on(
-    previous: Manifest | None, slug: str, prefix: str, languages: list[str], now: dt.datetime
-) -> bool:
+def _builds_on(previous: Manifest | None, slug: str, prefix: str, languages: list[str]) -> bool:
     """Whether an incremental render of one page may keep entries of ``previous``."""
     if previous is None or previous.version != render_version():
         return False
@@ -88,9 +95,19 @@ def _builds_on(
         return False
     if not previous.full_at:
         return False
-    # Uptime bars roll over at midnight, the history at the month's end: a full
-    # render at least every REFRESH, however busy the page.
-    return now - dt.datetime.fromisoformat(previous.full_at) < REFRESH
+    # No age limit: the periodic refreshes sweep every path (``sweep_slice``). A
+    # full render forced by age would stall the first change after a quiet day
+    # (a minute and a half at 10,000 incidents) at the worst moment.
+    return True
+
+
+def sweep_slice(paths: list[str], now: dt.datetime) -> set[str]:
+    """This refresh's share of ``paths``: consecutive refreshes walk through them all
+    about once every ``SWEEP_HOURS`` (the safety net for what no event says moved)."""
+    refreshes = max(1, int(SWEEP_HOURS * 3600 // max(1.0, REFRESH.total_seconds())))
+    size = -(-len(paths) // refreshes)  # rounded up
+    slot = int(now.timestamp() // max(1.0, REFRESH.total_seconds())) % refreshes
+    return set(sorted(paths)[slot * size : (slot + 1) * size])
 
 
 def page_domains() -> dict[str, str]:
@@ -129,7 +146,10 @@ def render_snapshots(*, full: bool = False) -> list[str]:
     pages = published_pages()
     now = timezone.now()
     pending = list(PendingRender.objects.filter(target=SNAPSHOTS).values_list("id", "scope"))
-    scope = merge(s for _, s in pending) if pending and not full else {"all": True}
+    # Nothing pending: the periodic refresh (or a first start, which builds on nothing).
+    scope = merge(s for _, s in pending) if pending else {"timed": True}
+    if full:
+        scope = {"all": True}
     previous = store.read_manifest()
     # Per page: (page, paths to render, keys kept from the last set), or None when full.
     plans: list[tuple[Page, list[str], set[str] | None]] = []
@@ -137,13 +157,15 @@ def render_snapshots(*, full: bool = False) -> list[str]:
         languages = site_languages(page)
         prefix = page_path_prefix(page)
         paths = public_paths(page, windows=live_history_windows(), now=now)
-        if not scope.get("all") and _builds_on(previous, page.slug, prefix, languages, now):
+        if not scope.get("all") and _builds_on(previous, page.slug, prefix, languages):
             entries = previous.entries
 
             def listed(path: str, prefix=prefix, languages=languages, entries=entries) -> bool:
                 return page_key(prefix, languages[0], path, languages) in entries
 
             touched = touched_paths(narrow(scope, page, listed), paths, page)
+            if scope.get("timed"):
+                touched |= timed_paths(paths, page) | sweep_slice(paths, now)
             throughs = {p for p in paths if p.startswith("/history?through=")}
             if {prefix + p for p in throughs} - previous.entries.keys():
                 touched = set(paths)  # the present month moved on: every window shifts

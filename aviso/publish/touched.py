@@ -41,6 +41,11 @@ EVERY_CHANGE_PATHS = {
     *API_PATHS,
 }
 MAINTENANCE_PATHS = EVERY_CHANGE_PATHS | {"/maintenance.ics"}
+# What moves with time alone, without an event: the front page (uptime bars roll
+# over at midnight, response-time charts follow the checks, recent notices age
+# out), the uptime figures, the upcoming maintenances; with the present month's
+# report (``timed_paths``). Rendered again at each periodic refresh.
+TIMED_PATHS = MAINTENANCE_PATHS
 BADGE = "/components/{code}/badge.svg"
 
 INCIDENT_KINDS = {
@@ -105,6 +110,12 @@ def merge(scopes: Iterable[dict]) -> dict:
         merged["components"] = merged["components"] or bool(scope.get("components"))
         merged["badges"] |= set(scope.get("badges", ()))
     return merged
+
+
+def timed_paths(site_paths: list[str], page: Page) -> set[str]:
+    """The paths of ``site_paths`` that move with time alone (``TIMED_PATHS``)."""
+    present = current_month(page)
+    return {p for p in site_paths if p in TIMED_PATHS or _report_month(p) == present}
 
 
 def _report_month(path: str) -> tuple[int, int] | None:

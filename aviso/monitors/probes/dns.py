@@ -107,8 +107,10 @@ def _rdata(message: bytes, rtype: int, offset: int, data: bytes) -> str | None:
     return None
 
 
-def parse_answers(message: bytes, query_id: int) -> list[tuple[str, str]]:
-    """(type, text) of each answer record the probe can read."""
+def parse_answers(
+    message: bytes, query_id: int, ttls: list[int] | None = None
+) -> list[tuple[str, str]]:
+    """(type, text) of each answer record the probe can read; their TTLs into ``ttls``."""
     if len(message) < 12:
         raise DnsError("short answer")
     ident, flags, qdcount, ancount, _, _ = struct.unpack("!HHHHHH", message[:12])
@@ -128,11 +130,13 @@ def parse_answers(message: bytes, query_id: int) -> list[tuple[str, str]]:
         _, offset = decode_name(message, offset)
         if offset + 10 > len(message):
             raise DnsError("malformed answer")
-        rtype, _, _, length = struct.unpack("!HHIH", message[offset : offset + 10])
+        rtype, _, ttl, length = struct.unpack("!HHIH", message[offset : offset + 10])
         offset += 10
         text = _rdata(message, rtype, offset, message[offset : offset + length])
         if text is not None:
             answers.append((NAMES.get(rtype, str(rtype)), text))
+            if ttls is not None:
+                ttls.append(ttl)
         offset += length
     return answers
 
@@ -178,7 +182,12 @@ async def _over_tcp(server: str, port: int, query: bytes) -> bytes:
 
 
 async def resolve(
-    server: str, port: int, name: str, record_type: str, transport: str = "auto"
+    server: str,
+    port: int,
+    name: str,
+    record_type: str,
+    transport: str = "auto",
+    ttls: list[int] | None = None,
 ) -> tuple[list[tuple[str, str]], str]:
     """Ask ``server`` (an address the guard has checked) for ``name``.
 
@@ -189,11 +198,11 @@ async def resolve(
     query = build_query(name, record_type, query_id)
     if transport != "tcp":
         try:
-            return parse_answers(await _over_udp(server, port, query), query_id), "udp"
+            return parse_answers(await _over_udp(server, port, query), query_id, ttls), "udp"
         except Truncated:
             if transport == "udp":
                 raise
-    return parse_answers(await _over_tcp(server, port, query), query_id), "tcp"
+    return parse_answers(await _over_tcp(server, port, query), query_id, ttls), "tcp"
 
 
 async def probe(target: Target, ctx: ProbeContext) -> Outcome:

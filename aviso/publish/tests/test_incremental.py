@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -255,10 +256,28 @@ class TestOnlyWhatIsTouched:
         assert not PendingRender.objects.exists()
 
 
+class TestRefreshes:
+    def test_nothing_pending_renders_what_moves_with_time_and_a_slice_of_the_rest(
+        self, site, tmp_path
+    ):
+        now = timezone.now()
+        rendered = set(tasks.render_snapshots())
+        every = set(SnapshotStore().read_manifest().entries)
+        assert {"/", "/uptime", "/api/v2/summary.json", "/maintenance.ics"} <= rendered
+        assert f"/uptime?month={now.year:04d}-{now.month:02d}" in rendered
+        assert rendered < every  # not a full render: no page goes unpublished meanwhile
+        assert_same_as_a_full_render(tmp_path)
+
+    def test_the_refreshes_sweep_every_path_within_the_sweep_period(self, site):
+        paths = tasks.public_paths(site["page"], windows=live_history_windows())
+        start = timezone.now()
+        swept, refreshes = set(), int(tasks.SWEEP_HOURS * 3600 // tasks.REFRESH.total_seconds())
+        for tick in range(refreshes):
+            swept |= tasks.sweep_slice(paths, start + tick * tasks.REFRESH)
+        assert swept == set(paths)
+
+
 class TestFullRenders:
-    def test_nothing_pending_means_a_full_render(self, site):
-        rendered = tasks.render_snapshots()
-        assert sorted(rendered) == sorted(SnapshotStore().read_manifest().entries)
 
     def test_the_command_renders_everything_even_with_changes_pending(self, site):
         CHANGES["incident updated"](site)
@@ -271,7 +290,11 @@ class TestFullRenders:
         rendered = change_and_render(lambda: CHANGES["incident updated"](site))
         assert sorted(rendered) == sorted(SnapshotStore().read_manifest().entries)
 
-    def test_a_full_render_comes_at_least_every_refresh(self, site, monkeypatch):
-        monkeypatch.setattr(tasks, "REFRESH", dt.timedelta(0))
+    def test_an_old_full_render_does_not_force_another_on_the_next_change(self, site):
+        # The refreshes sweep every path; a change after a quiet day renders what it touched.
+        path = SnapshotStore().manifest_path
+        manifest = json.loads(path.read_bytes())
+        manifest["full_at"] = (timezone.now() - dt.timedelta(days=3)).isoformat()
+        path.write_text(json.dumps(manifest))
         rendered = change_and_render(lambda: CHANGES["incident updated"](site))
-        assert sorted(rendered) == sorted(SnapshotStore().read_manifest().entries)
+        assert len(rendered) < len(manifest["entries"]) / 2

@@ -11,7 +11,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from aviso.detection.liveness import checker_heartbeats, checker_name
+from aviso.lib.env import envint, envstr
+from aviso.lib.netguard import use_lookup
 from aviso.monitors.probes import load_probes
+from aviso.monitors.resolver import from_environment
 from aviso.monitors.runner import Checker, raise_open_file_limit
 
 
@@ -77,6 +80,13 @@ class Command(BaseCommand):
         if not 0 < options["slow_share"] <= 1:
             raise CommandError("--slow-share must be more than 0 and at most 1")
         raise_open_file_limit()
+        try:
+            resolver = from_environment(
+                envstr("AVISO_DNS_SERVERS", ""), envint("AVISO_DNS_CACHE_SECONDS", 30)
+            )
+        except ValueError as error:
+            raise CommandError(f"AVISO_DNS_SERVERS: {error}") from None
+        use_lookup(resolver)  # names are resolved through it, then checked by the guard
         name = options["name"] or f"{socket.gethostname()}:{os.getpid()}"
         checker = Checker(
             name,
