@@ -161,9 +161,9 @@ def main() -> None:
             api_times.append(time.perf_counter() - posted)
             seen: dict[str, float] = {}
             wanted = marker.encode()
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 300  # a change held up is measured, not skipped
             while len(seen) < 2:
-                assert time.monotonic() < deadline, f"{marker!r} not public after 60 s"
+                assert time.monotonic() < deadline, f"{marker!r} not public after 300 s"
                 for path, _ in (("/api/v2/summary.json", to_json), ("/", to_page)):
                     if path not in seen and wanted in fetch(port, path):
                         seen[path] = time.perf_counter() - posted

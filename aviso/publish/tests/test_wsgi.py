@@ -100,7 +100,7 @@ class TestSnapshotApp:
         before = wsgi_get(app, f"/incidents/{site.code}")
         lifecycle.post_update(site, actor=SYSTEM, status="identified", body="Found the disk.")
         assert wsgi_get(app, f"/incidents/{site.code}").body == before.body  # not yet rendered
-        render_snapshots()
+        render_snapshots(full=True)
         after = wsgi_get(app, f"/incidents/{site.code}")
         assert b"Found the disk." in after.body
         assert after.headers["etag"] != before.headers["etag"]
