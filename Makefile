@@ -43,8 +43,8 @@ test: $(VENV)/.dev-installed browser-deps
 	AVISO_DATA_DIR=$$(mktemp -d) $(PY) -m aviso manage makemigrations --check --dry-run >/dev/null
 	AVISO_DATABASE_URL= $(PYTEST) -n $(TEST_WORKERS)
 	@if $(PY) scripts/pg_reachable.py "$(PG_URL)"; then \
-		echo "PostgreSQL reachable: running the database tests again on it (browser and engine-independent tests ran once)"; \
-		AVISO_DATABASE_URL="$(PG_URL)" $(PYTEST) -n $(PG_TEST_WORKERS) -m "(django_db or postgres) and (postgres or not (browser or engine_independent))"; \
+		echo "PostgreSQL reachable: running the engine-specific tests again on it (conftest.py ENGINE_SPECIFIC)"; \
+		AVISO_DATABASE_URL="$(PG_URL)" $(PYTEST) -n $(PG_TEST_WORKERS) -m "postgres or (engine_specific and django_db)"; \
 	else \
 		echo "PostgreSQL not reachable at $(PG_URL): database tests ran on SQLite only"; \
 	fi

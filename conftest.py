@@ -72,6 +72,52 @@ LONGEST_FIRST = (
 )
 
 
+# What the database engine can change: transactions and locks, claims and leases,
+# the outbox, SQL aggregates and query plans, JSON lookups, migrations, backups.
+# The PostgreSQL pass of `make test` runs these files (and every test marked
+# `postgres`) again; render logic, screens, probes, catalogs and the address
+# guard run once, on SQLite.
+ENGINE_SPECIFIC = frozenset(
+    {
+        "aviso/status/tests/test_lifecycle.py",
+        "aviso/status/tests/test_claims.py",
+        "aviso/status/tests/test_component_status.py",
+        "aviso/status/tests/test_uptime.py",
+        "aviso/status/tests/test_reports.py",
+        "aviso/status/tests/test_history.py",
+        "aviso/status/tests/test_viewer_tokens.py",
+        "aviso/status/tests/test_audiences.py",
+        "aviso/notify/tests/test_sending.py",
+        "aviso/notify/tests/test_api.py",
+        "aviso/notify/tests/test_subscriber_channels.py",
+        "aviso/monitors/tests/test_store.py",
+        "aviso/monitors/tests/test_runner.py",
+        "aviso/monitors/tests/test_rollups.py",
+        "aviso/monitors/tests/test_lifecycle.py",
+        "aviso/monitors/tests/test_api.py",
+        "aviso/monitors/tests/test_uptime_reports.py",
+        "aviso/monitors/tests/test_heartbeat.py",
+        "aviso/detection/tests/test_engine.py",
+        "aviso/detection/tests/test_broad_outage.py",
+        "aviso/detection/tests/test_liveness.py",
+        "aviso/detection/tests/test_dependencies.py",
+        "aviso/detection/tests/test_latency.py",
+        "aviso/detection/tests/test_metrics_scale.py",
+        "aviso/api/tests/test_management_api.py",
+        "aviso/api/tests/test_statuspage_v1.py",
+        "aviso/config/tests/test_engine.py",
+        "aviso/config/tests/test_backup.py",
+        "aviso/config/tests/test_commands.py",
+        "aviso/hostile/tests/test_loss.py",
+        "aviso/hostile/tests/test_side_doors.py",
+        "aviso/integrations/tests/test_alerts_in.py",
+    }
+)
+
+
 def pytest_collection_modifyitems(session, config, items):
+    for item in items:
+        if item.nodeid.split("::", 1)[0] in ENGINE_SPECIFIC:
+            item.add_marker(pytest.mark.engine_specific)
     rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))

@@ -42,6 +42,16 @@ def run_cli(tmp_path, **language) -> subprocess.CompletedProcess:
     return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """One data dir set up once for the cases below (each verb on a never-set-up dir
+    would run every migration first; that path is tested in aviso/tests/test_cli.py)."""
+    folder = tmp_path_factory.mktemp("cli-language")
+    result = run_cli(folder, LANG="C.UTF-8")  # sets the data dir up, then refuses
+    assert result.returncode != 0, result.stderr
+    return folder
+
+
 class TestMessages:
     @pytest.mark.parametrize(
         ("language", "expected"),
@@ -52,7 +62,7 @@ class TestMessages:
             ({"LANG": "ja_JP.UTF-8"}, "--email 'no' is not an email address"),
         ],
     )
-    def test_a_refusal_comes_in_the_shells_language(self, tmp_path, language, expected):
-        result = run_cli(tmp_path, **language)
+    def test_a_refusal_comes_in_the_shells_language(self, data_dir, language, expected):
+        result = run_cli(data_dir, **language)
         assert result.returncode != 0
         assert expected in result.stderr, result.stderr
