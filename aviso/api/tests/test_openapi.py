@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db(transaction=False)
 
 # Ten examples an operation keep the suite quick; bench/fuzz_api.py runs many more.
 # Numbers and times past their bounds are tried one by one in aviso/hostile/tests/.
-EXAMPLES_PER_OPERATION = int(os.environ.get("AVISO_FUZZ_EXAMPLES", "10"))
+EXAMPLES_PER_OPERATION = int(os.environ.get("AVISO_FUZZ_EXAMPLES", "5"))
 CHECKS = (
     not_a_server_error,
     response_schema_conformance,

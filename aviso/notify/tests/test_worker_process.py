@@ -67,7 +67,14 @@ class TestWorkerKilledMidFanOut:
             wait_for(lambda: len(sink) >= 60, 60, "the first mails")
             worker.send_signal(signal.SIGKILL)
             worker.wait(10)
-            time.sleep(0.2)  # let the sink finish what it was taking when the client died
+            # Let the sink finish what it was taking when the client died: until its
+            # count has not moved for half a second (a fixed pause was too short on a
+            # loaded machine, and a mail counted late looked like a repeat).
+            settled, count = time.monotonic(), len(sink)
+            while time.monotonic() - settled < 0.5:
+                time.sleep(0.05)
+                if len(sink) != count:
+                    settled, count = time.monotonic(), len(sink)
             accepted_before = set(sink.per_recipient())
             with sqlite3.connect(db) as conn:
                 recorded = {
