@@ -3,10 +3,10 @@ SHELL := /bin/sh
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
-# pytest-xdist workers: four on the two-core machines, since many tests spend their
+# pytest-xdist workers: three on the two-core machines, since many tests spend their
 # time waiting on the processes and servers they start. Whole files go to one
 # worker (--dist loadfile), so a module's shared fixture runs once.
-TEST_WORKERS ?= 4
+TEST_WORKERS ?= 3
 # The PostgreSQL pass waits on the server more than it computes.
 PG_TEST_WORKERS ?= 4
 PYTEST := $(PY) -m pytest --dist loadfile
