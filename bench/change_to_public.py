@@ -30,14 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Database  # noqa: E402
+from common import Database, percentile  # noqa: E402
 
 from aviso.tests.test_restart import free_port, status_of  # noqa: E402
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
 def spread(values: list[float]) -> str:
