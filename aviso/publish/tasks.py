@@ -194,8 +194,8 @@ def render_snapshots(*, full: bool = False) -> list[str]:
         # Until the second set, the rest of what is touched stays as it was.
         waiting = {key for key in previous.entries if key not in kept and key not in written}
         _write(store, pages, now, first, kept=kept | waiting)
-        log.info("stored the first %d snapshots %.2f s after the change", len(first),
-                 (timezone.now() - _last_change()).total_seconds())  # fmt: skip
+        log.info("stored the first %d snapshots %.2f s into the render", len(first),
+                 (timezone.now() - now).total_seconds())  # fmt: skip
         rest = [snap for page, paths, _ in plans for snap in
                 render_paths(page, [p for p in paths if not _first(p)])]  # fmt: skip
         snapshots = first + rest
@@ -205,11 +205,6 @@ def render_snapshots(*, full: bool = False) -> list[str]:
     for start in range(0, len(taken), 500):
         PendingRender.objects.filter(pk__in=taken[start : start + 500]).delete()
     return [snap.path for snap in snapshots]
-
-
-def _last_change() -> dt.datetime:
-    changed = RenderState.objects.filter(target=SNAPSHOTS).values_list("changed_at", flat=True)
-    return changed.first() or timezone.now()
 
 
 def _write(
