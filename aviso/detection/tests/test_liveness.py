@@ -149,7 +149,9 @@ class TestKillingTheChecker:
             process.send_signal(signal.SIGKILL)
             process.wait(10)
             elapsed = wait_for(lambda: Client().get("/healthz").status_code == 503, 10)
-            assert elapsed <= 2 * 1 + 0.5, elapsed  # two periods of 1 s (+ polling)
+            # Two periods of 1 s, plus the polling and the request's own time on a loaded machine
+            # (2.66 s was seen with four test workers on two cores).
+            assert elapsed <= 2 * 1 + 1.5, elapsed
             assert BANNER in console(admin) and "checker K" in console(admin)
             process = start_checker("K")
             wait_for(lambda: Client().get("/healthz").status_code == 200, 30)

@@ -75,6 +75,12 @@ class LimitedDatabase:
             [self.name],
         ).fetchone()[0]
 
+    def session_count(self) -> int:
+        """Every session on the database, whatever its state."""
+        return self.admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [self.name]
+        ).fetchone()[0]
+
     def drop(self) -> None:
         self.admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",

@@ -24,6 +24,12 @@ def wait_active(db: LimitedDatabase, count: int) -> None:
         time.sleep(0.05)
 
 
+def wait_sessions(db: LimitedDatabase, count: int) -> None:
+    deadline = time.monotonic() + 5
+    while db.session_count() > count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def db():
     database = LimitedDatabase(limit=5)
@@ -51,6 +57,9 @@ class TestPostgresProbe:
         assert critical.status == CheckStatus.DOWN
         assert critical.metrics["saturation"] == 1.0
 
+        # The probe's own session ends on the server a moment after it disconnects;
+        # until then a fifth sleeper would be the one refused.
+        wait_sessions(db, 4)
         db.sleeper()  # the limit is reached: the probe itself is refused
         refused = check("postgres", conf)
         assert refused.status == CheckStatus.DOWN
