@@ -127,6 +127,9 @@ def plan_for(event: Event) -> Plan | None:
 
 def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
     page = event.page
+    if getattr(page, "is_first", None) is None:
+        # Every link below needs it (aviso.status.routing.page_path_prefix): one read.
+        page.is_first = Page.default() == page
     data: dict = {
         "page": page_data(page),
         "event_kind": event.kind,
@@ -141,6 +144,8 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
     }
     if notice_kind in (NoticeKind.INCIDENT, NoticeKind.POSTMORTEM):
         incident = event.incident
+        if incident.page_id == page.pk:
+            incident.page = page  # the same row, already read, with ``is_first``
         update = event.incident_update or incident.updates.order_by("-display_at", "-id").first()
         components = Component.objects.filter(incidentcomponent__incident=incident)
         data |= {
@@ -162,6 +167,8 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
             data["body"], data["bodies"] = incident.postmortem.body, {}
     elif notice_kind == NoticeKind.MAINTENANCE:
         maintenance = event.maintenance
+        if maintenance.page_id == page.pk:
+            maintenance.page = page
         update = (
             maintenance.updates.filter(display_at__lte=event.at)
             .order_by("-display_at", "-id")

@@ -19,8 +19,16 @@ def claimable(queryset: QuerySet, now: dt.datetime) -> QuerySet:
     return queryset.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
 
-def claim(queryset: QuerySet, *, worker: str, lease: dt.timedelta, batch: int) -> list:
-    """Lease up to ``batch`` rows of ``queryset`` (ordered by id) to ``worker``."""
+def claim(
+    queryset: QuerySet,
+    *,
+    worker: str,
+    lease: dt.timedelta,
+    batch: int,
+    related: tuple[str, ...] = (),
+) -> list:
+    """Lease up to ``batch`` rows of ``queryset`` (ordered by id) to ``worker``, with the
+    ``related`` foreign keys fetched in the same read."""
     now = timezone.now()
     until = now + lease
     model = queryset.model
@@ -45,6 +53,5 @@ def claim(queryset: QuerySet, *, worker: str, lease: dt.timedelta, batch: int) -
                 )
         if not ids:
             return []
-        return list(
-            model.objects.filter(id__in=ids, claimed_by=worker, claimed_until=until).order_by("id")
-        )
+        claimed = model.objects.filter(id__in=ids, claimed_by=worker, claimed_until=until)
+        return list(claimed.select_related(*related).order_by("id"))

@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 import threading
 import traceback
+from collections import defaultdict
 from collections.abc import Callable
 
 from django.conf import settings
@@ -44,6 +45,8 @@ _come_back: dict[str, float] = {}
 _lock = threading.RLock()  # re-entrant: a signal handler may wake a lane (aviso worker)
 
 EVENT_LEASE = dt.timedelta(seconds=120)
+# What the handlers read of every event, fetched with the claim.
+EVENT_RELATED = ("page", "incident", "incident_update", "maintenance", "component")
 
 
 def register_event_handler(name: str, handler: EventHandler) -> None:
@@ -109,53 +112,65 @@ def _retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(2**attempts, 600))
 
 
-def _run_handler(event: Event, name: str, handler: EventHandler, run: HandlerRun | None) -> bool:
-    """One handler on one event, in its own transaction with its outcome. True when done."""
+def _run_handler(
+    event: Event, name: str, handler: EventHandler, run: HandlerRun | None
+) -> HandlerRun:
+    """One handler on one event, in its own transaction with its outcome; the run as it
+    now stands (``done_at`` set when it succeeded)."""
     try:
         with transaction.atomic():
             handler(event)
-            HandlerRun.objects.update_or_create(
-                event=event, handler=name,
-                defaults={"done_at": timezone.now(), "next_try_at": None, "last_error": ""},
-            )  # fmt: skip
+            done = timezone.now()
+            if run is None:
+                # A plain INSERT: the batch's runs were read before, so none exists yet
+                # (if another worker's expired lease raced us, the unique index refuses
+                # it and this try counts as failed, to be seen as done on the next).
+                run = HandlerRun.objects.create(event=event, handler=name, done_at=done)
+            else:
+                HandlerRun.objects.filter(pk=run.pk).update(
+                    done_at=done, next_try_at=None, last_error=""
+                )
+                run.done_at, run.next_try_at, run.last_error = done, None, ""
     except Exception:
         log.exception("event %s (%s): handler %s failed", event.pk, event.kind, name)
         attempts = (run.attempts if run else 0) + 1
         now = timezone.now()
         dead = attempts >= max_tries()
-        HandlerRun.objects.update_or_create(
+        run, _ = HandlerRun.objects.update_or_create(
             event=event, handler=name,
             defaults={"attempts": attempts, "last_error": traceback.format_exc()[-4000:],
                       "next_try_at": None if dead else now + _retry_delay(attempts),
                       "dead_at": now if dead else None},
         )  # fmt: skip
-        return False
-    return True
+    return run
 
 
-def handle_event(event: Event) -> bool:
+def handle_event(event: Event, runs: dict[str, HandlerRun] | None = None) -> bool:
     """Run each handler that has not yet succeeded on ``event``; True when all have.
 
     Handlers succeed or fail on their own: one that fails is retried later with
     backoff while the others' work stands, and is never repeated. The event is
     handled when every handler is done, and dead (set aside, not handled) once
     a handler has used its last try and no other is still waiting for one.
+    ``runs``: the event's handler runs by handler, when the caller read them for
+    a whole batch (``process_events``).
     """
     now = timezone.now()
-    runs = {run.handler: run for run in HandlerRun.objects.filter(event=event)}
+    if runs is None:
+        runs = {run.handler: run for run in HandlerRun.objects.filter(event=event)}
+    outcomes: list[HandlerRun] = []
     for name, handler in _event_handlers.items():
         run = runs.get(name)
         if run and (run.done_at or run.dead_at or (run.next_try_at and run.next_try_at > now)):
+            outcomes.append(run)
             continue
-        _run_handler(event, name, handler, run)
-    runs = {run.handler: run for run in HandlerRun.objects.filter(event=event)}
-    outcomes = [runs.get(name) for name in _event_handlers]
-    if all(run is not None and run.done_at for run in outcomes):
+        outcomes.append(_run_handler(event, name, handler, run))
+    if all(run.done_at for run in outcomes):
         Event.objects.filter(pk=event.pk).update(
             handled_at=timezone.now(), claimed_by="", claimed_until=None, last_error=""
         )
         return True
-    failed = [run for run in outcomes if run is not None and not run.done_at]
+    failed = [run for run in outcomes if not run.done_at]
     Event.objects.filter(pk=event.pk).update(
         attempts=max((run.attempts for run in failed), default=0),
         last_error="\n".join(f"[{run.handler}] {run.last_error}" for run in failed)[-4000:],
@@ -176,9 +191,16 @@ def pending_events():
 
 def process_events(worker: str, batch: int = 50) -> bool:
     """Claim a batch of pending events and handle them. True when any was claimed."""
-    events = claim(pending_events(), worker=worker, lease=EVENT_LEASE, batch=batch)
+    events = claim(
+        pending_events(), worker=worker, lease=EVENT_LEASE, batch=batch, related=EVENT_RELATED
+    )
+    # The batch's handler runs in one read, not one per event (a mass outage's
+    # hundred events are what stand between each incident and its notices).
+    runs: dict[int, dict[str, HandlerRun]] = defaultdict(dict)
+    for run in HandlerRun.objects.filter(event__in=events):
+        runs[run.event_id][run.handler] = run
     for event in events:
-        handle_event(event)
+        handle_event(event, runs[event.pk])
     return bool(events)
 
 
