@@ -23,7 +23,14 @@ import json
 import signal
 import time
 
-from common import Database, ProcSampler, create_monitors, percentile, start_checker
+from common import (
+    Database,
+    ProcSampler,
+    checker_output,
+    create_monitors,
+    percentile,
+    start_checker,
+)
 from common import start_target as start_http_target
 
 
@@ -85,7 +92,7 @@ def run(db: Database, port: int, args) -> dict:
     sampler.sample()
     cpu_end = (sampler.cpu, time.monotonic())
     checker.send_signal(signal.SIGTERM)
-    output, _ = checker.communicate(timeout=60)
+    output = checker_output(checker, timeout=60)
 
     in_window = Result.objects.filter(due_at__gte=window_start, due_at__lt=window_end)
     healthy = in_window.exclude(monitor__config__url__endswith="/hang")

@@ -18,7 +18,14 @@ import signal
 import time
 from collections import defaultdict
 
-from common import Database, create_monitors, percentile, start_checker, start_target
+from common import (
+    Database,
+    checker_output,
+    create_monitors,
+    percentile,
+    start_checker,
+    start_target,
+)
 
 
 def main() -> None:
@@ -46,10 +53,10 @@ def run(db: Database, port: int, args) -> dict:
     time.sleep((start - dt.datetime.now(dt.UTC)).total_seconds() + args.duration / 2)
     killed_at = dt.datetime.now(dt.UTC)
     a.send_signal(signal.SIGKILL)
-    a_out, _ = a.communicate(timeout=10)
+    a_out = checker_output(a, timeout=10)
     time.sleep(args.duration / 2)
     b.send_signal(signal.SIGTERM)
-    b_out, _ = b.communicate(timeout=60)
+    b_out = checker_output(b, timeout=60)
     end = dt.datetime.now(dt.UTC)
 
     rows = list(Result.objects.values_list("monitor_id", "due_at", "checked_at"))

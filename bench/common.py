@@ -1,4 +1,4 @@
-"""Shared parts of the checker benchmarks: a fresh database, the target, /proc sampling."""
+"""Shared parts of the benchmarks: a fresh database, the target, /proc sampling, CPU lists."""
 
 from __future__ import annotations
 
@@ -110,14 +110,25 @@ def create_monitors(count: int, url, interval: int, lead: float) -> dt.datetime:
 
 
 def start_checker(name: str, env: dict, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
+    """``aviso checker`` with its output in a file (``checker_output`` reads it).
+
+    Not a pipe: a pipe nobody reads while the checker runs fills at 64 KiB, and the
+    checker's next log line then blocks its event loop, and every check with it.
+    """
+    output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the checker
+    process = subprocess.Popen(  # noqa: S603 - our own command
         [sys.executable, "-m", "aviso", "checker", "--name", name, *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        cwd=ROOT,
-    )
+        env=env, stdout=output, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+    )  # fmt: skip
+    process.output_file = output
+    return process
+
+
+def checker_output(process: subprocess.Popen, timeout: float) -> str:
+    """Wait for a checker started by ``start_checker`` to exit; everything it printed."""
+    process.wait(timeout)
+    process.output_file.seek(0)
+    return process.output_file.read()
 
 
 class ProcSampler:
@@ -155,3 +166,50 @@ def wait_sampling(process: subprocess.Popen, sampler: ProcSampler, seconds: floa
     while time.monotonic() < deadline and process.poll() is None:
         sampler.sample()
         time.sleep(0.5)
+
+
+def cpu_list(cpus: list[int]) -> str:
+    """``[0, 1, 2, 5]`` as taskset writes it: ``0-2,5``."""
+    spans: list[str] = []
+    for cpu in sorted(cpus):
+        if spans and spans[-1].split("-")[-1] == str(cpu - 1):
+            spans[-1] = f"{spans[-1].split('-')[0]}-{cpu}"
+        else:
+            spans.append(str(cpu))
+    return ",".join(spans)
+
+
+def group_processes(pgid: int) -> list[int]:
+    """The live processes of a process group (a server and its workers)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[2]) == pgid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in group_processes(pgid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / ticks
+
+
+def group_placement(pgid: int) -> str:
+    """How many processes the group has and the CPUs they are allowed on."""
+    allowed: set[str] = set()
+    pids = group_processes(pgid)
+    for pid in pids:
+        try:
+            allowed.add(cpu_list(sorted(os.sched_getaffinity(pid))))
+        except OSError:
+            continue
+    return f"{len(pids)} processes on CPU {' / '.join(sorted(allowed)) or '?'}"

@@ -36,7 +36,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, Database, ProcSampler, create_monitors, percentile, start_checker
+from common import (
+    ROOT,
+    Database,
+    ProcSampler,
+    checker_output,
+    create_monitors,
+    percentile,
+    start_checker,
+)
 
 MIX = (("plain", 0.60), ("https", 0.25), ("slow", 0.10), ("failing", 0.05))
 A = 1
@@ -193,7 +201,7 @@ def run(args, db: Database, env: dict, url, target, dns) -> dict:
     sampler.sample()
     cpu_end = (sampler.cpu, time.monotonic())
     checker.send_signal(signal.SIGTERM)
-    output, _ = checker.communicate(timeout=120)
+    output = checker_output(checker, timeout=120)
 
     lags: dict[str, list[float]] = {}
     statuses: dict[str, dict[str, int]] = {}

@@ -308,8 +308,16 @@ class Checker:
                 await asyncio.wait_for(done.wait(), timeout=tick)
             except TimeoutError:
                 pass
-            for job in [j for j in self.held.values() if not self._safe(j)]:
-                log.warning("checker %s: lease of monitor %s lapsing", self.name, job.target.id)
+            lapsing = [j for j in self.held.values() if not self._safe(j)]
+            if lapsing:
+                # One line per tick, not per monitor: a stalled database can make
+                # thousands lapse at once, and a log line each is a flood that can
+                # block the loop on a full pipe (the checks with it).
+                first = ", ".join(str(j.target.id) for j in lapsing[:5])
+                log.warning("checker %s: leases of %d monitors lapsing (monitors %s%s)",
+                            self.name, len(lapsing), first,
+                            ", ..." if len(lapsing) > 5 else "")  # fmt: skip
+            for job in lapsing:
                 self.give_up(job)
             if (renewal is None or renewal.done()) and time.monotonic() - last >= self.renew_every:
                 last = time.monotonic()
