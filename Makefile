@@ -11,7 +11,7 @@ TEST_WORKERS ?= 3
 PG_TEST_WORKERS ?= 4
 PYTEST := $(PY) -m pytest --dist loadfile
 
-.PHONY: run test lint browser-deps clean
+.PHONY: run test lint browser-deps bench-deps clean
 
 $(PY):
 	"$$(scripts/find-python)" -m venv $(VENV)
@@ -33,6 +33,14 @@ browser-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# nginx and wrk for bench/public_load.py; installed when missing and we are root.
+bench-deps:
+	@if { ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; } \
+		&& [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's nginx and wrk for bench/public_load.py"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx wrk >/dev/null; \
 	fi
 
 lint: $(VENV)/.dev-installed
