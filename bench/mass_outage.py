@@ -78,8 +78,16 @@ class Processes:
         self.memory = self.rss()
         for process in (self.checker, self.worker):
             process.send_signal(signal.SIGTERM)
-        for process in (self.checker, self.worker):
-            process.wait(60)
+        self.worker.wait(60)
+        from common import checker_output
+
+        # What the checker said: its stats lines, and whether leases lapsed (checks
+        # given up because a lease was about to run out), which a run's figures hide.
+        lines = checker_output(self.checker, timeout=60).splitlines()
+        lapsing = [line for line in lines if "lapsing" in line]
+        print(f"checker: {len(lapsing)} lapsing-lease warnings; last lines of its output:")
+        for line in lines[-6:]:
+            print(f"  {line[:200]}")
 
 
 def wait_until(condition, timeout: float, every: float = 0.2) -> bool:
