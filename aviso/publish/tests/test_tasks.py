@@ -104,6 +104,29 @@ class TestCoalescedRenders:
         assert asked and asked[-1][0] == tasks.LANE
         assert 0 < asked[-1][1] <= tasks.QUIET.total_seconds()
 
+    def test_it_waits_for_the_outbox_before_rendering_notices_first(self, incident):
+        settle()
+        lifecycle.post_update(incident, actor=SYSTEM, status="identified", body="Found it.")
+        run_once("w1")  # handled: the change is marked
+        # Another incident's events still wait (in a broad outage: the fan-out of
+        # incidents nobody has heard of yet); the render holds back for them.
+        lifecycle.post_update(incident, actor=SYSTEM, status="monitoring", body="Watching.")
+        time.sleep(tasks.QUIET.total_seconds())
+        assert tasks.render_if_due(tasks.SNAPSHOTS, "w1") is False
+        assert b"Found it." not in snapshot_body(f"/incidents/{incident.code}")
+        settle()  # the outbox handled: the render takes both changes
+        assert b"Watching." in snapshot_body(f"/incidents/{incident.code}")
+
+    def test_it_waits_for_the_outbox_only_so_long(self, incident, monkeypatch):
+        settle()
+        lifecycle.post_update(incident, actor=SYSTEM, status="identified", body="Found it.")
+        run_once("w1")
+        lifecycle.post_update(incident, actor=SYSTEM, status="monitoring", body="Watching.")
+        monkeypatch.setattr(tasks, "OUTBOX_WAIT", dt.timedelta(0))
+        time.sleep(tasks.QUIET.total_seconds())
+        assert tasks.render_if_due(tasks.SNAPSHOTS, "w1") is True
+        assert b"Found it." in snapshot_body(f"/incidents/{incident.code}")
+
     def test_it_leaves_a_target_another_worker_is_rendering(self, incident):
         settle()
         lifecycle.post_update(incident, actor=SYSTEM, status="identified", body="Found it.")
