@@ -319,8 +319,9 @@ def render_if_due(target: str, worker: str) -> bool:
         # Notices first. A render holds the worker process's CPU (its lanes share one
         # interpreter), and in a broad outage the events still waiting are the fan-out
         # of incidents nobody has been told of yet; each would also make this render
-        # stale. Measured (bench/mass_outage.py, 2,000 monitors, 50 components out):
-        # notices p99 5.6 s with renders interleaved, 1.6 s with renders held back.
+        # stale. Measured (bench/mass_outage.py, 2,000 monitors, 50 components out,
+        # five interleaved pairs): the slowest notice 10.3 s before, 6.5 s after
+        # (medians), ahead in every pair (bench/RESULTS.md).
         come_back_in(LANE, 0.1)
         return False
     # Our own claim is free too: a render cut short by a database outage must not
