@@ -127,9 +127,6 @@ def plan_for(event: Event) -> Plan | None:
 
 def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
     page = event.page
-    if getattr(page, "is_first", None) is None:
-        # Every link below needs it (aviso.status.routing.page_path_prefix): one read.
-        page.is_first = Page.default() == page
     data: dict = {
         "page": page_data(page),
         "event_kind": event.kind,
@@ -145,7 +142,7 @@ def notice_data(event: Event, notice_kind: NoticeKind) -> dict:
     if notice_kind in (NoticeKind.INCIDENT, NoticeKind.POSTMORTEM):
         incident = event.incident
         if incident.page_id == page.pk:
-            incident.page = page  # the same row, already read, with ``is_first``
+            incident.page = page  # the same row, already read (and its ``is_first`` with it)
         update = event.incident_update or incident.updates.order_by("-display_at", "-id").first()
         components = Component.objects.filter(incidentcomponent__incident=incident)
         data |= {

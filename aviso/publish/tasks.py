@@ -315,7 +315,8 @@ def render_if_due(target: str, worker: str) -> bool:
         if state.is_dirty:  # come back the moment its quiet period (or the longest wait) ends
             come_back_in(LANE, seconds_until_due(state, now))
         return False
-    if state.is_dirty and _outbox_busy(now) and now - (state.dirty_since or now) < OUTBOX_WAIT:
+    waited = now - (state.dirty_since or now)
+    if state.is_dirty and waited < OUTBOX_WAIT and _outbox_busy(now) and not MISSING[target]():
         # Notices first. A render holds the worker process's CPU (its lanes share one
         # interpreter), and in a broad outage the events still waiting are the fan-out
         # of incidents nobody has been told of yet; each would also make this render

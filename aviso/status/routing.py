@@ -185,7 +185,8 @@ def page_path_prefix(page: Page, *, is_first: bool | None = None) -> str:
     first page, ``/p/<slug>`` for the others."""
     first = getattr(page, "is_first", None) if is_first is None else is_first
     if first is None:
-        first = Page.default() == page
+        # Read once per instance: a notice builds several links from one page row.
+        first = page.is_first = Page.default() == page
     return "" if first else prefix_of(page.slug)
 
 
